@@ -1,0 +1,59 @@
+# Trellis: the documented entry points. `make run` and `make test` need
+# nothing but Go and a Linux or macOS machine: without DATABASE_URL /
+# TEST_DATABASE_URL they start a private PostgreSQL under .data/.
+
+SHELL := /bin/bash
+GO ?= go
+
+DEV_PG_DIR  ?= .data/pg
+DEV_PG_PORT ?= 54329
+TEST_PG_DIR  ?= .data/pg-test
+TEST_PG_PORT ?= 54330
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: run test bench lint build stop clean help
+
+help:
+	@echo "make run     start Trellis with a demo practice (private PostgreSQL under .data/)"
+	@echo "make test    run the whole test suite against a real PostgreSQL"
+	@echo "make bench   run the Go benchmarks and a loopback load test"
+	@echo "make lint    gofmt, go vet, staticcheck"
+	@echo "make stop    stop the private PostgreSQL clusters"
+
+build:
+	$(GO) build -o bin/trellis ./cmd/trellis
+
+run: build
+	@set -euo pipefail; \
+	url="$${DATABASE_URL:-}"; \
+	if [ -z "$$url" ]; then url="$$($(GO) run ./cmd/devdb start -dir $(DEV_PG_DIR) -port $(DEV_PG_PORT))"; fi; \
+	export DATABASE_URL="$$url"; \
+	./bin/trellis migrate; \
+	exec ./bin/trellis serve
+
+test:
+	@set -euo pipefail; \
+	url="$${TEST_DATABASE_URL:-}"; \
+	if [ -z "$$url" ]; then url="$$($(GO) run ./cmd/devdb start -dir $(TEST_PG_DIR) -port $(TEST_PG_PORT) -db postgres -fast)"; fi; \
+	TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 20m ./...
+
+bench:
+	@set -euo pipefail; \
+	url="$${TEST_DATABASE_URL:-}"; \
+	if [ -z "$$url" ]; then url="$$($(GO) run ./cmd/devdb start -dir $(TEST_PG_DIR) -port $(TEST_PG_PORT) -db postgres -fast)"; fi; \
+	echo "== Go benchmarks"; \
+	TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -bench . -benchmem -count=1 ./...; \
+	echo; echo "== Loopback load test"; \
+	TEST_DATABASE_URL="$$url" $(GO) run ./cmd/loadtest
+
+lint:
+	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+stop:
+	-$(GO) run ./cmd/devdb stop -dir $(DEV_PG_DIR)
+	-$(GO) run ./cmd/devdb stop -dir $(TEST_PG_DIR)
+
+clean: stop
+	rm -rf .data bin

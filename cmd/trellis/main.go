@@ -1,0 +1,128 @@
+// Command trellis is the Trellis server and its administration commands.
+//
+//	trellis [serve]        migrate the database, then serve HTTP
+//	trellis migrate        apply pending migrations and exit
+//	trellis seed-demo      create the demo practice (idempotent)
+//	trellis version        print the build's version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trellis-app/trellis/internal/app"
+	"github.com/trellis-app/trellis/internal/config"
+	"github.com/trellis-app/trellis/internal/database"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "trellis:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: trellis [command]
+
+commands:
+  serve       migrate the database, then serve HTTP (the default)
+  migrate     apply pending database migrations and exit
+  seed-demo   create the demo practice and print its sign-ins
+  version     print the version
+`
+
+// errUsage marks a command line that was not understood.
+var errUsage = errors.New("bad usage")
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "trellis", version())
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve", "migrate":
+	default:
+		fmt.Fprint(stdout, usage)
+		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+	}
+	if len(args) > 0 {
+		return fmt.Errorf("%w: %s takes no arguments (configuration comes from the environment)", errUsage, cmd)
+	}
+
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stdout)
+	db, err := database.Open(ctx, cfg.DatabaseURL, database.Options{MaxOpenConns: cfg.DBMaxConns})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := database.Migrate(ctx, db.DB, log); err != nil {
+		return err
+	}
+
+	switch cmd {
+	case "migrate":
+		fmt.Fprintln(stdout, "migrations are up to date")
+		return nil
+	default:
+		return serve(ctx, cfg, db, log, stdout)
+	}
+}
+
+func serve(ctx context.Context, cfg config.Config, db *sqlx.DB, log *slog.Logger, stdout io.Writer) error {
+	srv, err := app.New(cfg, db, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("trellis is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", cfg.Env, "version", version())
+	return app.Serve(ctx, ln, srv, cfg.ShutdownTimeout, log)
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.Production() {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// version reports the module version and VCS revision the binary was built
+// from.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " (" + s.Value[:12] + ")"
+		}
+	}
+	return v
+}

@@ -1,0 +1,96 @@
+package app_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/trellis-app/trellis/internal/app"
+	"github.com/trellis-app/trellis/internal/database"
+	"github.com/trellis-app/trellis/internal/pgcluster"
+	"github.com/trellis-app/trellis/internal/testkit"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestReadyzFollowsTheDatabase stops and restarts a PostgreSQL cluster of its
+// own under a running Trellis: /readyz answers 503 while it is down and 200
+// once it is back, without restarting Trellis.
+func TestReadyzFollowsTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "trellis-readyz-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	cluster := &pgcluster.Cluster{
+		Dir:      dir,
+		Port:     freePort(t),
+		Settings: []string{"fsync = off"},
+		Log:      t.Logf,
+	}
+	if err := cluster.Start(ctx); err != nil {
+		t.Fatalf("start cluster: %v", err)
+	}
+	t.Cleanup(func() { _ = cluster.Stop(context.Background()) })
+
+	db, err := database.Open(ctx, cluster.URL(), database.Options{MaxOpenConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := database.Migrate(ctx, db.DB, testkit.Logger(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := app.New(testkit.Config(t, cluster.URL()), db, testkit.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readyz := func() (int, time.Duration) {
+		start := time.Now()
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		return w.Code, time.Since(start)
+	}
+
+	if code, _ := readyz(); code != http.StatusOK {
+		t.Fatalf("/readyz with the database up = %d, want 200", code)
+	}
+	if err := cluster.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	code, took := readyz()
+	if code != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz with the database down = %d, want 503", code)
+	}
+	t.Logf("/readyz answered 503 in %v with the database down", took)
+
+	if err := cluster.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The pool may hold connections the restart broke; readiness must come
+	// back by itself within a few tries.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, _ := readyz()
+		if code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz still %d after the database came back", code)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -1,0 +1,184 @@
+// Package config reads Trellis's configuration from the environment once, at
+// start, and validates it, so the rest of the program never calls os.Getenv.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environments Trellis knows.
+const (
+	EnvDevelopment = "development"
+	EnvProduction  = "production"
+)
+
+// Config is the validated configuration. Build it with Load.
+type Config struct {
+	// DatabaseURL is a PostgreSQL connection URL (postgres://...).
+	DatabaseURL string
+	// Addr is the host:port the HTTP server listens on.
+	Addr string
+	// BaseURL is the public URL clients reach Trellis at; links handed to
+	// people (invites, resets) are built from it, and an https scheme turns
+	// on Secure cookies and HSTS.
+	BaseURL *url.URL
+	// Env is development or production.
+	Env string
+	// LogLevel is the minimum level logged.
+	LogLevel slog.Level
+	// TrustedProxies lists the proxies (IPs or CIDRs) whose
+	// X-Forwarded-For header is believed. Empty trusts none.
+	TrustedProxies []string
+	// MaxBodyBytes caps every request body.
+	MaxBodyBytes int64
+	// ShutdownTimeout bounds how long in-flight requests may take to finish
+	// after SIGTERM.
+	ShutdownTimeout time.Duration
+	// DBMaxConns caps the connection pool.
+	DBMaxConns int
+}
+
+// Production reports whether Trellis runs in production mode.
+func (c Config) Production() bool { return c.Env == EnvProduction }
+
+// HTTPS reports whether Trellis is served to users over HTTPS.
+func (c Config) HTTPS() bool { return c.BaseURL.Scheme == "https" }
+
+// Variable names, so error messages and the README agree.
+const (
+	VarDatabaseURL     = "DATABASE_URL"
+	VarAddr            = "TRELLIS_ADDR"
+	VarBaseURL         = "TRELLIS_BASE_URL"
+	VarEnv             = "TRELLIS_ENV"
+	VarLogLevel        = "TRELLIS_LOG_LEVEL"
+	VarTrustedProxies  = "TRELLIS_TRUSTED_PROXIES"
+	VarMaxBodyBytes    = "TRELLIS_MAX_BODY_BYTES"
+	VarShutdownTimeout = "TRELLIS_SHUTDOWN_TIMEOUT"
+	VarDBMaxConns      = "TRELLIS_DB_MAX_CONNS"
+)
+
+// Load reads and validates the configuration. Every problem is reported, not
+// only the first, each naming the variable and what it expects.
+func Load(getenv func(string) string) (Config, error) {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+
+	c := Config{
+		DatabaseURL:     get(VarDatabaseURL, ""),
+		Addr:            get(VarAddr, "127.0.0.1:8080"),
+		Env:             get(VarEnv, EnvDevelopment),
+		MaxBodyBytes:    1 << 20,
+		ShutdownTimeout: 20 * time.Second,
+		DBMaxConns:      20,
+	}
+
+	if c.DatabaseURL == "" {
+		bad(VarDatabaseURL, "is required (for example postgres://trellis@127.0.0.1:5432/trellis?sslmode=disable); `make run` sets it for you")
+	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		bad(VarDatabaseURL, "must be a postgres:// URL")
+	}
+
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
+		bad(VarAddr, "must be host:port, such as 127.0.0.1:8080 (got %q)", c.Addr)
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		bad(VarAddr, "port must be a number from 0 to 65535 (got %q)", port)
+	}
+
+	switch c.Env {
+	case EnvDevelopment, EnvProduction:
+	default:
+		bad(VarEnv, "must be %q or %q (got %q)", EnvDevelopment, EnvProduction, c.Env)
+	}
+
+	defBase := "http://" + c.Addr
+	base, err := url.Parse(get(VarBaseURL, defBase))
+	switch {
+	case err != nil || base.Host == "" || (base.Scheme != "http" && base.Scheme != "https"):
+		bad(VarBaseURL, "must be an absolute http:// or https:// URL (got %q)", get(VarBaseURL, defBase))
+		base, _ = url.Parse(defBase)
+	case base.Path != "" && base.Path != "/":
+		bad(VarBaseURL, "must not have a path; Trellis is served at the root of its host")
+	case c.Env == EnvProduction && base.Scheme != "https":
+		bad(VarBaseURL, "must be https:// in production")
+	}
+	if base != nil {
+		base.Path = ""
+	}
+	c.BaseURL = base
+
+	switch lv := strings.ToLower(get(VarLogLevel, "info")); lv {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		bad(VarLogLevel, "must be debug, info, warn or error (got %q)", lv)
+	}
+
+	if v := get(VarTrustedProxies, ""); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if _, err := netip.ParsePrefix(p); err == nil {
+				c.TrustedProxies = append(c.TrustedProxies, p)
+				continue
+			}
+			if _, err := netip.ParseAddr(p); err == nil {
+				c.TrustedProxies = append(c.TrustedProxies, p)
+				continue
+			}
+			bad(VarTrustedProxies, "must be a comma-separated list of IP addresses or CIDR ranges (bad entry %q)", p)
+		}
+	}
+
+	if v := get(VarMaxBodyBytes, ""); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 4096 || n > 64<<20 {
+			bad(VarMaxBodyBytes, "must be a whole number of bytes from 4096 to 67108864 (got %q)", v)
+		} else {
+			c.MaxBodyBytes = n
+		}
+	}
+
+	if v := get(VarShutdownTimeout, ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > 5*time.Minute {
+			bad(VarShutdownTimeout, "must be a duration such as 20s, above 0 and at most 5m (got %q)", v)
+		} else {
+			c.ShutdownTimeout = d
+		}
+	}
+
+	if v := get(VarDBMaxConns, ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 500 {
+			bad(VarDBMaxConns, "must be a whole number from 2 to 500 (got %q)", v)
+		} else {
+			c.DBMaxConns = n
+		}
+	}
+
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("configuration: %w", errors.Join(errs...))
+	}
+	return c, nil
+}

@@ -1,0 +1,129 @@
+package config
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+const dbURL = "postgres://trellis@127.0.0.1:5432/trellis?sslmode=disable"
+
+func TestLoadAppliesDefaults(t *testing.T) {
+	c, err := Load(env(map[string]string{VarDatabaseURL: dbURL}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.DatabaseURL != dbURL {
+		t.Errorf("DatabaseURL = %q", c.DatabaseURL)
+	}
+	if c.Addr != "127.0.0.1:8080" {
+		t.Errorf("Addr = %q, want 127.0.0.1:8080", c.Addr)
+	}
+	if got := c.BaseURL.String(); got != "http://127.0.0.1:8080" {
+		t.Errorf("BaseURL = %q, want http://127.0.0.1:8080", got)
+	}
+	if c.Env != EnvDevelopment || c.Production() {
+		t.Errorf("Env = %q, want development", c.Env)
+	}
+	if c.LogLevel != slog.LevelInfo {
+		t.Errorf("LogLevel = %v, want info", c.LogLevel)
+	}
+	if len(c.TrustedProxies) != 0 {
+		t.Errorf("TrustedProxies = %v, want none trusted by default", c.TrustedProxies)
+	}
+	if c.MaxBodyBytes != 1<<20 || c.ShutdownTimeout != 20*time.Second || c.DBMaxConns != 20 {
+		t.Errorf("limits = %d, %v, %d", c.MaxBodyBytes, c.ShutdownTimeout, c.DBMaxConns)
+	}
+	if c.HTTPS() {
+		t.Error("HTTPS() true for an http base URL")
+	}
+}
+
+func TestLoadReadsEveryVariable(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		VarDatabaseURL:     dbURL,
+		VarAddr:            "0.0.0.0:9000",
+		VarBaseURL:         "https://trellis.example.org",
+		VarEnv:             "production",
+		VarLogLevel:        "DEBUG",
+		VarTrustedProxies:  "10.0.0.1, 192.168.0.0/16",
+		VarMaxBodyBytes:    "2097152",
+		VarShutdownTimeout: "45s",
+		VarDBMaxConns:      "40",
+	}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.Addr != "0.0.0.0:9000" || c.BaseURL.String() != "https://trellis.example.org" || !c.Production() || !c.HTTPS() {
+		t.Errorf("got %+v", c)
+	}
+	if c.LogLevel != slog.LevelDebug {
+		t.Errorf("LogLevel = %v", c.LogLevel)
+	}
+	if strings.Join(c.TrustedProxies, "|") != "10.0.0.1|192.168.0.0/16" {
+		t.Errorf("TrustedProxies = %v", c.TrustedProxies)
+	}
+	if c.MaxBodyBytes != 2097152 || c.ShutdownTimeout != 45*time.Second || c.DBMaxConns != 40 {
+		t.Errorf("limits = %d, %v, %d", c.MaxBodyBytes, c.ShutdownTimeout, c.DBMaxConns)
+	}
+}
+
+func TestLoadRejectsEachBadValueWithAClearMessage(t *testing.T) {
+	tests := []struct {
+		name, key, value, want string
+	}{
+		{"missing database", VarDatabaseURL, "", "DATABASE_URL: is required"},
+		{"database not postgres", VarDatabaseURL, "mysql://x/y", "DATABASE_URL: must be a postgres:// URL"},
+		{"addr without port", VarAddr, "localhost", "TRELLIS_ADDR: must be host:port"},
+		{"addr port not a number", VarAddr, "localhost:http", "TRELLIS_ADDR: port must be a number"},
+		{"addr port too large", VarAddr, "localhost:70000", "TRELLIS_ADDR: port must be a number"},
+		{"base url relative", VarBaseURL, "trellis.example.org", "TRELLIS_BASE_URL: must be an absolute"},
+		{"base url ftp", VarBaseURL, "ftp://trellis.example.org", "TRELLIS_BASE_URL: must be an absolute"},
+		{"base url with path", VarBaseURL, "https://example.org/trellis", "TRELLIS_BASE_URL: must not have a path"},
+		{"unknown env", VarEnv, "staging", "TRELLIS_ENV: must be \"development\" or \"production\""},
+		{"unknown log level", VarLogLevel, "loud", "TRELLIS_LOG_LEVEL: must be debug, info, warn or error"},
+		{"bad proxy", VarTrustedProxies, "10.0.0.1,not-an-ip", "TRELLIS_TRUSTED_PROXIES: must be a comma-separated list"},
+		{"body limit not a number", VarMaxBodyBytes, "1MB", "TRELLIS_MAX_BODY_BYTES: must be a whole number"},
+		{"body limit too small", VarMaxBodyBytes, "10", "TRELLIS_MAX_BODY_BYTES: must be a whole number"},
+		{"shutdown not a duration", VarShutdownTimeout, "20", "TRELLIS_SHUTDOWN_TIMEOUT: must be a duration"},
+		{"shutdown too long", VarShutdownTimeout, "1h", "TRELLIS_SHUTDOWN_TIMEOUT: must be a duration"},
+		{"pool too small", VarDBMaxConns, "1", "TRELLIS_DB_MAX_CONNS: must be a whole number from 2 to 500"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := map[string]string{VarDatabaseURL: dbURL}
+			m[tt.key] = tt.value
+			_, err := Load(env(m))
+			if err == nil {
+				t.Fatalf("Load accepted %s=%q", tt.key, tt.value)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %q\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
+	_, err := Load(env(map[string]string{VarEnv: "staging", VarLogLevel: "loud"}))
+	if err == nil {
+		t.Fatal("Load accepted a bad configuration")
+	}
+	for _, want := range []string{VarDatabaseURL, VarEnv, VarLogLevel} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %s", err, want)
+		}
+	}
+}
+
+func TestProductionRequiresHTTPS(t *testing.T) {
+	_, err := Load(env(map[string]string{VarDatabaseURL: dbURL, VarEnv: "production", VarBaseURL: "http://trellis.example.org"}))
+	if err == nil || !strings.Contains(err.Error(), "must be https:// in production") {
+		t.Fatalf("error = %v, want an https requirement", err)
+	}
+}

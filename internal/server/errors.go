@@ -1,0 +1,40 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/trellis-app/trellis/internal/database"
+	"github.com/trellis-app/trellis/internal/errkind"
+)
+
+// fail maps an error from a service to a response. It is the one place
+// where errors become statuses.
+func (s *Server) fail(c *gin.Context, err error) {
+	switch {
+	case errors.Is(err, errkind.ErrNotFound):
+		s.renderError(c, http.StatusNotFound)
+	case errors.Is(err, errkind.ErrForbidden):
+		s.renderError(c, http.StatusForbidden)
+	case isTooLarge(err):
+		s.renderError(c, http.StatusRequestEntityTooLarge)
+	case isUnavailable(err):
+		s.log.WarnContext(c.Request.Context(), "database unavailable", "request_id", requestID(c), "err", err)
+		c.Header("Retry-After", "5")
+		s.renderError(c, http.StatusServiceUnavailable)
+	default:
+		s.serverError(c, err)
+	}
+}
+
+// serverError logs err with the request id and answers the plain 500 page.
+func (s *Server) serverError(c *gin.Context, err error) {
+	s.log.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c), "err", err)
+	s.renderError(c, http.StatusInternalServerError)
+}
+
+func isUnavailable(err error) bool {
+	return database.IsUnavailable(err)
+}

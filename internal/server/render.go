@@ -1,0 +1,136 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Page is the data every page shares; each page's own struct embeds it.
+type Page struct {
+	Title     string
+	RequestID string
+}
+
+// views holds the parsed templates, one per page, each joined with the
+// layout. Templates are parsed once at start so a broken template stops the
+// server from starting rather than failing a user's request.
+type views struct {
+	pages      map[string]*template.Template
+	staticHash map[string]string
+}
+
+func newViews(templates, static fs.FS) (*views, error) {
+	v := &views{pages: map[string]*template.Template{}, staticHash: map[string]string{}}
+	if err := fs.WalkDir(static, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(static, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		v.staticHash[p] = hex.EncodeToString(sum[:6])
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("hash static files: %w", err)
+	}
+
+	funcs := template.FuncMap{
+		// static names a static file with a content hash, so browsers may
+		// cache it for a year and still see a new version at once.
+		"static": func(name string) (string, error) {
+			h, ok := v.staticHash[name]
+			if !ok {
+				return "", fmt.Errorf("no static file %q", name)
+			}
+			return "/static/" + name + "?v=" + h, nil
+		},
+	}
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templates, "layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	names, err := fs.Glob(templates, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, file := range names {
+		if file == "layout.html" || strings.HasPrefix(file, "_") {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(templates, file)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", file, err)
+		}
+		v.pages[strings.TrimSuffix(path.Base(file), ".html")] = t
+	}
+	return v, nil
+}
+
+// render executes a page into a buffer first, so a template error becomes a
+// clean 500 page instead of half a page with status 200.
+func (s *Server) render(c *gin.Context, status int, name string, data any) {
+	t, ok := s.views.pages[name]
+	if !ok {
+		s.serverError(c, fmt.Errorf("render: no template %q", name))
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.serverError(c, fmt.Errorf("render %s: %w", name, err))
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// page fills the shared page data for a request.
+func (s *Server) page(c *gin.Context, title string) Page {
+	return Page{Title: title, RequestID: requestID(c)}
+}
+
+type errorPage struct {
+	Page
+	Heading string
+	Message string
+}
+
+// errorTexts are the plain words shown for each status: no internals.
+var errorTexts = map[int][2]string{
+	http.StatusForbidden:             {"Not allowed", "This page is not available to you. If you think it should be, ask your practice."},
+	http.StatusNotFound:              {"Page not found", "We could not find that page. It may have moved, or the link may be incomplete."},
+	http.StatusRequestEntityTooLarge: {"That was too much to send at once", "What you sent is larger than Trellis accepts. Nothing was saved. Please go back and try a shorter text or a smaller file."},
+	http.StatusTooManyRequests:       {"Please wait a moment", "There were too many attempts in a short time. Please wait a few minutes and try again."},
+	http.StatusInternalServerError:   {"Something went wrong on our side", "Sorry, Trellis could not finish that request. Please try again in a moment."},
+	http.StatusServiceUnavailable:    {"Trellis is briefly unavailable", "We cannot reach our database right now. Nothing you already saved is lost. Please try again in a minute."},
+}
+
+// renderError renders the error page for status through the layout.
+func (s *Server) renderError(c *gin.Context, status int) {
+	text, ok := errorTexts[status]
+	if !ok {
+		text = [2]string{http.StatusText(status), "Please go back and try again."}
+	}
+	data := errorPage{Page: s.page(c, text[0]), Heading: text[0], Message: text[1]}
+	t := s.views.pages["error"]
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		// The error page itself failed: fall back to plain text, still
+		// without internals.
+		s.log.ErrorContext(c.Request.Context(), "render error page", "err", err, "request_id", requestID(c))
+		c.Data(status, "text/plain; charset=utf-8", []byte(text[0]+"\n"))
+		c.Abort()
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	c.Abort()
+}

@@ -1,0 +1,131 @@
+// Package server is Trellis's HTTP layer: the route table, middleware,
+// rendering and the mapping of domain errors to responses. It is the only
+// package that imports gin; handlers bind input, call one service method and
+// render or redirect.
+package server
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trellis-app/trellis/internal/config"
+	"github.com/trellis-app/trellis/internal/database"
+	"github.com/trellis-app/trellis/web"
+)
+
+// Deps are what the server needs, built once in main's run.
+type Deps struct {
+	Config config.Config
+	Log    *slog.Logger
+	DB     *sqlx.DB
+}
+
+// Server is the HTTP layer. Build it with New.
+type Server struct {
+	cfg    config.Config
+	log    *slog.Logger
+	db     *sqlx.DB
+	views  *views
+	engine *gin.Engine
+	static http.Handler
+	rules  map[string]rule
+}
+
+// New builds the router with every route and middleware.
+func New(d Deps) (*Server, error) {
+	v, err := newViews(mustSub(web.Templates, "templates"), mustSub(web.Static, "static"))
+	if err != nil {
+		return nil, err
+	}
+	// Gin keeps its mode in a package variable; release mode keeps it from
+	// printing its own route log and warnings.
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = false
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.ContextWithFallback = true
+	// Trust no proxy unless configured: otherwise anyone could choose the
+	// client IP that login throttling counts (R22).
+	if err := e.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
+
+	s := &Server{
+		cfg:    d.Config,
+		log:    d.Log,
+		db:     d.DB,
+		views:  v,
+		engine: e,
+		static: http.StripPrefix("/static/", http.FileServerFS(mustSub(web.Static, "static"))),
+		rules:  map[string]rule{},
+	}
+	e.Use(withRequestID(), s.logRequests(), s.recoverPanics(), s.securityHeaders(), s.limitBodies(), s.crossOrigin())
+	e.NoRoute(func(c *gin.Context) { s.renderError(c, http.StatusNotFound) })
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// RouteInfo describes one registered route and its access rule.
+type RouteInfo struct {
+	Method string
+	Path   string
+	// Rule names who may use the route; empty when no rule was registered.
+	Rule string
+}
+
+// Routes lists every route the router knows, with its access rule, so a
+// test can fail on any route registered without one (R11).
+func (s *Server) Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, r := range s.engine.Routes() {
+		out = append(out, RouteInfo{Method: r.Method, Path: r.Path, Rule: s.rules[r.Method+" "+r.Path].String()})
+	}
+	return out
+}
+
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err) // only on a programming error: dir is a constant
+	}
+	return sub
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("ok\n"))
+}
+
+// readyz tells a load balancer whether this instance can serve: it pings
+// PostgreSQL with a short timeout, so it recovers by itself when the
+// database comes back.
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := database.Ping(ctx, s.db, time.Second); err != nil {
+		s.log.WarnContext(ctx, "not ready", "request_id", requestID(c), "err", err)
+		c.Data(http.StatusServiceUnavailable, "text/plain; charset=utf-8", []byte("database unavailable\n"))
+		return
+	}
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("ready\n"))
+}
+
+func (s *Server) serveStatic(c *gin.Context) {
+	// Names carry a content hash (?v=), so a year of caching is safe.
+	if c.Query("v") != "" {
+		c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Header("Cache-Control", "public, max-age=3600")
+	}
+	s.static.ServeHTTP(c.Writer, c.Request)
+}

@@ -1,0 +1,70 @@
+package testkit
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trellis-app/trellis/internal/app"
+	"github.com/trellis-app/trellis/internal/config"
+	"github.com/trellis-app/trellis/internal/server"
+)
+
+// App is a Trellis built exactly as `trellis serve` builds it, on a fresh
+// test database.
+type App struct {
+	DB     *sqlx.DB
+	Config config.Config
+	Server *server.Server
+}
+
+// NewApp builds Trellis on a fresh database.
+func NewApp(t testing.TB) *App {
+	t.Helper()
+	db := DB(t)
+	cfg := Config(t, "postgres://unused/") // the pool is db; the URL is not dialled
+	srv, err := app.New(cfg, db, Logger(t))
+	if err != nil {
+		t.Fatalf("build app: %v", err)
+	}
+	return &App{DB: db, Config: cfg, Server: srv}
+}
+
+// Do sends r through the real router and returns the recorded response.
+func (a *App) Do(r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	a.Server.ServeHTTP(w, r)
+	return w
+}
+
+// Get requests path through the router.
+func (a *App) Get(t testing.TB, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	return a.Do(httptest.NewRequest(http.MethodGet, path, nil))
+}
+
+// Listen serves the app on a random loopback port with the production
+// server settings and returns its base URL. It stops when the test ends.
+func (a *App) Listen(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Serve(ctx, ln, a.Server, 5*time.Second, Logger(t)) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("server stopped with: %v", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
