@@ -29,6 +29,7 @@ run: build
 	if [ -z "$$url" ]; then url="$$($(GO) run ./cmd/devdb start -dir $(DEV_PG_DIR) -port $(DEV_PG_PORT))"; fi; \
 	export DATABASE_URL="$$url"; \
 	./bin/trellis migrate; \
+	./bin/trellis seed-demo; \
 	exec ./bin/trellis serve
 
 test:

@@ -7,7 +7,7 @@ import "embed"
 
 // Templates holds the HTML templates: layout.html and one file per page.
 //
-//go:embed templates
+//go:embed all:templates
 var Templates embed.FS
 
 // Static holds files served under /static/.

@@ -3,12 +3,15 @@
 //	trellis [serve]        migrate the database, then serve HTTP
 //	trellis migrate        apply pending migrations and exit
 //	trellis seed-demo      create the demo practice (idempotent)
+//	trellis user create-admin -practice NAME -name NAME -email EMAIL
+//	                       bootstrap a practice's first admin (prints a link)
 //	trellis version        print the build's version
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,9 +23,12 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/trellis-app/trellis/internal/account"
 	"github.com/trellis-app/trellis/internal/app"
+	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/database"
+	"github.com/trellis-app/trellis/internal/errkind"
 )
 
 func main() {
@@ -40,6 +46,8 @@ commands:
   serve       migrate the database, then serve HTTP (the default)
   migrate     apply pending database migrations and exit
   seed-demo   create the demo practice and print its sign-ins
+  user create-admin -practice NAME -name NAME -email EMAIL
+              create a practice's first admin and print their invite link
   version     print the version
 `
 
@@ -58,15 +66,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate":
+	case "serve", "migrate", "seed-demo":
+		if len(args) > 0 {
+			return fmt.Errorf("%w: %s takes no arguments (configuration comes from the environment)", errUsage, cmd)
+		}
+	case "user":
+		if len(args) == 0 || args[0] != "create-admin" {
+			fmt.Fprint(stdout, usage)
+			return fmt.Errorf("%w: user takes the subcommand create-admin", errUsage)
+		}
 	default:
 		fmt.Fprint(stdout, usage)
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
-	if len(args) > 0 {
-		return fmt.Errorf("%w: %s takes no arguments (configuration comes from the environment)", errUsage, cmd)
-	}
-
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
@@ -85,9 +97,60 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "migrate":
 		fmt.Fprintln(stdout, "migrations are up to date")
 		return nil
+	case "seed-demo":
+		return seedDemo(ctx, cfg, db, stdout)
+	case "user":
+		return createAdmin(ctx, cfg, db, args[1:], stdout)
 	default:
 		return serve(ctx, cfg, db, log, stdout)
 	}
+}
+
+func seedDemo(ctx context.Context, cfg config.Config, db *sqlx.DB, stdout io.Writer) error {
+	svc := app.NewServices(db)
+	created, err := svc.Accounts.SeedDemo(ctx)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(stdout, "\nCreated the demo practice %q.\n", account.DemoPracticeName)
+	}
+	fmt.Fprintf(stdout, "\nTrellis demo: open %s/signin\nEvery demo account's password is: %s\n\n", cfg.BaseURL, account.DemoPassword)
+	for _, l := range account.DemoLogins {
+		fmt.Fprintf(stdout, "  %-10s %-28s %s\n", l.Role, l.Email, l.Name)
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+func createAdmin(ctx context.Context, cfg config.Config, db *sqlx.DB, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user create-admin", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	practice := fs.String("practice", "", "practice name (created if it does not exist)")
+	name := fs.String("name", "", "the admin's name")
+	email := fs.String("email", "", "the admin's email address")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if *practice == "" || *name == "" || *email == "" {
+		fs.Usage()
+		return fmt.Errorf("%w: -practice, -name and -email are all required", errUsage)
+	}
+	link, err := app.NewServices(db).Accounts.CreateAdmin(ctx, *practice, *name, *email)
+	if inv, ok := errkind.AsInvalid(err); ok {
+		for field, msg := range inv.Fields {
+			fmt.Fprintf(stdout, "%s: %s\n", field, msg)
+		}
+		return fmt.Errorf("%w: the admin was not created", errUsage)
+	}
+	if err != nil {
+		return err
+	}
+	u := *cfg.BaseURL
+	u.Path = "/invite/" + link.Token
+	fmt.Fprintf(stdout, "Admin invited. Open this link to choose a password (single use, until %s):\n%s\n",
+		link.ExpiresAt.UTC().Format("2 Jan 2006 15:04 UTC"), u.String())
+	return nil
 }
 
 func serve(ctx context.Context, cfg config.Config, db *sqlx.DB, log *slog.Logger, stdout io.Writer) error {
@@ -99,6 +162,7 @@ func serve(ctx context.Context, cfg config.Config, db *sqlx.DB, log *slog.Logger
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	go app.SweepSessions(ctx, auth.NewSessionStore(db), log)
 	log.Info("trellis is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", cfg.Env, "version", version())
 	return app.Serve(ctx, ln, srv, cfg.ShutdownTimeout, log)
 }

@@ -15,13 +15,63 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/audit"
+	"github.com/trellis-app/trellis/internal/auth"
+
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/server"
 )
 
+const sessionSweepGap = 10 * time.Minute
+
+// Services are the domain services, built once.
+type Services struct {
+	Accounts *account.Service
+	Audit    *audit.Reader
+	Sessions *auth.SessionStore
+}
+
+// NewServices builds the domain services over db.
+func NewServices(db *sqlx.DB) Services {
+	return Services{
+		Accounts: account.NewService(db, auth.NewHasher(), auth.NewPasswordChecker()),
+		Audit:    audit.NewReader(db),
+		Sessions: auth.NewSessionStore(db),
+	}
+}
+
 // New builds the HTTP handler with every service.
 func New(cfg config.Config, db *sqlx.DB, log *slog.Logger) (*server.Server, error) {
-	return server.New(server.Deps{Config: cfg, Log: log, DB: db})
+	svc := NewServices(db)
+	return server.New(server.Deps{
+		Config:       cfg,
+		Log:          log,
+		DB:           db,
+		Sessions:     server.NewSessionManager(cfg, svc.Sessions),
+		Accounts:     svc.Accounts,
+		Audit:        svc.Audit,
+		LoginCounter: auth.NewRateCounter(db),
+	})
+}
+
+// SweepSessions deletes expired sessions every few minutes until ctx ends.
+// Every instance may run it; the DELETE is idempotent.
+func SweepSessions(ctx context.Context, store *auth.SessionStore, log *slog.Logger) {
+	t := time.NewTicker(sessionSweepGap)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := store.DeleteExpired(ctx); err != nil {
+				log.Warn("sweep sessions", "err", err)
+			} else if n > 0 {
+				log.Debug("swept expired sessions", "count", n)
+			}
+		}
+	}
 }
 
 // Timeouts for the HTTP server (R22). Writes get longer than reads because

@@ -85,38 +85,44 @@ func (s *Server) recoverPanics() gin.HandlerFunc {
 	}
 }
 
+// csp allows nothing but this origin: no inline script, no third party.
+var csp = strings.Join([]string{
+	"default-src 'self'",
+	"script-src 'self'",
+	"style-src 'self'",
+	"img-src 'self' data:",
+	"font-src 'self'",
+	"connect-src 'self'",
+	"form-action 'self'",
+	"frame-ancestors 'none'",
+	"base-uri 'none'",
+	"object-src 'none'",
+}, "; ")
+
+// setSecurityHeaders writes the headers of R18.
+func setSecurityHeaders(h http.Header, https bool, path string) {
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+	if https {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+	// Everything but the static files may hold personal data: never let a
+	// browser or proxy keep a copy.
+	if !strings.HasPrefix(path, "/static/") {
+		h.Set("Cache-Control", "no-store")
+	}
+}
+
 // securityHeaders sets the headers of R18 on every response.
 func (s *Server) securityHeaders() gin.HandlerFunc {
-	csp := strings.Join([]string{
-		"default-src 'self'",
-		"script-src 'self'",
-		"style-src 'self'",
-		"img-src 'self' data:",
-		"font-src 'self'",
-		"connect-src 'self'",
-		"form-action 'self'",
-		"frame-ancestors 'none'",
-		"base-uri 'none'",
-		"object-src 'none'",
-	}, "; ")
 	https := s.cfg.HTTPS()
 	return func(c *gin.Context) {
-		h := c.Writer.Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-		if https {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-		}
-		// Everything but the static files may hold personal data: never
-		// let a browser or proxy keep a copy.
-		if !strings.HasPrefix(c.Request.URL.Path, "/static/") {
-			h.Set("Cache-Control", "no-store")
-		}
+		setSecurityHeaders(c.Writer.Header(), https, c.Request.URL.Path)
 		c.Next()
 	}
 }

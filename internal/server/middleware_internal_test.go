@@ -7,8 +7,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
+	"github.com/go-chi/httprate"
 
 	"github.com/trellis-app/trellis/internal/config"
 )
@@ -29,7 +32,12 @@ func newBareServer(t *testing.T, logOut io.Writer) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Deps{Config: cfg, Log: slog.New(slog.NewJSONHandler(logOut, nil))})
+	s, err := New(Deps{
+		Config:       cfg,
+		Log:          slog.New(slog.NewJSONHandler(logOut, nil)),
+		Sessions:     scs.New(), // in memory: these tests never sign in
+		LoginCounter: httprate.NewLocalLimitCounter(time.Minute),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,14 +10,24 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/policy"
 )
 
 // Page is the data every page shares; each page's own struct embeds it.
 type Page struct {
 	Title     string
 	RequestID string
+	// User is the signed-in user, nil for a visitor.
+	User *account.User
+	// Crisis is the practice's crisis-line text, on every client page.
+	Crisis string
+	// Flash is a one-time message from the previous request.
+	Flash string
 }
 
 // views holds the parsed templates, one per page, each joined with the
@@ -48,6 +58,9 @@ func newViews(templates, static fs.FS) (*views, error) {
 	funcs := template.FuncMap{
 		// static names a static file with a content hash, so browsers may
 		// cache it for a year and still see a new version at once.
+		"field": field,
+		"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+		"datetime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 		"static": func(name string) (string, error) {
 			h, ok := v.staticHash[name]
 			if !ok {
@@ -56,7 +69,7 @@ func newViews(templates, static fs.FS) (*views, error) {
 			return "/static/" + name + "?v=" + h, nil
 		},
 	}
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templates, "layout.html")
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templates, "layout.html", "_*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}
@@ -95,7 +108,30 @@ func (s *Server) render(c *gin.Context, status int, name string, data any) {
 
 // page fills the shared page data for a request.
 func (s *Server) page(c *gin.Context, title string) Page {
-	return Page{Title: title, RequestID: requestID(c)}
+	p := Page{Title: title, RequestID: requestID(c)}
+	if u, ok := currentUser(c); ok {
+		p.User = &u
+		if s.sessions != nil {
+			p.Flash = s.sessions.PopString(c.Request.Context(), "flash")
+		}
+		if u.Role == policy.Client {
+			if pr, err := s.accounts.Practice(c.Request.Context(), u.Actor()); err == nil {
+				p.Crisis = pr.CrisisText
+			} else {
+				p.Crisis = defaultCrisis
+			}
+		}
+	}
+	return p
+}
+
+// defaultCrisis is shown if the practice's own text cannot be loaded: a
+// client page never goes without it.
+const defaultCrisis = "Trellis is not for emergencies. If you are in danger or thinking about harming yourself, call your local emergency number now. In the US, call or text 988 (Suicide & Crisis Lifeline)."
+
+// flash leaves a one-time message for the next page the user sees.
+func (s *Server) flash(c *gin.Context, msg string) {
+	s.sessions.Put(c.Request.Context(), "flash", msg)
 }
 
 type errorPage struct {
@@ -116,21 +152,24 @@ var errorTexts = map[int][2]string{
 
 // renderError renders the error page for status through the layout.
 func (s *Server) renderError(c *gin.Context, status int) {
+	ctype, body := s.errorPage(status, requestID(c))
+	c.Data(status, ctype, body)
+	c.Abort()
+}
+
+// errorPage renders the page for status with plain words and the request
+// id: no internals.
+func (s *Server) errorPage(status int, reqID string) (contentType string, body []byte) {
 	text, ok := errorTexts[status]
 	if !ok {
 		text = [2]string{http.StatusText(status), "Please go back and try again."}
 	}
-	data := errorPage{Page: s.page(c, text[0]), Heading: text[0], Message: text[1]}
-	t := s.views.pages["error"]
+	data := errorPage{Page: Page{Title: text[0], RequestID: reqID}, Heading: text[0], Message: text[1]}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		// The error page itself failed: fall back to plain text, still
-		// without internals.
-		s.log.ErrorContext(c.Request.Context(), "render error page", "err", err, "request_id", requestID(c))
-		c.Data(status, "text/plain; charset=utf-8", []byte(text[0]+"\n"))
-		c.Abort()
-		return
+	if err := s.views.pages["error"].ExecuteTemplate(&buf, "layout", data); err != nil {
+		// The error page itself failed: plain text, still no internals.
+		s.log.Error("render error page", "err", err, "request_id", reqID)
+		return "text/plain; charset=utf-8", []byte(text[0] + "\n")
 	}
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
-	c.Abort()
+	return "text/html; charset=utf-8", buf.Bytes()
 }

@@ -6,41 +6,54 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// rule says who may use a route. Every route is registered with one; there
-// is no default (R11).
-type rule struct {
-	public bool
-}
-
-func (r rule) String() string {
-	if r.public {
-		return "public"
-	}
-	return ""
-}
-
-var public = rule{public: true}
-
-// handle registers a route with its access rule.
+// handle registers a route with its access rule, enforced before the
+// handler runs.
 func (s *Server) handle(method, path string, r rule, h gin.HandlerFunc) {
 	s.rules[method+" "+path] = r
-	s.engine.Handle(method, path, h)
+	s.engine.Handle(method, path, s.require(r), h)
 }
 
 // routes is the whole route table, in one place, each with who may use it.
 func (s *Server) routes() {
-	s.handle(http.MethodGet, "/healthz", public, s.healthz)
-	s.handle(http.MethodGet, "/readyz", public, s.readyz)
-	s.handle(http.MethodGet, "/static/*filepath", public, s.serveStatic)
+	get, post := http.MethodGet, http.MethodPost
 
-	s.handle(http.MethodGet, "/", public, s.home)
-	s.handle(http.MethodGet, "/signin", public, s.signinPage)
-}
+	s.handle(get, "/healthz", public, s.healthz)
+	s.handle(get, "/readyz", public, s.readyz)
+	s.handle(get, "/static/*filepath", public, s.serveStatic)
 
-func (s *Server) home(c *gin.Context) {
-	c.Redirect(http.StatusSeeOther, "/signin")
-}
+	// Signing in and out, joining, resetting.
+	s.handle(get, "/", public, s.home)
+	s.handle(get, "/signin", public, s.signinPage)
+	s.handle(post, "/signin", public, s.signin)
+	s.handle(post, "/signout", signedIn, s.signout)
+	s.handle(get, "/invite/:token", public, s.linkPage("invite"))
+	s.handle(post, "/invite/:token", public, s.useLink("invite"))
+	s.handle(get, "/reset/:token", public, s.linkPage("reset"))
+	s.handle(post, "/reset/:token", public, s.useLink("reset"))
+	s.handle(get, "/account/password", signedIn, s.passwordPage)
+	s.handle(post, "/account/password", signedIn, s.changePassword)
 
-func (s *Server) signinPage(c *gin.Context) {
-	s.render(c, http.StatusOK, "signin", s.page(c, "Sign in"))
+	// Practice admin: accounts and the practice, never clinical content.
+	s.handle(get, "/admin/users", admins, s.adminUsers)
+	s.handle(get, "/admin/users/invite", admins, s.staffInvitePage)
+	s.handle(post, "/admin/users/invite", admins, s.inviteStaff)
+	s.handle(post, "/admin/users/:id/disable", admins, s.setDisabled(true))
+	s.handle(post, "/admin/users/:id/enable", admins, s.setDisabled(false))
+	s.handle(post, "/admin/users/:id/reset", admins, s.resetAccess)
+	s.handle(get, "/admin/users/:id/transfer", admins, s.transferPage)
+	s.handle(post, "/admin/users/:id/transfer", admins, s.transferClient)
+	s.handle(get, "/admin/practice", admins, s.practicePage)
+	s.handle(post, "/admin/practice", admins, s.updatePractice)
+	s.handle(get, "/admin/audit", admins, s.auditPage)
+
+	// Therapist: their caseload.
+	s.handle(get, "/therapist", therapists, s.caseloadPage)
+	s.handle(get, "/therapist/clients/invite", therapists, s.clientInvitePage)
+	s.handle(post, "/therapist/clients/invite", therapists, s.inviteClient)
+	s.handle(get, "/therapist/clients/:id", therapists, s.clientPage)
+	s.handle(post, "/therapist/clients/:id/reset", therapists, s.resetAccess)
+	s.handle(post, "/therapist/clients/:id/remove", therapists, s.removeClient)
+
+	// Client: their homework portal.
+	s.handle(get, "/home", clients, s.clientHome)
 }

@@ -12,19 +12,37 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
+	"github.com/go-chi/httprate"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/audit"
 
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/database"
 	"github.com/trellis-app/trellis/web"
 )
 
-// Deps are what the server needs, built once in main's run.
+// Per-IP sign-in limit (R3): generous enough for a shared clinic network,
+// tight enough to stop guessing at scale.
+const (
+	LoginsPerIP   = 30
+	LoginIPWindow = 15 * time.Minute
+)
+
+// Deps are what the server needs, built once in app.New.
 type Deps struct {
-	Config config.Config
-	Log    *slog.Logger
-	DB     *sqlx.DB
+	Config   config.Config
+	Log      *slog.Logger
+	DB       *sqlx.DB
+	Sessions *scs.SessionManager
+	Accounts *account.Service
+	Audit    *audit.Reader
+	// LoginCounter counts sign-in attempts per client IP (R3), shared by
+	// every instance.
+	LoginCounter httprate.LimitCounter
 }
 
 // Server is the HTTP layer. Build it with New.
@@ -36,6 +54,12 @@ type Server struct {
 	engine *gin.Engine
 	static http.Handler
 	rules  map[string]rule
+
+	handler      http.Handler
+	sessions     *scs.SessionManager
+	accounts     *account.Service
+	audit        *audit.Reader
+	loginLimiter *httprate.RateLimiter
 }
 
 // New builds the router with every route and middleware.
@@ -66,15 +90,47 @@ func New(d Deps) (*Server, error) {
 		engine: e,
 		static: http.StripPrefix("/static/", http.FileServerFS(mustSub(web.Static, "static"))),
 		rules:  map[string]rule{},
+
+		sessions:     d.Sessions,
+		accounts:     d.Accounts,
+		audit:        d.Audit,
 	}
-	e.Use(withRequestID(), s.logRequests(), s.recoverPanics(), s.securityHeaders(), s.limitBodies(), s.crossOrigin())
+	s.loginLimiter = httprate.NewRateLimiter(LoginsPerIP, LoginIPWindow,
+		httprate.WithLimitCounter(d.LoginCounter),
+		httprate.WithErrorHandler(s.sessionError))
+	e.Use(withRequestID(), s.logRequests(), s.recoverPanics(), s.securityHeaders(), s.limitBodies(), s.crossOrigin(), s.loadUser())
 	e.NoRoute(func(c *gin.Context) { s.renderError(c, http.StatusNotFound) })
 	s.routes()
+	// Sessions wrap the router so the session is saved before the response
+	// is written; a store failure gets the 503 page.
+	s.sessions.ErrorFunc = s.sessionError
+	s.handler = s.sessions.LoadAndSave(e)
 	return s, nil
 }
 
 // ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// sessionError answers when the session store fails outside gin's chain
+// (loading before a request, saving after it): PostgreSQL is unreachable,
+// so 503 with the usual page and headers.
+// sessionError is also the rate limiter's error handler: both fail only
+// when PostgreSQL does.
+func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusServiceUnavailable
+	if !database.IsUnavailable(err) {
+		status = http.StatusInternalServerError
+	}
+	s.log.WarnContext(r.Context(), "session store failed", "status", status, "err", err)
+	setSecurityHeaders(w.Header(), s.cfg.HTTPS(), r.URL.Path)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	ctype, body := s.errorPage(status, w.Header().Get("X-Request-ID"))
+	w.Header().Set("Content-Type", ctype)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
 
 // RouteInfo describes one registered route and its access rule.
 type RouteInfo struct {

@@ -1,0 +1,523 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trellis-app/trellis/internal/audit"
+	"github.com/trellis-app/trellis/internal/auth"
+	"github.com/trellis-app/trellis/internal/database"
+	"github.com/trellis-app/trellis/internal/errkind"
+	"github.com/trellis-app/trellis/internal/policy"
+)
+
+// Service is the account rules.
+type Service struct {
+	db        *sqlx.DB
+	hasher    *auth.Hasher
+	passwords *auth.PasswordChecker
+	now       func() time.Time
+}
+
+// NewService returns the account service.
+func NewService(db *sqlx.DB, hasher *auth.Hasher, passwords *auth.PasswordChecker) *Service {
+	return &Service{db: db, hasher: hasher, passwords: passwords, now: time.Now}
+}
+
+// Authenticate checks an email and password. Unknown email, wrong password
+// and a locked account all return ErrBadCredentials after the same hashing
+// work (R3, R4). A right password on a disabled account returns ErrInactive.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
+	email = normalizeEmail(email)
+	u, err := userByEmail(ctx, s.db, email)
+	if errors.Is(err, errkind.ErrNotFound) || (err == nil && u.PasswordHash == nil) {
+		s.hasher.Waste(ctx, password)
+		if err := audit.Record(ctx, s.db, audit.Entry{Action: audit.LoginFailure, PracticeID: u.PracticeID, TargetType: "user", TargetID: u.ID}); err != nil {
+			return User{}, err
+		}
+		return User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if u.LockedUntil != nil && u.LockedUntil.After(s.now()) {
+		s.hasher.Waste(ctx, password)
+		if err := audit.Record(ctx, s.db, audit.Entry{Action: audit.LoginFailure, PracticeID: u.PracticeID, TargetType: "user", TargetID: u.ID, Detail: map[string]any{"locked": true}}); err != nil {
+			return User{}, err
+		}
+		return User{}, ErrBadCredentials
+	}
+	if err := s.hasher.Verify(ctx, *u.PasswordHash, password); err != nil {
+		if !errors.Is(err, auth.ErrMismatch) {
+			return User{}, err
+		}
+		locked, err := recordFailure(ctx, s.db, u.ID)
+		if err != nil {
+			return User{}, err
+		}
+		action := audit.LoginFailure
+		if locked {
+			action = audit.LoginLocked
+		}
+		if err := audit.Record(ctx, s.db, audit.Entry{Action: action, PracticeID: u.PracticeID, TargetType: "user", TargetID: u.ID}); err != nil {
+			return User{}, err
+		}
+		return User{}, ErrBadCredentials
+	}
+	if err := clearFailures(ctx, s.db, u.ID); err != nil {
+		return User{}, err
+	}
+	if !u.CanSignIn() {
+		if err := audit.Record(ctx, s.db, audit.Entry{Action: audit.LoginFailure, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID, Detail: map[string]any{"inactive": true}}); err != nil {
+			return User{}, err
+		}
+		return User{}, ErrInactive
+	}
+	if err := audit.Record(ctx, s.db, audit.Entry{Action: audit.LoginSuccess, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID}); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// RecordLogout audits a sign-out.
+func (s *Service) RecordLogout(ctx context.Context, actor policy.Actor) error {
+	return audit.Record(ctx, s.db, audit.Entry{Action: audit.Logout, PracticeID: actor.PracticeID, ActorID: actor.UserID, TargetType: "user", TargetID: actor.UserID})
+}
+
+// SessionUser loads the user a session belongs to. The caller ends the
+// session unless the user CanSignIn and the auth version matches.
+func (s *Service) SessionUser(ctx context.Context, id int64) (User, error) {
+	return userByID(ctx, s.db, id)
+}
+
+// ChangePassword replaces the actor's password after checking the current
+// one. It ends the user's other sessions and returns the new auth version
+// for the current session to keep.
+func (s *Service) ChangePassword(ctx context.Context, actor policy.Actor, current, next string) (int, error) {
+	if !policy.Can(actor, policy.ChangeOwnPassword, policy.Resource{UserID: actor.UserID}) {
+		return 0, errkind.ErrForbidden
+	}
+	u, err := userByID(ctx, s.db, actor.UserID)
+	if err != nil {
+		return 0, err
+	}
+	inv := errkind.NewInvalid()
+	if u.PasswordHash == nil || s.hasher.Verify(ctx, *u.PasswordHash, current) != nil {
+		inv.Add("current", "That is not your current password.")
+	}
+	if msg := s.passwords.Problem(next, u.Email); msg != "" {
+		inv.Add("password", msg)
+	}
+	if err := inv.Err(); err != nil {
+		return 0, err
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return 0, err
+	}
+	var v int
+	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if v, err = setPassword(ctx, tx, u.ID, hash); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.PasswordChanged, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID})
+	})
+	return v, err
+}
+
+// LinkUser returns the user a live invite or reset link belongs to, or
+// ErrLinkInvalid.
+func (s *Service) LinkUser(ctx context.Context, purpose, token string) (User, error) {
+	u, _, err := tokenUser(ctx, s.db, auth.HashToken(token), purpose)
+	return u, err
+}
+
+// UseLink sets a password through an invite or reset link: it checks the
+// password policy, uses the link exactly once, activates an invited account
+// and ends every session of the user (R5, R6). The user may then sign in.
+func (s *Service) UseLink(ctx context.Context, purpose, token, password string) (User, error) {
+	u, tokenID, err := tokenUser(ctx, s.db, auth.HashToken(token), purpose)
+	if err != nil {
+		return User{}, err
+	}
+	if u.Status == StatusDisabled {
+		return User{}, ErrLinkInvalid
+	}
+	if msg := s.passwords.Problem(password, u.Email); msg != "" {
+		inv := errkind.NewInvalid()
+		inv.Add("password", msg)
+		return User{}, inv
+	}
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return User{}, err
+	}
+	action := audit.InviteAccepted
+	if purpose == "reset" {
+		action = audit.ResetCompleted
+	}
+	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := useToken(ctx, tx, tokenID); err != nil {
+			return err
+		}
+		if _, err := setPassword(ctx, tx, u.ID, hash); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: action, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID})
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return userByID(ctx, s.db, u.ID)
+}
+
+// Invitation is what staff type to invite someone.
+type Invitation struct {
+	Name  string
+	Email string
+	Role  policy.Role // for staff invites: admin or therapist
+}
+
+func (s *Service) validateInvitation(inv Invitation, staff bool) (Invitation, error) {
+	v := errkind.NewInvalid()
+	inv.Name = strings.TrimSpace(inv.Name)
+	inv.Email = normalizeEmail(inv.Email)
+	if msg := nameProblem(inv.Name); msg != "" {
+		v.Add("name", msg)
+	}
+	if msg := emailProblem(inv.Email); msg != "" {
+		v.Add("email", msg)
+	}
+	if staff && inv.Role != policy.Admin && inv.Role != policy.Therapist {
+		v.Add("role", "Choose therapist or practice admin.")
+	}
+	return inv, v.Err()
+}
+
+// InviteStaff creates a therapist or admin account in the actor's practice
+// and returns its invite link.
+func (s *Service) InviteStaff(ctx context.Context, actor policy.Actor, in Invitation) (Link, error) {
+	if !policy.Can(actor, policy.ManageStaff, policy.Resource{PracticeID: actor.PracticeID}) {
+		return Link{}, errkind.ErrForbidden
+	}
+	in, err := s.validateInvitation(in, true)
+	if err != nil {
+		return Link{}, err
+	}
+	return s.invite(ctx, actor.UserID, User{PracticeID: actor.PracticeID, Role: in.Role, Email: in.Email, DisplayName: in.Name})
+}
+
+// InviteClient creates a client in the therapist's caseload and returns
+// its invite link.
+func (s *Service) InviteClient(ctx context.Context, actor policy.Actor, in Invitation) (Link, error) {
+	if !policy.Can(actor, policy.InviteClient, policy.Resource{PracticeID: actor.PracticeID}) {
+		return Link{}, errkind.ErrForbidden
+	}
+	in, err := s.validateInvitation(in, false)
+	if err != nil {
+		return Link{}, err
+	}
+	tid := actor.UserID
+	return s.invite(ctx, actor.UserID, User{PracticeID: actor.PracticeID, Role: policy.Client, Email: in.Email, DisplayName: in.Name, TherapistID: &tid})
+}
+
+func (s *Service) invite(ctx context.Context, by int64, u User) (Link, error) {
+	token, hash := auth.NewToken()
+	expires := s.now().Add(InviteTTL)
+	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		id, err := insertUser(ctx, tx, u)
+		if err != nil {
+			if database.IsUniqueViolation(err, "users_email_key") {
+				v := errkind.NewInvalid()
+				v.Add("email", "This email address already has a Trellis account. Use another address, or ask your practice admin.")
+				return v
+			}
+			return err
+		}
+		u.ID = id
+		if err := insertToken(ctx, tx, id, "invite", hash, by, expires); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.InviteCreated, PracticeID: u.PracticeID, ActorID: by, TargetType: "user", TargetID: id, Detail: map[string]any{"role": string(u.Role)}})
+	})
+	if err != nil {
+		return Link{}, err
+	}
+	return Link{UserID: u.ID, Purpose: "invite", Token: token, ExpiresAt: expires}, nil
+}
+
+// ResetAccess makes a new single-use link for a user: a fresh invite if
+// they never joined, else a 30-minute reset link. Admins reset anyone in
+// their practice; therapists only clients in their caseload.
+func (s *Service) ResetAccess(ctx context.Context, actor policy.Actor, userID int64) (Link, error) {
+	u, err := s.manageable(ctx, actor, userID)
+	if err != nil {
+		return Link{}, err
+	}
+	if u.Status == StatusDisabled {
+		v := errkind.NewInvalid()
+		v.Add("status", "This account is disabled. Enable it first.")
+		return Link{}, v
+	}
+	purpose, ttl, action := "reset", ResetTTL, audit.ResetCreated
+	if u.Status == StatusInvited {
+		purpose, ttl, action = "invite", InviteTTL, audit.InviteCreated
+	}
+	token, hash := auth.NewToken()
+	expires := s.now().Add(ttl)
+	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := insertToken(ctx, tx, u.ID, purpose, hash, actor.UserID, expires); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: action, PracticeID: u.PracticeID, ActorID: actor.UserID, TargetType: "user", TargetID: u.ID})
+	})
+	if err != nil {
+		return Link{}, err
+	}
+	return Link{UserID: u.ID, Purpose: purpose, Token: token, ExpiresAt: expires}, nil
+}
+
+// manageable loads a user the actor may manage: for an admin anyone in the
+// practice, for a therapist a client in their caseload. Anyone else is
+// ErrNotFound, exactly like a user that does not exist.
+func (s *Service) manageable(ctx context.Context, actor policy.Actor, userID int64) (User, error) {
+	switch {
+	case policy.Can(actor, policy.ListUsers, policy.Resource{PracticeID: actor.PracticeID}):
+		return practiceUser(ctx, s.db, actor.PracticeID, userID)
+	case policy.Can(actor, policy.ResetClient, policy.Resource{PracticeID: actor.PracticeID}):
+		u, err := caseloadClient(ctx, s.db, actor.UserID, userID)
+		if err != nil {
+			return User{}, err
+		}
+		if !policy.Can(actor, policy.ResetClient, policy.Resource{PracticeID: u.PracticeID, TherapistID: *u.TherapistID, ClientID: u.ID}) {
+			return User{}, errkind.ErrNotFound
+		}
+		return u, nil
+	}
+	return User{}, errkind.ErrNotFound
+}
+
+// SetDisabled disables or re-enables an account; disabling ends its
+// sessions at once (R10). Admins cannot disable themselves.
+func (s *Service) SetDisabled(ctx context.Context, actor policy.Actor, userID int64, disabled bool) error {
+	if !policy.Can(actor, policy.DisableUser, policy.Resource{PracticeID: actor.PracticeID}) {
+		return errkind.ErrForbidden
+	}
+	u, err := practiceUser(ctx, s.db, actor.PracticeID, userID)
+	if err != nil {
+		return err
+	}
+	if u.ID == actor.UserID {
+		v := errkind.NewInvalid()
+		v.Add("status", "You cannot disable your own account.")
+		return v
+	}
+	action, status := audit.UserEnabled, StatusActive
+	if disabled {
+		action, status = audit.UserDisabled, StatusDisabled
+	} else if u.PasswordHash == nil {
+		status = StatusInvited
+	}
+	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = $3, auth_version = auth_version + 1, updated_at = now()
+			WHERE id = $1 AND practice_id = $2`, u.ID, actor.PracticeID, status); err != nil {
+			return fmt.Errorf("set status: %w", err)
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: action, PracticeID: actor.PracticeID, ActorID: actor.UserID, TargetType: "user", TargetID: u.ID})
+	})
+}
+
+// TransferClient moves a client to another therapist of the practice (or
+// back into a caseload after removal). Their sessions end so the next
+// request sees the new therapist.
+func (s *Service) TransferClient(ctx context.Context, actor policy.Actor, clientID, therapistID int64) error {
+	if !policy.Can(actor, policy.TransferClient, policy.Resource{PracticeID: actor.PracticeID}) {
+		return errkind.ErrForbidden
+	}
+	c, err := practiceUser(ctx, s.db, actor.PracticeID, clientID)
+	if err != nil {
+		return err
+	}
+	if c.Role != policy.Client {
+		return errkind.ErrNotFound
+	}
+	t, err := practiceUser(ctx, s.db, actor.PracticeID, therapistID)
+	if err != nil || t.Role != policy.Therapist || t.Status == StatusDisabled {
+		v := errkind.NewInvalid()
+		v.Add("therapist", "Choose an active therapist of this practice.")
+		return v
+	}
+	var from any
+	if c.TherapistID != nil {
+		from = *c.TherapistID
+	}
+	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET therapist_id = $3, auth_version = auth_version + 1, updated_at = now()
+			WHERE id = $1 AND practice_id = $2 AND role = 'client'`, c.ID, actor.PracticeID, t.ID); err != nil {
+			return fmt.Errorf("transfer client: %w", err)
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.ClientTransfered, PracticeID: actor.PracticeID, ActorID: actor.UserID,
+			TargetType: "user", TargetID: c.ID, Detail: map[string]any{"from_therapist": from, "to_therapist": t.ID}})
+	})
+}
+
+// RemoveClient takes a client out of the therapist's caseload: their
+// sessions end and they can no longer sign in; their records stay.
+func (s *Service) RemoveClient(ctx context.Context, actor policy.Actor, clientID int64) error {
+	if !policy.Can(actor, policy.RemoveClient, policy.Resource{PracticeID: actor.PracticeID}) {
+		return errkind.ErrForbidden
+	}
+	c, err := caseloadClient(ctx, s.db, actor.UserID, clientID)
+	if err != nil {
+		return err
+	}
+	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET therapist_id = NULL, auth_version = auth_version + 1, updated_at = now()
+			WHERE id = $1 AND therapist_id = $2`, c.ID, actor.UserID)
+		if err != nil {
+			return fmt.Errorf("remove client: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errkind.ErrNotFound
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.ClientRemoved, PracticeID: actor.PracticeID, ActorID: actor.UserID, TargetType: "user", TargetID: c.ID})
+	})
+}
+
+// ListUsers lists every account of the actor's practice, for admins.
+func (s *Service) ListUsers(ctx context.Context, actor policy.Actor) ([]User, error) {
+	if !policy.Can(actor, policy.ListUsers, policy.Resource{PracticeID: actor.PracticeID}) {
+		return nil, errkind.ErrForbidden
+	}
+	return listUsers(ctx, s.db, `u.practice_id = $1`, actor.PracticeID)
+}
+
+// User loads one account of the actor's practice, for admins.
+func (s *Service) User(ctx context.Context, actor policy.Actor, id int64) (User, error) {
+	if !policy.Can(actor, policy.ListUsers, policy.Resource{PracticeID: actor.PracticeID}) {
+		return User{}, errkind.ErrForbidden
+	}
+	return practiceUser(ctx, s.db, actor.PracticeID, id)
+}
+
+// Therapists lists the practice's therapists, for the transfer form.
+func (s *Service) Therapists(ctx context.Context, actor policy.Actor) ([]User, error) {
+	if !policy.Can(actor, policy.TransferClient, policy.Resource{PracticeID: actor.PracticeID}) {
+		return nil, errkind.ErrForbidden
+	}
+	return listUsers(ctx, s.db, `u.practice_id = $1 AND u.role = 'therapist' AND u.status <> 'disabled'`, actor.PracticeID)
+}
+
+// Caseload lists the therapist's clients.
+func (s *Service) Caseload(ctx context.Context, actor policy.Actor) ([]User, error) {
+	if !policy.Can(actor, policy.ViewCaseload, policy.Resource{PracticeID: actor.PracticeID}) {
+		return nil, errkind.ErrForbidden
+	}
+	return listUsers(ctx, s.db, `u.role = 'client' AND u.therapist_id = $1`, actor.UserID)
+}
+
+// Client loads a client of the therapist's caseload; any other id is
+// ErrNotFound (R13).
+func (s *Service) Client(ctx context.Context, actor policy.Actor, id int64) (User, error) {
+	if !policy.Can(actor, policy.ViewCaseload, policy.Resource{PracticeID: actor.PracticeID}) {
+		return User{}, errkind.ErrForbidden
+	}
+	return caseloadClient(ctx, s.db, actor.UserID, id)
+}
+
+// Practice returns the actor's practice.
+func (s *Service) Practice(ctx context.Context, actor policy.Actor) (Practice, error) {
+	return getPractice(ctx, s.db, actor.PracticeID)
+}
+
+// PracticeSettings is what an admin may change.
+type PracticeSettings struct {
+	Name       string
+	CrisisText string
+	TimeZone   string
+}
+
+// UpdatePractice changes the practice's settings.
+func (s *Service) UpdatePractice(ctx context.Context, actor policy.Actor, in PracticeSettings) error {
+	if !policy.Can(actor, policy.ManagePractice, policy.Resource{PracticeID: actor.PracticeID}) {
+		return errkind.ErrForbidden
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	in.CrisisText = strings.TrimSpace(in.CrisisText)
+	in.TimeZone = strings.TrimSpace(in.TimeZone)
+	v := errkind.NewInvalid()
+	if n := utf8.RuneCountInString(in.Name); n == 0 || n > 200 || !utf8.ValidString(in.Name) {
+		v.Add("name", "Enter the practice's name (up to 200 characters).")
+	}
+	if n := utf8.RuneCountInString(in.CrisisText); n == 0 || n > 1000 || !utf8.ValidString(in.CrisisText) {
+		v.Add("crisis_text", "Enter the crisis line text clients see on every page (up to 1,000 characters).")
+	}
+	if _, err := time.LoadLocation(in.TimeZone); err != nil || in.TimeZone == "" || in.TimeZone == "Local" {
+		v.Add("time_zone", "Enter a time zone such as Europe/London or America/New_York.")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE practices SET name = $2, crisis_text = $3, time_zone = $4 WHERE id = $1`,
+			actor.PracticeID, in.Name, in.CrisisText, in.TimeZone); err != nil {
+			return fmt.Errorf("update practice: %w", err)
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.PracticeUpdated, PracticeID: actor.PracticeID, ActorID: actor.UserID, TargetType: "practice", TargetID: actor.PracticeID})
+	})
+}
+
+// CreateAdmin bootstraps a practice's first admin from the command line:
+// it creates the practice if no practice of that name exists and returns
+// an invite link for the admin to choose their password.
+func (s *Service) CreateAdmin(ctx context.Context, practiceName, name, email string) (Link, error) {
+	practiceName = strings.TrimSpace(practiceName)
+	if practiceName == "" {
+		return Link{}, errors.New("a practice name is required")
+	}
+	in, err := s.validateInvitation(Invitation{Name: name, Email: email, Role: policy.Admin}, true)
+	if err != nil {
+		return Link{}, err
+	}
+	var practiceID int64
+	err = s.db.QueryRowxContext(ctx, `SELECT id FROM practices WHERE name = $1 ORDER BY id LIMIT 1`, practiceName).Scan(&practiceID)
+	if err != nil {
+		if err := s.db.QueryRowxContext(ctx, `INSERT INTO practices (name) VALUES ($1) RETURNING id`, practiceName).Scan(&practiceID); err != nil {
+			return Link{}, fmt.Errorf("create practice: %w", err)
+		}
+	}
+	return s.invite(ctx, 0, User{PracticeID: practiceID, Role: policy.Admin, Email: in.Email, DisplayName: in.Name})
+}
+
+func normalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+
+func nameProblem(name string) string {
+	n := utf8.RuneCountInString(name)
+	switch {
+	case !utf8.ValidString(name):
+		return "The name has characters we cannot read. Please type it again."
+	case n == 0:
+		return "Enter the person's name."
+	case n > 120:
+		return "Enter a name of at most 120 characters."
+	}
+	return ""
+}
+
+func emailProblem(email string) string {
+	if email == "" {
+		return "Enter an email address."
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || !strings.Contains(email, ".") || len(email) > 254 {
+		return "Enter an email address like name@example.org."
+	}
+	return ""
+}

@@ -1,0 +1,124 @@
+// Package auth holds the mechanics of authentication: password hashing and
+// policy, single-use tokens, the PostgreSQL session store and the login
+// rate counter. Who may sign in, and what happens then, is the account
+// package's business.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Argon2id parameters of OWASP's and R1's recommendation: 19 MiB, two
+// passes, one lane.
+const (
+	argonMemoryKiB = 19456
+	argonTime      = 2
+	argonThreads   = 1
+	argonKeyLen    = 32
+	argonSaltLen   = 16
+)
+
+// HashSlots is how many hashes may run at once. Each takes 19 MiB, so a
+// login flood holds at most HashSlots × 19 MiB for hashing.
+const HashSlots = 4
+
+// HashMemoryCap is the most memory hashing can hold at once, in bytes.
+const HashMemoryCap = HashSlots * argonMemoryKiB * 1024
+
+// ErrMismatch means the password does not match the hash.
+var ErrMismatch = errors.New("password does not match")
+
+// Hasher hashes and verifies passwords with argon2id behind a semaphore.
+type Hasher struct {
+	slots chan struct{}
+}
+
+// NewHasher returns a Hasher allowing HashSlots hashes at once.
+func NewHasher() *Hasher {
+	return &Hasher{slots: make(chan struct{}, HashSlots)}
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for a hashing slot: %w", ctx.Err())
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
+
+// Hash returns an encoded argon2id hash of password, in the PHC string
+// format, with a random salt.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	salt := make([]byte, argonSaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	h.release()
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, argonMemoryKiB, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// Verify checks password against an encoded hash in constant time. It
+// returns ErrMismatch when they differ.
+func (h *Hasher) Verify(ctx context.Context, encoded, password string) error {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return errors.New("unknown password hash format")
+	}
+	var version int
+	var mem uint32
+	var t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return errors.New("unknown argon2 version")
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil {
+		return fmt.Errorf("parse argon2 parameters: %w", err)
+	}
+	b64 := base64.RawStdEncoding
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil {
+		return fmt.Errorf("decode salt: %w", err)
+	}
+	want, err := b64.DecodeString(parts[5])
+	if err != nil {
+		return fmt.Errorf("decode hash: %w", err)
+	}
+	if mem > 256*1024 || t > 10 || p > 8 {
+		return errors.New("argon2 parameters out of range")
+	}
+	if err := h.acquire(ctx); err != nil {
+		return err
+	}
+	got := argon2.IDKey([]byte(password), salt, t, mem, p, uint32(len(want)))
+	h.release()
+	if subtle.ConstantTimeCompare(got, want) != 1 {
+		return ErrMismatch
+	}
+	return nil
+}
+
+// dummyHash is verified against when an account does not exist, so a
+// wrong email takes as long as a wrong password (R4).
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$zjwCgVlnzUorWvwaR8+f/g$93bNLfRpxP2biZhOq4JmzK2SlUMsecNf/aEDZk9zX1I"
+
+// Waste verifies a password against a fixed hash and discards the result.
+func (h *Hasher) Waste(ctx context.Context, password string) {
+	_ = h.Verify(ctx, dummyHash, password)
+}

@@ -1,0 +1,318 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/audit"
+	"github.com/trellis-app/trellis/internal/policy"
+)
+
+type usersPage struct {
+	Page
+	Users []account.User
+}
+
+func (s *Server) adminUsers(c *gin.Context) {
+	users, err := s.accounts.ListUsers(c.Request.Context(), actor(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "admin_users", usersPage{Page: s.page(c, "People"), Users: users})
+}
+
+type invitePage struct {
+	Page
+	Staff  bool
+	Action string
+	Form   Form
+}
+
+var staffInviteFields = []string{"name", "email", "role"}
+
+func (s *Server) staffInvitePage(c *gin.Context) {
+	f := emptyForm(staffInviteFields...)
+	f.Values["role"] = string(policy.Therapist)
+	s.render(c, http.StatusOK, "invite", invitePage{Page: s.page(c, "Invite a colleague"), Staff: true, Action: "/admin/users/invite", Form: f})
+}
+
+func (s *Server) inviteStaff(c *gin.Context) {
+	f := newForm(c, staffInviteFields)
+	link, err := s.accounts.InviteStaff(c.Request.Context(), actor(c), account.Invitation{
+		Name: f.Values["name"], Email: f.Values["email"], Role: policy.Role(f.Values["role"]),
+	})
+	if f.withErrors(err) {
+		s.render(c, http.StatusUnprocessableEntity, "invite", invitePage{Page: s.page(c, "Invite a colleague"), Staff: true, Action: "/admin/users/invite", Form: f})
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.showLink(c, link, f.Values["name"], "/admin/users")
+}
+
+type linkCreatedPage struct {
+	Page
+	Name    string
+	URL     string
+	Purpose string
+	Expires time.Time
+	Back    string
+}
+
+// showLink shows a new invite or reset link once, for the person who made
+// it to pass on. It is never stored in the clear.
+func (s *Server) showLink(c *gin.Context, l account.Link, name, back string) {
+	u := *s.cfg.BaseURL
+	u.Path = "/" + l.Purpose + "/" + l.Token
+	s.render(c, http.StatusOK, "link_created", linkCreatedPage{
+		Page: s.page(c, "Link ready to pass on"), Name: name, URL: u.String(), Purpose: l.Purpose, Expires: l.ExpiresAt, Back: back,
+	})
+}
+
+func (s *Server) setDisabled(disabled bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := paramID(c)
+		if !ok {
+			s.renderError(c, http.StatusNotFound)
+			return
+		}
+		err := s.accounts.SetDisabled(c.Request.Context(), actor(c), id, disabled)
+		if msg, isInvalid := invalidMessage(err); isInvalid {
+			s.flash(c, msg)
+			c.Redirect(http.StatusSeeOther, "/admin/users")
+			return
+		}
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if disabled {
+			s.flash(c, "The account is disabled. Anyone signed in with it was signed out.")
+		} else {
+			s.flash(c, "The account is enabled again.")
+		}
+		c.Redirect(http.StatusSeeOther, "/admin/users")
+	}
+}
+
+// resetAccess makes a new single-use link: admins for anyone in the
+// practice, therapists for their own clients.
+func (s *Server) resetAccess(c *gin.Context) {
+	id, ok := paramID(c)
+	if !ok {
+		s.renderError(c, http.StatusNotFound)
+		return
+	}
+	a := actor(c)
+	back := "/admin/users"
+	if a.Role == policy.Therapist {
+		back = "/therapist/clients/" + strconv.FormatInt(id, 10)
+	}
+	link, err := s.accounts.ResetAccess(c.Request.Context(), a, id)
+	if msg, isInvalid := invalidMessage(err); isInvalid {
+		s.flash(c, msg)
+		c.Redirect(http.StatusSeeOther, back)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var name string
+	if u, err := s.accountName(c, a, id); err == nil {
+		name = u
+	}
+	s.showLink(c, link, name, back)
+}
+
+func (s *Server) accountName(c *gin.Context, a policy.Actor, id int64) (string, error) {
+	var u account.User
+	var err error
+	if a.Role == policy.Therapist {
+		u, err = s.accounts.Client(c.Request.Context(), a, id)
+	} else {
+		u, err = s.accounts.User(c.Request.Context(), a, id)
+	}
+	return u.DisplayName, err
+}
+
+func invalidMessage(err error) (string, bool) {
+	f := emptyForm()
+	if !f.withErrors(err) {
+		return "", false
+	}
+	for _, e := range f.ErrorList() {
+		return e.Message, true
+	}
+	return "", false
+}
+
+type transferPage struct {
+	Page
+	Client     account.User
+	Therapists []account.User
+	Form       Form
+}
+
+func (s *Server) transferPage(c *gin.Context) {
+	s.renderTransfer(c, http.StatusOK, emptyForm("therapist"))
+}
+
+func (s *Server) renderTransfer(c *gin.Context, status int, f Form) {
+	id, ok := paramID(c)
+	if !ok {
+		s.renderError(c, http.StatusNotFound)
+		return
+	}
+	ctx, a := c.Request.Context(), actor(c)
+	client, err := s.accounts.User(ctx, a, id)
+	if err == nil && client.Role != policy.Client {
+		s.renderError(c, http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	therapists, err := s.accounts.Therapists(ctx, a)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if f.Values["therapist"] == "" && client.TherapistID != nil {
+		f.Values["therapist"] = strconv.FormatInt(*client.TherapistID, 10)
+	}
+	s.render(c, status, "admin_transfer", transferPage{Page: s.page(c, "Move a client"), Client: client, Therapists: therapists, Form: f})
+}
+
+func (s *Server) transferClient(c *gin.Context) {
+	id, ok := paramID(c)
+	if !ok {
+		s.renderError(c, http.StatusNotFound)
+		return
+	}
+	f := newForm(c, []string{"therapist"})
+	tid, _ := strconv.ParseInt(f.Values["therapist"], 10, 64)
+	err := s.accounts.TransferClient(c.Request.Context(), actor(c), id, tid)
+	if f.withErrors(err) {
+		s.renderTransfer(c, http.StatusUnprocessableEntity, f)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "The client is now in their new therapist's caseload.")
+	c.Redirect(http.StatusSeeOther, "/admin/users")
+}
+
+type practicePage struct {
+	Page
+	Form  Form
+	Saved bool
+}
+
+var practiceFields = []string{"name", "crisis_text", "time_zone"}
+
+func (s *Server) practicePage(c *gin.Context) {
+	p, err := s.accounts.Practice(c.Request.Context(), actor(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := emptyForm(practiceFields...)
+	f.Values["name"], f.Values["crisis_text"], f.Values["time_zone"] = p.Name, p.CrisisText, p.TimeZone
+	s.render(c, http.StatusOK, "admin_practice", practicePage{Page: s.page(c, "Practice settings"), Form: f})
+}
+
+func (s *Server) updatePractice(c *gin.Context) {
+	f := newForm(c, practiceFields)
+	err := s.accounts.UpdatePractice(c.Request.Context(), actor(c), account.PracticeSettings{
+		Name: f.Values["name"], CrisisText: f.Values["crisis_text"], TimeZone: f.Values["time_zone"],
+	})
+	if f.withErrors(err) {
+		s.render(c, http.StatusUnprocessableEntity, "admin_practice", practicePage{Page: s.page(c, "Practice settings"), Form: f})
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "Practice settings saved.")
+	c.Redirect(http.StatusSeeOther, "/admin/practice")
+}
+
+type auditPage struct {
+	Page
+	Rows    []audit.Row
+	Users   []account.User
+	Actions []string
+	Filter  map[string]string
+	Errors  map[string]string
+	NextURL string
+}
+
+// auditPage lists the practice's audit log with filters (user, action,
+// date range) and keyset paging.
+func (s *Server) auditPage(c *gin.Context) {
+	ctx, a := c.Request.Context(), actor(c)
+	p := auditPage{Page: s.page(c, "Audit log"), Actions: audit.AllActions, Filter: map[string]string{}, Errors: map[string]string{}}
+	var f audit.Filter
+	for _, k := range []string{"user", "action", "from", "to", "before"} {
+		p.Filter[k] = c.Query(k)
+	}
+	if v := p.Filter["user"]; v != "" {
+		f.ActorID, _ = strconv.ParseInt(v, 10, 64)
+	}
+	for _, act := range audit.AllActions {
+		if act == p.Filter["action"] {
+			f.Action = act
+		}
+	}
+	if v := p.Filter["from"]; v != "" {
+		t, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			p.Errors["from"] = "Enter a date like 2026-01-31."
+		}
+		f.From = t
+	}
+	if v := p.Filter["to"]; v != "" {
+		t, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			p.Errors["to"] = "Enter a date like 2026-01-31."
+		} else {
+			f.To = t.AddDate(0, 0, 1) // the whole "to" day
+		}
+	}
+	f.BeforeID, _ = strconv.ParseInt(p.Filter["before"], 10, 64)
+	users, err := s.accounts.ListUsers(ctx, a)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p.Users = users
+	status := http.StatusOK
+	if len(p.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	} else {
+		rows, more, err := s.audit.List(ctx, a, f)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p.Rows = rows
+		if more {
+			q := c.Request.URL.Query()
+			q.Set("before", strconv.FormatInt(rows[len(rows)-1].ID, 10))
+			p.NextURL = "/admin/audit?" + q.Encode()
+		}
+	}
+	s.render(c, status, "admin_audit", p)
+}

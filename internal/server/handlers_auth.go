@@ -1,0 +1,212 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/errkind"
+)
+
+func (s *Server) home(c *gin.Context) {
+	if u, ok := currentUser(c); ok {
+		c.Redirect(http.StatusSeeOther, homeFor(u.Role))
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/signin")
+}
+
+type signinPage struct {
+	Page
+	Form    Form
+	Next    string
+	Message string
+	Notice  string
+}
+
+var signinFields = []string{"email", "password"}
+
+func (s *Server) signinPage(c *gin.Context) {
+	if u, ok := currentUser(c); ok {
+		c.Redirect(http.StatusSeeOther, homeFor(u.Role))
+		return
+	}
+	p := signinPage{Page: s.page(c, "Sign in"), Form: emptyForm(signinFields...), Next: safeNext(c.Query("next"))}
+	switch {
+	case c.Query("expired") == "1":
+		p.Notice = "You were signed out after a while without activity, to keep your account safe. Please sign in again."
+	case c.Query("signed_out") == "1":
+		p.Notice = "You are signed out."
+	case c.Query("password_set") == "1":
+		p.Notice = "Your password is set. You can sign in now."
+	}
+	s.render(c, http.StatusOK, "signin", p)
+}
+
+// signin checks the per-IP limit (R3), then the email and password. Every
+// failure shows the same message (R4).
+func (s *Server) signin(c *gin.Context) {
+	if s.loginLimiter.OnLimit(c.Writer, c.Request, "signin:"+c.ClientIP()) {
+		if !c.Writer.Written() { // else the counter failed and said so
+			s.renderError(c, http.StatusTooManyRequests)
+		}
+		c.Abort()
+		return
+	}
+	f := newForm(c, signinFields, "password")
+	next := safeNext(c.PostForm("next"))
+	u, err := s.accounts.Authenticate(c.Request.Context(), f.Values["email"], c.PostForm("password"))
+	switch {
+	case errors.Is(err, account.ErrBadCredentials):
+		s.render(c, http.StatusUnauthorized, "signin", signinPage{Page: s.page(c, "Sign in"), Form: f, Next: next,
+			Message: "That email and password do not match an account. Please check them and try again. After 10 tries in a row, sign-in pauses for 15 minutes."})
+		return
+	case errors.Is(err, account.ErrInactive):
+		s.render(c, http.StatusForbidden, "signin", signinPage{Page: s.page(c, "Sign in"), Form: f, Next: next,
+			Message: "This account is not active at the moment. Please contact your practice."})
+		return
+	case err != nil:
+		s.fail(c, err)
+		return
+	}
+	if err := s.startSession(c, u); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if next == "" {
+		next = homeFor(u.Role)
+	}
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+// signout destroys the session server-side (R9).
+func (s *Server) signout(c *gin.Context) {
+	if err := s.accounts.RecordLogout(c.Request.Context(), actor(c)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.sessions.Destroy(c.Request.Context()); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/signin?signed_out=1")
+}
+
+type linkPage struct {
+	Page
+	Purpose string
+	Valid   bool
+	Name    string
+	Form    Form
+}
+
+var passwordFields = []string{"password", "confirm"}
+
+func linkTitle(purpose string) string {
+	if purpose == "invite" {
+		return "Join Trellis"
+	}
+	return "Choose a new password"
+}
+
+// linkPage shows the set-password form of an invite or reset link. An
+// unknown, used and expired link all get the same answer (R4, R5).
+func (s *Server) linkPage(purpose string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u, err := s.accounts.LinkUser(c.Request.Context(), purpose, c.Param("token"))
+		if err != nil && !errors.Is(err, account.ErrLinkInvalid) && !errors.Is(err, errkind.ErrNotFound) {
+			s.fail(c, err)
+			return
+		}
+		p := linkPage{Page: s.page(c, linkTitle(purpose)), Purpose: purpose, Valid: err == nil, Form: emptyForm(passwordFields...)}
+		if err == nil {
+			p.Name = u.DisplayName
+		}
+		status := http.StatusOK
+		if !p.Valid {
+			status = http.StatusNotFound
+		}
+		s.render(c, status, "link", p)
+	}
+}
+
+func (s *Server) useLink(purpose string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		token := c.Param("token")
+		f := newForm(c, passwordFields, passwordFields...)
+		password := c.PostForm("password")
+		if password != c.PostForm("confirm") {
+			f.Errors["confirm"] = "The two passwords are not the same. Please type them again."
+		}
+		u, err := s.accounts.LinkUser(ctx, purpose, token)
+		if err == nil && len(f.Errors) == 0 {
+			u, err = s.accounts.UseLink(ctx, purpose, token, password)
+		}
+		p := linkPage{Page: s.page(c, linkTitle(purpose)), Purpose: purpose, Valid: true, Name: u.DisplayName, Form: f}
+		switch {
+		case errors.Is(err, account.ErrLinkInvalid) || errors.Is(err, errkind.ErrNotFound):
+			p.Valid = false
+			s.render(c, http.StatusNotFound, "link", p)
+			return
+		case f.withErrors(err) || (err == nil && len(f.Errors) > 0):
+			s.render(c, http.StatusUnprocessableEntity, "link", p)
+			return
+		case err != nil:
+			s.fail(c, err)
+			return
+		}
+		// Any session this browser held belonged to someone else or is
+		// now stale: start clean, and let them sign in.
+		if err := s.sessions.Destroy(ctx); err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, "/signin?password_set=1")
+	}
+}
+
+type passwordPage struct {
+	Page
+	Form Form
+	Done bool
+}
+
+var changePasswordFields = []string{"current", "password", "confirm"}
+
+func (s *Server) passwordPage(c *gin.Context) {
+	s.render(c, http.StatusOK, "password", passwordPage{Page: s.page(c, "Change your password"), Form: emptyForm(changePasswordFields...)})
+}
+
+// changePassword ends the user's other sessions and keeps this one (R8:
+// with a new id).
+func (s *Server) changePassword(c *gin.Context) {
+	f := newForm(c, changePasswordFields, changePasswordFields...)
+	if c.PostForm("password") != c.PostForm("confirm") {
+		f.Errors["confirm"] = "The two new passwords are not the same. Please type them again."
+	}
+	var version int
+	var err error
+	if len(f.Errors) == 0 {
+		version, err = s.accounts.ChangePassword(c.Request.Context(), actor(c), c.PostForm("current"), c.PostForm("password"))
+	}
+	if f.withErrors(err) || len(f.Errors) > 0 {
+		s.render(c, http.StatusUnprocessableEntity, "password", passwordPage{Page: s.page(c, "Change your password"), Form: f})
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.sessions.Put(ctx, sessAuthVersion, version)
+	s.flash(c, "Your password is changed. You were signed out everywhere else.")
+	u, _ := currentUser(c)
+	c.Redirect(http.StatusSeeOther, homeFor(u.Role))
+}

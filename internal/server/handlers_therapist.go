@@ -1,0 +1,86 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/trellis-app/trellis/internal/account"
+)
+
+type caseloadPage struct {
+	Page
+	Clients []account.User
+}
+
+func (s *Server) caseloadPage(c *gin.Context) {
+	clients, err := s.accounts.Caseload(c.Request.Context(), actor(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "therapist_caseload", caseloadPage{Page: s.page(c, "Your caseload"), Clients: clients})
+}
+
+var clientInviteFields = []string{"name", "email"}
+
+func (s *Server) clientInvitePage(c *gin.Context) {
+	s.render(c, http.StatusOK, "invite", invitePage{Page: s.page(c, "Invite a client"), Action: "/therapist/clients/invite", Form: emptyForm(clientInviteFields...)})
+}
+
+func (s *Server) inviteClient(c *gin.Context) {
+	f := newForm(c, clientInviteFields)
+	link, err := s.accounts.InviteClient(c.Request.Context(), actor(c), account.Invitation{Name: f.Values["name"], Email: f.Values["email"]})
+	if f.withErrors(err) {
+		s.render(c, http.StatusUnprocessableEntity, "invite", invitePage{Page: s.page(c, "Invite a client"), Action: "/therapist/clients/invite", Form: f})
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.showLink(c, link, f.Values["name"], "/therapist")
+}
+
+type clientPage struct {
+	Page
+	Client account.User
+}
+
+// clientPage shows one client of the caseload; another therapist's client
+// is the same 404 as a client that does not exist (R13).
+func (s *Server) clientPage(c *gin.Context) {
+	id, ok := paramID(c)
+	if !ok {
+		s.renderError(c, http.StatusNotFound)
+		return
+	}
+	client, err := s.accounts.Client(c.Request.Context(), actor(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "therapist_client", clientPage{Page: s.page(c, "Client"), Client: client})
+}
+
+func (s *Server) removeClient(c *gin.Context) {
+	id, ok := paramID(c)
+	if !ok {
+		s.renderError(c, http.StatusNotFound)
+		return
+	}
+	if err := s.accounts.RemoveClient(c.Request.Context(), actor(c), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "The client was removed from your caseload and signed out. Their records are kept.")
+	c.Redirect(http.StatusSeeOther, "/therapist")
+}
+
+type clientHomePage struct {
+	Page
+}
+
+func (s *Server) clientHome(c *gin.Context) {
+	s.render(c, http.StatusOK, "client_home", clientHomePage{Page: s.page(c, "Your homework")})
+}

@@ -1,0 +1,228 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/gin-gonic/gin"
+
+	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/audit"
+	"github.com/trellis-app/trellis/internal/auth"
+	"github.com/trellis-app/trellis/internal/config"
+	"github.com/trellis-app/trellis/internal/errkind"
+	"github.com/trellis-app/trellis/internal/policy"
+)
+
+// Session lifetimes (R9). Clients get a longer idle allowance than staff
+// because they may spend a long while writing one reflection.
+const (
+	SessionLifetime = 12 * time.Hour
+	StaffIdle       = 30 * time.Minute
+	ClientIdle      = 60 * time.Minute
+	// seenEvery limits how often a session is rewritten just to note
+	// activity.
+	seenEvery = time.Minute
+)
+
+// Session keys.
+const (
+	sessUserID      = "user_id"
+	sessAuthVersion = "auth_version"
+	sessSeen        = "seen" // unix seconds: scs's gob codec knows int64 without registration
+)
+
+// NewSessionManager configures scs for Trellis: sessions in PostgreSQL
+// through store, a cookie that is HttpOnly, SameSite=Lax, and __Host-
+// prefixed and Secure over HTTPS (R7).
+func NewSessionManager(cfg config.Config, store scs.CtxStore) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = store
+	sm.Lifetime = SessionLifetime
+	sm.Cookie.Name = "trellis_session"
+	if cfg.HTTPS() {
+		sm.Cookie.Name = "__Host-trellis_session"
+		sm.Cookie.Secure = true
+	}
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = false // gone when the browser closes
+	return sm
+}
+
+const actorKey = "trellis.user"
+
+// currentUser is the signed-in user, if any.
+func currentUser(c *gin.Context) (account.User, bool) {
+	v, ok := c.Get(actorKey)
+	if !ok {
+		return account.User{}, false
+	}
+	u, ok := v.(account.User)
+	return u, ok
+}
+
+func actor(c *gin.Context) policy.Actor {
+	u, _ := currentUser(c)
+	return u.Actor()
+}
+
+const expiredKey = "trellis.session_expired"
+
+// loadUser resolves the session to a user on every request. A session whose
+// user is disabled, removed from a caseload, or whose auth version moved on
+// (password reset, role change) ends here, on its next request (R10). So
+// does one idle for too long (R9).
+func (s *Server) loadUser() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		c.Request = c.Request.WithContext(audit.WithIP(ctx, c.ClientIP()))
+		ctx = c.Request.Context()
+		id := s.sessions.GetInt64(ctx, sessUserID)
+		if id == 0 {
+			c.Next()
+			return
+		}
+		u, err := s.accounts.SessionUser(ctx, id)
+		if err != nil && !errors.Is(err, errkind.ErrNotFound) {
+			s.fail(c, err)
+			return
+		}
+		end := func() {
+			if err := s.sessions.Destroy(ctx); err != nil {
+				s.log.WarnContext(ctx, "destroy session", "request_id", requestID(c), "err", err)
+			}
+		}
+		if err != nil || !u.CanSignIn() || u.AuthVersion != s.sessions.GetInt(ctx, sessAuthVersion) {
+			end()
+			c.Next()
+			return
+		}
+		idle := StaffIdle
+		if u.Role == policy.Client {
+			idle = ClientIdle
+		}
+		seen := time.Unix(s.sessions.GetInt64(ctx, sessSeen), 0)
+		now := time.Now()
+		if now.Sub(seen) > idle {
+			end()
+			c.Set(expiredKey, true)
+			c.Next()
+			return
+		}
+		if now.Sub(seen) > seenEvery {
+			s.sessions.Put(ctx, sessSeen, now.Unix())
+		}
+		c.Set(actorKey, u)
+		c.Set(userIDKey, u.ID)
+		c.Next()
+	}
+}
+
+// startSession signs u in: a new session id (R8) holding the user and
+// their auth version.
+func (s *Server) startSession(c *gin.Context, u account.User) error {
+	ctx := c.Request.Context()
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, sessUserID, u.ID)
+	s.sessions.Put(ctx, sessAuthVersion, u.AuthVersion)
+	s.sessions.Put(ctx, sessSeen, time.Now().Unix())
+	return nil
+}
+
+// rule says who may use a route. Every route is registered with one; there
+// is no default (R11).
+type rule struct {
+	public bool
+	roles  []policy.Role
+}
+
+func (r rule) String() string {
+	if r.public {
+		return "public"
+	}
+	if len(r.roles) == 0 {
+		return ""
+	}
+	names := make([]string, len(r.roles))
+	for i, role := range r.roles {
+		names[i] = string(role)
+	}
+	return "roles:" + strings.Join(names, ",")
+}
+
+var (
+	public     = rule{public: true}
+	signedIn   = rule{roles: policy.Roles}
+	admins     = rule{roles: []policy.Role{policy.Admin}}
+	therapists = rule{roles: []policy.Role{policy.Therapist}}
+	clients    = rule{roles: []policy.Role{policy.Client}}
+)
+
+// require enforces a route's rule: anonymous visitors are sent to sign in
+// (and brought back after), a signed-in user of another role gets 403.
+func (s *Server) require(r rule) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if r.public {
+			c.Next()
+			return
+		}
+		u, ok := currentUser(c)
+		if !ok {
+			q := url.Values{}
+			if c.Request.Method == http.MethodGet {
+				q.Set("next", c.Request.URL.RequestURI())
+			}
+			if c.GetBool(expiredKey) {
+				q.Set("expired", "1")
+			}
+			target := "/signin"
+			if len(q) > 0 {
+				target += "?" + q.Encode()
+			}
+			c.Redirect(http.StatusSeeOther, target)
+			c.Abort()
+			return
+		}
+		if !slices.Contains(r.roles, u.Role) {
+			s.renderError(c, http.StatusForbidden)
+			return
+		}
+		c.Next()
+	}
+}
+
+// homeFor is where a role lands after signing in.
+func homeFor(role policy.Role) string {
+	switch role {
+	case policy.Admin:
+		return "/admin/users"
+	case policy.Therapist:
+		return "/therapist"
+	default:
+		return "/home"
+	}
+}
+
+// safeNext accepts only a local path, so a sign-in link cannot send
+// someone to another site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Host != "" || u.Scheme != "" {
+		return ""
+	}
+	return next
+}
+
+var _ scs.CtxStore = (*auth.SessionStore)(nil)
