@@ -82,7 +82,7 @@ type FieldError struct {
 // FieldView is what the "field" template needs to draw one input.
 type FieldView struct {
 	Name, Label, Type, Value, Error, Autocomplete, Hint string
-	Required                                          bool
+	Required                                            bool
 }
 
 // field builds a FieldView; opts are autocomplete, then hint.

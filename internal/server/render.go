@@ -58,8 +58,8 @@ func newViews(templates, static fs.FS) (*views, error) {
 	funcs := template.FuncMap{
 		// static names a static file with a content hash, so browsers may
 		// cache it for a year and still see a new version at once.
-		"field": field,
-		"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+		"field":    field,
+		"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"datetime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 		"static": func(name string) (string, error) {
 			h, ok := v.staticHash[name]

@@ -91,9 +91,9 @@ func New(d Deps) (*Server, error) {
 		static: http.StripPrefix("/static/", http.FileServerFS(mustSub(web.Static, "static"))),
 		rules:  map[string]rule{},
 
-		sessions:     d.Sessions,
-		accounts:     d.Accounts,
-		audit:        d.Audit,
+		sessions: d.Sessions,
+		accounts: d.Accounts,
+		audit:    d.Audit,
 	}
 	s.loginLimiter = httprate.NewRateLimiter(LoginsPerIP, LoginIPWindow,
 		httprate.WithLimitCounter(d.LoginCounter),
