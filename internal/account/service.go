@@ -97,10 +97,15 @@ func (s *Service) SessionUser(ctx context.Context, id int64) (User, error) {
 	return userByID(ctx, s.db, id)
 }
 
+// PasswordChange is the change-password form.
+type PasswordChange struct {
+	Current, New, Confirm string
+}
+
 // ChangePassword replaces the actor's password after checking the current
 // one. It ends the user's other sessions and returns the new auth version
 // for the current session to keep.
-func (s *Service) ChangePassword(ctx context.Context, actor policy.Actor, current, next string) (int, error) {
+func (s *Service) ChangePassword(ctx context.Context, actor policy.Actor, in PasswordChange) (int, error) {
 	if !policy.Can(actor, policy.ChangeOwnPassword, policy.Resource{UserID: actor.UserID}) {
 		return 0, errkind.ErrForbidden
 	}
@@ -109,16 +114,14 @@ func (s *Service) ChangePassword(ctx context.Context, actor policy.Actor, curren
 		return 0, err
 	}
 	inv := errkind.NewInvalid()
-	if u.PasswordHash == nil || s.hasher.Verify(ctx, *u.PasswordHash, current) != nil {
+	if u.PasswordHash == nil || s.hasher.Verify(ctx, *u.PasswordHash, in.Current) != nil {
 		inv.Add("current", "That is not your current password.")
 	}
-	if msg := s.passwords.Problem(next, u.Email); msg != "" {
-		inv.Add("password", msg)
-	}
+	s.checkNewPassword(inv, in.New, in.Confirm, u.Email)
 	if err := inv.Err(); err != nil {
 		return 0, err
 	}
-	hash, err := s.hasher.Hash(ctx, next)
+	hash, err := s.hasher.Hash(ctx, in.New)
 	if err != nil {
 		return 0, err
 	}
@@ -139,10 +142,19 @@ func (s *Service) LinkUser(ctx context.Context, purpose, token string) (User, er
 	return u, err
 }
 
+func (s *Service) checkNewPassword(inv *errkind.Invalid, password, confirm, email string) {
+	if msg := s.passwords.Problem(password, email); msg != "" {
+		inv.Add("password", msg)
+	}
+	if password != confirm {
+		inv.Add("confirm", "The two passwords are not the same. Please type them again.")
+	}
+}
+
 // UseLink sets a password through an invite or reset link: it checks the
 // password policy, uses the link exactly once, activates an invited account
 // and ends every session of the user (R5, R6). The user may then sign in.
-func (s *Service) UseLink(ctx context.Context, purpose, token, password string) (User, error) {
+func (s *Service) UseLink(ctx context.Context, purpose, token, password, confirm string) (User, error) {
 	u, tokenID, err := tokenUser(ctx, s.db, auth.HashToken(token), purpose)
 	if err != nil {
 		return User{}, err
@@ -150,10 +162,10 @@ func (s *Service) UseLink(ctx context.Context, purpose, token, password string) 
 	if u.Status == StatusDisabled {
 		return User{}, ErrLinkInvalid
 	}
-	if msg := s.passwords.Problem(password, u.Email); msg != "" {
-		inv := errkind.NewInvalid()
-		inv.Add("password", msg)
-		return User{}, inv
+	inv := errkind.NewInvalid()
+	s.checkNewPassword(inv, password, confirm, u.Email)
+	if err := inv.Err(); err != nil {
+		return u, err
 	}
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {

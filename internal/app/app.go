@@ -43,8 +43,14 @@ func NewServices(db *sqlx.DB) Services {
 
 // New builds the HTTP handler with every service.
 func New(cfg config.Config, db *sqlx.DB, log *slog.Logger) (*server.Server, error) {
+	return server.New(Deps(cfg, db, log))
+}
+
+// Deps builds the server's dependencies; tests adjust them (the clock)
+// before calling server.New.
+func Deps(cfg config.Config, db *sqlx.DB, log *slog.Logger) server.Deps {
 	svc := NewServices(db)
-	return server.New(server.Deps{
+	return server.Deps{
 		Config:       cfg,
 		Log:          log,
 		DB:           db,
@@ -52,7 +58,7 @@ func New(cfg config.Config, db *sqlx.DB, log *slog.Logger) (*server.Server, erro
 		Accounts:     svc.Accounts,
 		Audit:        svc.Audit,
 		LoginCounter: auth.NewRateCounter(db),
-	})
+	}
 }
 
 // SweepSessions deletes expired sessions every few minutes until ctx ends.

@@ -137,21 +137,14 @@ func (s *Server) useLink(purpose string) gin.HandlerFunc {
 		ctx := c.Request.Context()
 		token := c.Param("token")
 		f := newForm(c, passwordFields, passwordFields...)
-		password := c.PostForm("password")
-		if password != c.PostForm("confirm") {
-			f.Errors["confirm"] = "The two passwords are not the same. Please type them again."
-		}
-		u, err := s.accounts.LinkUser(ctx, purpose, token)
-		if err == nil && len(f.Errors) == 0 {
-			u, err = s.accounts.UseLink(ctx, purpose, token, password)
-		}
+		u, err := s.accounts.UseLink(ctx, purpose, token, c.PostForm("password"), c.PostForm("confirm"))
 		p := linkPage{Page: s.page(c, linkTitle(purpose)), Purpose: purpose, Valid: true, Name: u.DisplayName, Form: f}
 		switch {
 		case errors.Is(err, account.ErrLinkInvalid) || errors.Is(err, errkind.ErrNotFound):
 			p.Valid = false
 			s.render(c, http.StatusNotFound, "link", p)
 			return
-		case f.withErrors(err) || (err == nil && len(f.Errors) > 0):
+		case f.withErrors(err):
 			s.render(c, http.StatusUnprocessableEntity, "link", p)
 			return
 		case err != nil:
@@ -184,15 +177,10 @@ func (s *Server) passwordPage(c *gin.Context) {
 // with a new id).
 func (s *Server) changePassword(c *gin.Context) {
 	f := newForm(c, changePasswordFields, changePasswordFields...)
-	if c.PostForm("password") != c.PostForm("confirm") {
-		f.Errors["confirm"] = "The two new passwords are not the same. Please type them again."
-	}
-	var version int
-	var err error
-	if len(f.Errors) == 0 {
-		version, err = s.accounts.ChangePassword(c.Request.Context(), actor(c), c.PostForm("current"), c.PostForm("password"))
-	}
-	if f.withErrors(err) || len(f.Errors) > 0 {
+	version, err := s.accounts.ChangePassword(c.Request.Context(), actor(c), account.PasswordChange{
+		Current: c.PostForm("current"), New: c.PostForm("password"), Confirm: c.PostForm("confirm"),
+	})
+	if f.withErrors(err) {
 		s.render(c, http.StatusUnprocessableEntity, "password", passwordPage{Page: s.page(c, "Change your password"), Form: f})
 		return
 	}

@@ -43,6 +43,9 @@ type Deps struct {
 	// LoginCounter counts sign-in attempts per client IP (R3), shared by
 	// every instance.
 	LoginCounter httprate.LimitCounter
+	// Now is the clock; nil means time.Now. Tests move it to expire idle
+	// sessions.
+	Now func() time.Time
 }
 
 // Server is the HTTP layer. Build it with New.
@@ -60,6 +63,7 @@ type Server struct {
 	accounts     *account.Service
 	audit        *audit.Reader
 	loginLimiter *httprate.RateLimiter
+	now          func() time.Time
 }
 
 // New builds the router with every route and middleware.
@@ -94,6 +98,10 @@ func New(d Deps) (*Server, error) {
 		sessions: d.Sessions,
 		accounts: d.Accounts,
 		audit:    d.Audit,
+		now:      d.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	s.loginLimiter = httprate.NewRateLimiter(LoginsPerIP, LoginIPWindow,
 		httprate.WithLimitCounter(d.LoginCounter),

@@ -109,7 +109,7 @@ func (s *Server) loadUser() gin.HandlerFunc {
 			idle = ClientIdle
 		}
 		seen := time.Unix(s.sessions.GetInt64(ctx, sessSeen), 0)
-		now := time.Now()
+		now := s.now()
 		if now.Sub(seen) > idle {
 			end()
 			c.Set(expiredKey, true)
@@ -134,7 +134,7 @@ func (s *Server) startSession(c *gin.Context, u account.User) error {
 	}
 	s.sessions.Put(ctx, sessUserID, u.ID)
 	s.sessions.Put(ctx, sessAuthVersion, u.AuthVersion)
-	s.sessions.Put(ctx, sessSeen, time.Now().Unix())
+	s.sessions.Put(ctx, sessSeen, s.now().Unix())
 	return nil
 }
 

@@ -27,9 +27,20 @@ type App struct {
 // NewApp builds Trellis on a fresh database.
 func NewApp(t testing.TB) *App {
 	t.Helper()
+	return NewAppWith(t, nil)
+}
+
+// NewAppWith builds Trellis on a fresh database, letting adjust change its
+// dependencies first (for example to install a fake clock).
+func NewAppWith(t testing.TB, adjust func(*server.Deps)) *App {
+	t.Helper()
 	db := DB(t)
 	cfg := Config(t, "postgres://unused/") // the pool is db; the URL is not dialled
-	srv, err := app.New(cfg, db, Logger(t))
+	deps := app.Deps(cfg, db, Logger(t))
+	if adjust != nil {
+		adjust(&deps)
+	}
+	srv, err := server.New(deps)
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}

@@ -1,0 +1,169 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestHashVerifyRoundTrip(t *testing.T) {
+	h := NewHasher()
+	ctx := context.Background()
+	enc, err := h.Hash(ctx, "a long and memorable passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(enc, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("hash %q does not use argon2id with R1's parameters", enc)
+	}
+	if err := h.Verify(ctx, enc, "a long and memorable passphrase"); err != nil {
+		t.Errorf("Verify(right) = %v", err)
+	}
+	if err := h.Verify(ctx, enc, "a long and memorable passphrasE"); !errors.Is(err, ErrMismatch) {
+		t.Errorf("Verify(wrong) = %v, want ErrMismatch", err)
+	}
+	enc2, _ := h.Hash(ctx, "a long and memorable passphrase")
+	if enc2 == enc {
+		t.Error("two hashes of one password are equal: salt is not random")
+	}
+	if err := h.Verify(ctx, "$bcrypt$nonsense", "x"); err == nil || errors.Is(err, ErrMismatch) {
+		t.Errorf("Verify(unknown format) = %v, want a format error", err)
+	}
+}
+
+func TestDummyHashIsValid(t *testing.T) {
+	// Waste must do real argon2 work, or a wrong email answers faster than a
+	// wrong password (R4).
+	err := NewHasher().Verify(context.Background(), dummyHash, "anything")
+	if !errors.Is(err, ErrMismatch) {
+		t.Fatalf("dummy hash does not parse as a real hash: %v", err)
+	}
+}
+
+func TestHashingIsCappedBySemaphore(t *testing.T) {
+	h := NewHasher()
+	enc, err := h.Hash(context.Background(), "a long and memorable passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var running, peak atomic.Int32
+	var wg sync.WaitGroup
+	// Observe the slots directly: the channel's length is the number of
+	// hashes in progress.
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				n := int32(len(h.slots))
+				for {
+					p := peak.Load()
+					if n <= p || peak.CompareAndSwap(p, n) {
+						break
+					}
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+		}
+	}()
+	for range 3 * HashSlots {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			running.Add(1)
+			_ = h.Verify(context.Background(), enc, "x")
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	if p := peak.Load(); p > HashSlots || p == 0 {
+		t.Fatalf("peak concurrent hashes = %d, want 1..%d", p, HashSlots)
+	}
+	if HashMemoryCap != HashSlots*19456*1024 {
+		t.Fatalf("HashMemoryCap = %d", HashMemoryCap)
+	}
+}
+
+func TestHashGivesUpWhenTheRequestEnds(t *testing.T) {
+	h := NewHasher()
+	for range HashSlots {
+		h.slots <- struct{}{} // every slot busy
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := h.Hash(ctx, "a long and memorable passphrase"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Hash with no free slot = %v, want the context's deadline", err)
+	}
+}
+
+func TestPasswordPolicy(t *testing.T) {
+	c := NewPasswordChecker()
+	if c.CommonCount() < 9000 {
+		t.Fatalf("only %d common passwords loaded", c.CommonCount())
+	}
+	tests := []struct {
+		name, password, email string
+		ok                    bool
+	}{
+		{"12 characters is enough", "abcdefghijkm", "", true},
+		{"11 is too short", "abcdefghijk", "", false},
+		{"length counts characters, not bytes", "ελληνικάλέξη", "", true},
+		{"128 is allowed", strings.Repeat("ab", 64), "", true},
+		{"129 is too long", strings.Repeat("a", 129), "", false},
+		{"no composition rules", "all lower case words", "", true},
+		{"a common password", "qwerty123456", "", false},
+		{"a common password in capitals", "LeaveMeAlone", "", false},
+		{"the user's own email", "jo.smith@example.org", "Jo.Smith@example.org", false},
+		{"the email's local part", "jo.smith.home", "jo.smith.home@example.org", false},
+		{"invalid UTF-8", "abcdefghijk\xff", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := c.Problem(tt.password, tt.email)
+			if (msg == "") != tt.ok {
+				t.Errorf("Problem(%q) = %q, want ok=%v", tt.password, msg, tt.ok)
+			}
+		})
+	}
+}
+
+func TestTokensAreRandomAndStoredHashed(t *testing.T) {
+	a, ha := NewToken()
+	b, hb := NewToken()
+	if a == b || string(ha) == string(hb) {
+		t.Fatal("two tokens are equal")
+	}
+	if len(a) < 40 {
+		t.Errorf("token %q too short for 256 bits", a)
+	}
+	if string(HashToken(a)) != string(ha) || strings.Contains(string(ha), a) {
+		t.Error("hash does not match or contains the token")
+	}
+}
+
+// BenchmarkLogin measures one password verification at R1's argon2id cost:
+// the ceiling on sign-ins per second per instance. Run with -cpu 1,2 to see
+// how it scales over this machine's cores.
+func BenchmarkLogin(b *testing.B) {
+	h := NewHasher()
+	enc, err := h.Hash(context.Background(), "a long and memorable passphrase")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := h.Verify(context.Background(), enc, "a long and memorable passphrase"); err != nil {
+				b.Error(err)
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
+	b.ReportMetric(float64(HashMemoryCap)/(1<<20), "MiB-cap")
+}
