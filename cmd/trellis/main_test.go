@@ -3,8 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/trellis-app/trellis/internal/auth"
+	"github.com/trellis-app/trellis/internal/database"
+	"github.com/trellis-app/trellis/internal/testkit"
 )
 
 func noEnv(string) string { return "" }
@@ -35,5 +40,93 @@ func TestServeWithoutDatabaseURLSaysWhatIsMissing(t *testing.T) {
 	err := run(context.Background(), nil, noEnv, &out)
 	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL: is required") {
 		t.Fatalf("err = %v, want the missing DATABASE_URL named", err)
+	}
+}
+
+func envWith(url string) func(string) string {
+	return func(k string) string {
+		if k == "DATABASE_URL" {
+			return url
+		}
+		return ""
+	}
+}
+
+func TestSeedDemoCreatesThePracticeOnceAndPrintsTheLogins(t *testing.T) {
+	url := testkit.EmptyDBURL(t)
+	ctx := context.Background()
+	for i := range 2 {
+		var out strings.Builder
+		if err := run(ctx, []string{"seed-demo"}, envWith(url), &out); err != nil {
+			t.Fatalf("seed-demo run %d: %v", i+1, err)
+		}
+		for _, want := range []string{"trellis-demo-password", "admin@demo.trellis.test", "Nguyễn Thị Hương", "Ελένη Παπαδοπούλου", "Дмитрий Иванов", "Zoë Martin"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("run %d output lacks %q", i+1, want)
+			}
+		}
+	}
+	db, err := database.Open(ctx, url, database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var counts struct {
+		Practices  int `db:"practices"`
+		Admins     int `db:"admins"`
+		Therapists int `db:"therapists"`
+		Clients    int `db:"clients"`
+	}
+	if err := db.Get(&counts, `SELECT (SELECT count(*) FROM practices) AS practices,
+		count(*) FILTER (WHERE role = 'admin') AS admins,
+		count(*) FILTER (WHERE role = 'therapist') AS therapists,
+		count(*) FILTER (WHERE role = 'client' AND therapist_id IS NOT NULL AND status = 'active') AS clients FROM users`); err != nil {
+		t.Fatal(err)
+	}
+	if counts.Practices != 1 || counts.Admins != 1 || counts.Therapists != 2 || counts.Clients != 6 {
+		t.Errorf("demo practice = %+v, want 1 practice, 1 admin, 2 therapists, 6 active clients", counts)
+	}
+}
+
+func TestCreateAdminPrintsASingleUseInviteLink(t *testing.T) {
+	url := testkit.EmptyDBURL(t)
+	ctx := context.Background()
+	var out strings.Builder
+	err := run(ctx, []string{"user", "create-admin", "-practice", "Harbour Therapy", "-name", "Pat Doe", "-email", "Pat@Harbour.example"}, envWith(url), &out)
+	if err != nil {
+		t.Fatalf("create-admin: %v\n%s", err, out.String())
+	}
+	m := regexp.MustCompile(`http://127\.0\.0\.1:8080/invite/([A-Za-z0-9_-]{43})`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no invite link printed:\n%s", out.String())
+	}
+	db, err := database.Open(ctx, url, database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var row struct {
+		Role     string `db:"role"`
+		Status   string `db:"status"`
+		Email    string `db:"email"`
+		Practice string `db:"practice"`
+	}
+	if err := db.Get(&row, `SELECT u.role, u.status, u.email, p.name AS practice FROM users u JOIN practices p ON p.id = u.practice_id
+		JOIN access_tokens a ON a.user_id = u.id WHERE a.token_hash = $1 AND a.purpose = 'invite'`, auth.HashToken(m[1])); err != nil {
+		t.Fatalf("the printed link is not a stored invite: %v", err)
+	}
+	if row.Role != "admin" || row.Status != "invited" || row.Email != "pat@harbour.example" || row.Practice != "Harbour Therapy" {
+		t.Errorf("created %+v", row)
+	}
+
+	out.Reset()
+	err = run(ctx, []string{"user", "create-admin", "-practice", "Harbour Therapy", "-name", "Pat Doe", "-email", "not an email"}, envWith(url), &out)
+	if !errors.Is(err, errUsage) || !strings.Contains(out.String(), "email: Enter an email address") {
+		t.Errorf("bad email: err=%v out=%q", err, out.String())
+	}
+	out.Reset()
+	err = run(ctx, []string{"user", "create-admin", "-practice", "Harbour Therapy"}, envWith(url), &out)
+	if !errors.Is(err, errUsage) {
+		t.Errorf("missing flags: err=%v", err)
 	}
 }
