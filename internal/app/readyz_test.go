@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,6 +77,27 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 		t.Fatalf("/readyz with the database down = %d, want 503", code)
 	}
 	t.Logf("/readyz answered 503 in %v with the database down", took)
+
+	// Pages that need the database answer 503 with the usual page, not 500
+	// and not a hang: a signed-in request (the session store fails first)
+	// and a sign-in attempt.
+	withCookie := httptest.NewRequest(http.MethodGet, "/home", nil)
+	withCookie.AddCookie(&http.Cookie{Name: "trellis_session", Value: "some-session"})
+	signin := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader("email=a%40b.example&password=whatever+it+is"))
+	signin.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for name, r := range map[string]*http.Request{"session": withCookie, "sign-in": signin} {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "briefly unavailable") {
+			t.Errorf("%s with the database down = %d, want the 503 page", name, w.Code)
+		}
+		if id := w.Header().Get("X-Request-ID"); id == "" || !strings.Contains(w.Body.String(), id) {
+			t.Errorf("%s: 503 page without its request id", name)
+		}
+		if w.Header().Get("Content-Security-Policy") == "" {
+			t.Errorf("%s: 503 page without security headers", name)
+		}
+	}
 
 	if err := cluster.Start(ctx); err != nil {
 		t.Fatal(err)

@@ -19,16 +19,26 @@ func requestID(c *gin.Context) string {
 	return c.GetString(requestIDKey)
 }
 
-// withRequestID gives every request a random id, echoed in X-Request-ID and
+type requestIDCtxKey struct{}
+
+// newRequestID is a random id for one request, echoed in X-Request-ID and
 // on error pages, so a user's report can be matched to a log line. An
 // incoming X-Request-ID is not trusted: ids are ours alone.
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// withRequestID hands the id ServeHTTP gave the request to gin's context.
 func withRequestID() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		id := hex.EncodeToString(b[:])
+		id, _ := c.Request.Context().Value(requestIDCtxKey{}).(string)
+		if id == "" {
+			id = newRequestID()
+			c.Header("X-Request-ID", id)
+		}
 		c.Set(requestIDKey, id)
-		c.Header("X-Request-ID", id)
 		c.Next()
 	}
 }

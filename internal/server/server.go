@@ -116,8 +116,13 @@ func New(d Deps) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+// ServeHTTP makes the server an http.Handler. The request id is made here,
+// outside the session layer, so even a session-store failure page has one.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := newRequestID()
+	w.Header().Set("X-Request-ID", id)
+	s.handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDCtxKey{}, id)))
+}
 
 // sessionError answers when the session store fails outside gin's chain
 // (loading before a request, saving after it): PostgreSQL is unreachable,
