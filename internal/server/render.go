@@ -28,6 +28,13 @@ type Page struct {
 	Crisis string
 	// Flash is a one-time message from the previous request.
 	Flash string
+	// Path is the request's path, for marking the current navigation link.
+	Path string
+}
+
+// Under reports whether the page is prefix or below it, for aria-current.
+func (p Page) Under(prefix string) bool {
+	return p.Path == prefix || strings.HasPrefix(p.Path, prefix+"/")
 }
 
 // views holds the parsed templates, one per page, each joined with the
@@ -108,7 +115,7 @@ func (s *Server) render(c *gin.Context, status int, name string, data any) {
 
 // page fills the shared page data for a request.
 func (s *Server) page(c *gin.Context, title string) Page {
-	p := Page{Title: title, RequestID: requestID(c)}
+	p := Page{Title: title, RequestID: requestID(c), Path: c.Request.URL.Path}
 	if u, ok := currentUser(c); ok {
 		p.User = &u
 		if s.sessions != nil {

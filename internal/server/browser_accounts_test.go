@@ -1,0 +1,434 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/app"
+	"github.com/trellis-app/trellis/internal/testkit"
+)
+
+// A client joins the way a real one does: their therapist makes the invite
+// link in the browser, the client opens it, gets a too-short password
+// explained beside the field, sets a good one, and can sign in, out and in
+// again.
+func TestClientAcceptsInviteSetsPasswordSignsOutAndBackIn(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	b := newTab(t, base)
+
+	const (
+		name     = "Zoë Ελένη"
+		email    = "zoe.eleni@test.example"
+		password = "lantern orchard quietly hums"
+	)
+
+	// The therapist signs in and invites the client.
+	b.signIn(w.Therapist.Email, testkit.Password)
+	b.expectPage("/therapist", "Your caseload · Trellis", "Your caseload")
+	b.clickAndLoad(`a[href="/therapist/clients/invite"]`, http.StatusOK)
+	b.expectPage("/therapist/clients/invite", "Invite a client · Trellis", "Invite a client")
+	b.do("fill in the invitation",
+		chromedp.SendKeys(chromedp.CSS("#name"), name),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+	)
+	b.clickAndLoad(`main form button[type="submit"]`, http.StatusOK)
+	b.expectPage("/therapist/clients/invite", "Link ready to pass on · Trellis", "Link ready to pass on")
+	if got := b.text("main .card p"); !strings.Contains(got, "This invitation for "+name+" works once") {
+		t.Errorf("link page says %q, want it to name the invitation for %s", got, name)
+	}
+	link, err := chromedp.Run(b.Ctx, chromedp.Value(chromedp.CSS("input#link-url")))
+	if err != nil {
+		t.Fatalf("read the invite link: %v", err)
+	}
+	// The link is built from TRELLIS_BASE_URL, which is not the test
+	// listener's address: check its form, then follow its path here.
+	wantPrefix := a.Config.BaseURL.String() + "/invite/"
+	if !strings.HasPrefix(link, wantPrefix) || len(link) < len(wantPrefix)+20 {
+		t.Fatalf("invite link = %q, want %s followed by a long token", link, wantPrefix)
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatalf("parse invite link %q: %v", link, err)
+	}
+	invite := u.Path
+
+	// The caseload lists the new client as invited.
+	b.clickAndLoad(`main a.button[href="/therapist"]`, http.StatusOK)
+	b.expectPage("/therapist", "Your caseload · Trellis", "Your caseload")
+	if got := b.text("main table tbody"); !strings.Contains(got, name) || !strings.Contains(got, "Invited") {
+		t.Errorf("caseload = %q, want %s listed as Invited", got, name)
+	}
+	b.signOut()
+
+	// The client opens the link.
+	b.open(invite, http.StatusOK)
+	b.expectPage(invite, "Join Trellis · Trellis", "Join Trellis")
+	if got := b.text("main .lede"); !strings.Contains(got, "Welcome, "+name+".") {
+		t.Errorf("invite page greets with %q, want %q", got, "Welcome, "+name+".")
+	}
+
+	// A too-short password is refused, with the reason beside the field
+	// and in the summary at the top.
+	b.do("type a short password",
+		chromedp.SendKeys(chromedp.CSS("#password"), "short pw"),
+		chromedp.SendKeys(chromedp.CSS("#confirm"), "short pw"),
+	)
+	b.clickAndLoad(`main form button[type="submit"]`, http.StatusUnprocessableEntity)
+	b.expectPage(invite, "Join Trellis · Trellis", "Join Trellis")
+	const tooShort = "at least 12 characters"
+	if got := b.text("#password-error"); !strings.Contains(got, tooShort) {
+		t.Errorf("error beside the password field = %q, want it to say %q", got, tooShort)
+	}
+	beside, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`(() => {
+		const input = document.getElementById("password"), msg = document.getElementById("password-error");
+		return !!input && !!msg && input.closest(".field") === msg.closest(".field") &&
+			input.getAttribute("aria-invalid") === "true" &&
+			(input.getAttribute("aria-describedby") || "").split(/\s+/).includes("password-error");
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !beside {
+		t.Error("the password error is not in the password field's block, or the input is not aria-invalid and described by it")
+	}
+	if got := b.text(`#error-summary a[href="#password"]`); !strings.Contains(got, tooShort) {
+		t.Errorf("error summary entry for the password = %q, want it to say %q", got, tooShort)
+	}
+	if got := b.value("#password"); got != "" {
+		t.Errorf("the refused password was echoed back into the field (%d characters)", len(got))
+	}
+
+	// A good password, typed twice, finishes joining.
+	b.do("type a good password",
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.SendKeys(chromedp.CSS("#confirm"), password),
+	)
+	b.clickAndLoad(`main form button[type="submit"]`, http.StatusOK)
+	b.expectPage("/signin?password_set=1", "Sign in · Trellis", "Sign in")
+	if got := b.text("main .notice"); got != "Your password is set. You can sign in now." {
+		t.Errorf("notice = %q", got)
+	}
+
+	// The link worked once and is spent now.
+	b.open(invite, http.StatusNotFound)
+	if got := b.text("main .card"); !strings.Contains(got, "This link is not valid any more.") {
+		t.Errorf("used invite link shows %q, want it to say the link is not valid any more", got)
+	}
+
+	// The client signs in with the new password and sees their home.
+	b.signIn(email, password)
+	b.expectClientHome(name)
+
+	// Signing out ends the session on the server: home asks to sign in
+	// again, and signing in there leads back home.
+	b.signOut()
+	b.open("/home", http.StatusOK)
+	b.expectPage("/signin?next=%2Fhome", "Sign in · Trellis", "Sign in")
+	b.fillSignIn(email, password)
+	b.expectClientHome(name)
+
+	// Chromium logs every document with an error status; this test asked
+	// for one 422 and one 404 page. Anything else is a real error.
+	if errs := b.unexpectedConsoleErrors(
+		"Failed to load resource: the server responded with a status of 422",
+		"Failed to load resource: the server responded with a status of 404",
+	); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// The pages a client sees first work on the narrowest common phone: no
+// sideways scrolling at 320 CSS pixels.
+func Test320PixelWideScreenNeedsNoSidewaysScrolling(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	b := newTab(t, base)
+	b.do("emulate a 320 px screen", chromedp.EmulateViewport(320, 640))
+
+	b.open("/signin", http.StatusOK)
+	b.expectPage("/signin", "Sign in · Trellis", "Sign in")
+	b.expectNoSidewaysScroll(320)
+
+	// Ελένη Παπαδοπούλου: a long name in the largest heading.
+	b.fillSignIn(w.Client.Email, testkit.Password)
+	b.expectClientHome(w.Client.DisplayName)
+	b.expectNoSidewaysScroll(320)
+
+	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// TestScreenshots writes the README's screenshots of the demo practice. It
+// is a generator, not a check, so it runs only when asked:
+//
+//	TRELLIS_SCREENSHOTS=$PWD/docs/screenshots go test -run TestScreenshots ./internal/server/
+//
+// (go test runs in the package directory, so give an absolute path.)
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("TRELLIS_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("TRELLIS_SCREENSHOTS is not set: this test only generates the README screenshots, into the directory it names")
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		t.Fatalf("TRELLIS_SCREENSHOTS=%q is not a directory (%v)", dir, err)
+	}
+	a := testkit.NewApp(t)
+	if _, err := app.NewServices(a.DB).Accounts.SeedDemo(context.Background()); err != nil {
+		t.Fatalf("seed the demo practice: %v", err)
+	}
+	demo := map[string]account.DemoLogin{}
+	for _, l := range account.DemoLogins {
+		if _, seen := demo[string(l.Role)]; !seen {
+			demo[string(l.Role)] = l
+		}
+	}
+	base := a.Listen(t)
+	b := newTab(t, base)
+
+	shoot := func(file string) {
+		t.Helper()
+		png, err := chromedp.Run(b.Ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", file, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	b.open("/signin", http.StatusOK)
+	shoot("signin.png")
+
+	b.fillSignIn(demo["therapist"].Email, account.DemoPassword)
+	b.expectPage("/therapist", "Your caseload · Trellis", "Your caseload")
+	shoot("therapist-caseload.png")
+	b.signOut()
+
+	b.fillSignIn(demo["admin"].Email, account.DemoPassword)
+	b.expectPage("/admin/users", "People · Trellis", "People")
+	shoot("admin-people.png")
+	b.signOut()
+
+	b.do("emulate a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	b.fillSignIn(demo["client"].Email, account.DemoPassword)
+	b.expectClientHome(demo["client"].Name)
+	shoot("client-home-phone.png")
+}
+
+// tab is a browser tab on the running app, with the steps these tests
+// take. Every step fails the test when the browser cannot do it.
+type tab struct {
+	*testkit.Browser
+	t    *testing.T
+	base string
+}
+
+func newTab(t *testing.T, base string) *tab {
+	return &tab{Browser: testkit.NewBrowser(t), t: t, base: base}
+}
+
+// unexpectedConsoleErrors is the console errors so far, less one
+// occurrence of each expected message.
+func (b *tab) unexpectedConsoleErrors(expected ...string) []string {
+	var out []string
+	for _, e := range b.ConsoleErrors() {
+		if i := slices.IndexFunc(expected, func(x string) bool { return strings.Contains(e, x) }); i >= 0 {
+			expected = slices.Delete(expected, i, i+1)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// signIn opens the sign-in page and signs in.
+func (b *tab) signIn(email, password string) {
+	b.t.Helper()
+	b.open("/signin", http.StatusOK)
+	b.fillSignIn(email, password)
+}
+
+// fillSignIn signs in on the sign-in page the tab shows now.
+func (b *tab) fillSignIn(email, password string) {
+	b.t.Helper()
+	b.do("fill in the sign-in form",
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/signin"] #email`)),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+	)
+	b.clickAndLoad(`form[action="/signin"] button[type="submit"]`, http.StatusOK)
+	if loc := b.location(); strings.Contains(loc, "/signin") {
+		b.t.Fatalf("still on %s after signing in as %s: %q", loc, email, b.text("main"))
+	}
+}
+
+// signOut presses Sign out in the navigation, a POST form.
+func (b *tab) signOut() {
+	b.t.Helper()
+	b.clickAndLoad(`nav form[action="/signout"] button`, http.StatusOK)
+	b.expectPage("/signin?signed_out=1", "Sign in · Trellis", "Sign in")
+	if got := b.text("main .notice"); got != "You are signed out." {
+		b.t.Errorf("after signing out, notice = %q", got)
+	}
+	if b.count(`form[action="/signout"]`) != 0 {
+		b.t.Errorf("the Sign out button is still shown after signing out")
+	}
+}
+
+// expectClientHome checks the client's home page, with their name and the
+// crisis line every client page carries.
+func (b *tab) expectClientHome(name string) {
+	b.t.Helper()
+	b.expectPage("/home", "Your homework · Trellis", "Hello, "+name)
+	if got := b.text("aside.crisis-line"); !strings.Contains(got, "Need help now?") {
+		b.t.Errorf("crisis line = %q", got)
+	}
+	if got := b.text("nav.site-nav"); !strings.Contains(got, "My homework") || !strings.Contains(got, "Sign out") {
+		b.t.Errorf("client navigation = %q", got)
+	}
+}
+
+// expectPage checks where the tab is and what the page is called.
+func (b *tab) expectPage(wantPath, wantTitle, wantH1 string) {
+	b.t.Helper()
+	if got := b.location(); got != b.base+wantPath {
+		b.t.Fatalf("at %s, want %s (page says %q)", got, b.base+wantPath, b.text("main"))
+	}
+	title, err := chromedp.Run(b.Ctx, chromedp.Title())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if title != wantTitle {
+		b.t.Errorf("title = %q, want %q", title, wantTitle)
+	}
+	if got := b.text("h1"); got != wantH1 {
+		b.t.Errorf("h1 = %q, want %q", got, wantH1)
+	}
+}
+
+// expectNoSidewaysScroll fails when the page is wider than the viewport,
+// naming the elements that stick out.
+func (b *tab) expectNoSidewaysScroll(width int) {
+	b.t.Helper()
+	inner, err := chromedp.Run(b.Ctx, chromedp.Evaluate[int](`window.innerWidth`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if inner != width {
+		b.t.Fatalf("viewport is %d px wide, want %d", inner, width)
+	}
+	sw, err := chromedp.Run(b.Ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if sw <= width {
+		return
+	}
+	wide, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("body *")]
+		.filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+		.slice(0, 10)
+		.map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
+			(typeof e.className === "string" && e.className.trim() ? "." + e.className.trim().split(/\s+/).join(".") : "") +
+			" (right edge " + Math.round(e.getBoundingClientRect().right) + ")")`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Errorf("%s scrolls sideways: %d px of content in a %d px screen; too wide: %s",
+		b.location(), sw, width, strings.Join(wide, ", "))
+}
+
+// open loads path and checks the status of the page it ends on.
+func (b *tab) open(path string, wantStatus int64) {
+	b.t.Helper()
+	resp, err := chromedp.Run(b.Ctx, chromedp.NavigateResponse(b.base+path))
+	if err != nil {
+		b.t.Fatalf("open %s: %v", path, err)
+	}
+	b.checkStatus(resp.URL, resp.Status, wantStatus)
+}
+
+// clickAndLoad clicks an element that loads a new page, waits for that
+// page and checks its status.
+func (b *tab) clickAndLoad(sel string, wantStatus int64) {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.Ctx, chromedp.Click(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("click %s: %v", sel, err)
+	}
+	b.checkStatus(resp.URL, resp.Status, wantStatus)
+}
+
+func (b *tab) checkStatus(url string, got, want int64) {
+	b.t.Helper()
+	if got != want {
+		b.t.Fatalf("%s answered %d, want %d; page says %q", url, got, want, b.text("main"))
+	}
+}
+
+func (b *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.Ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *tab) location() string {
+	b.t.Helper()
+	loc, err := chromedp.Run(b.Ctx, chromedp.Location())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return loc
+}
+
+// text is the rendered text of the first element sel matches; a missing
+// element fails the test instead of waiting for it.
+func (b *tab) text(sel string) string {
+	b.t.Helper()
+	if b.count(sel) == 0 {
+		b.t.Errorf("no %s on %s", sel, b.location())
+		return ""
+	}
+	s, err := chromedp.Run(b.Ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("read %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+func (b *tab) value(sel string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.Ctx, chromedp.Value(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("read %s: %v", sel, err)
+	}
+	return v
+}
+
+// count is how many elements sel matches now, without waiting.
+func (b *tab) count(sel string) int {
+	b.t.Helper()
+	q, err := json.Marshal(sel)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	n, err := chromedp.Run(b.Ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+string(q)+`).length`))
+	if err != nil {
+		b.t.Fatalf("count %s: %v", sel, err)
+	}
+	return n
+}
