@@ -175,7 +175,7 @@ func Test320PixelWideScreenNeedsNoSidewaysScrolling(t *testing.T) {
 // TestScreenshots writes the README's screenshots of the demo practice. It
 // is a generator, not a check, so it runs only when asked:
 //
-//	TRELLIS_SCREENSHOTS=$PWD/docs/screenshots go test -run TestScreenshots ./internal/server/
+//	TRELLIS_SCREENSHOTS=$PWD/web/screenshots go test -run TestScreenshots ./internal/server/
 //
 // (go test runs in the package directory, so give an absolute path.)
 func TestScreenshots(t *testing.T) {
