@@ -331,6 +331,9 @@ func (s *Service) SetDisabled(ctx context.Context, actor policy.Actor, userID in
 		v.Add("status", "You cannot disable your own account.")
 		return v
 	}
+	if disabled == (u.Status == StatusDisabled) {
+		return nil // already so: nothing changes, nobody is signed out
+	}
 	action, status := audit.UserEnabled, StatusActive
 	if disabled {
 		action, status = audit.UserDisabled, StatusDisabled

@@ -617,3 +617,19 @@ func TestFormsKeepWhatWasTypedAndShowErrorsBesideFields(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestEnablingAnActiveAccountChangesNothing(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	therapist := a.Login(t, w.Therapist)
+	admin := a.Login(t, w.Admin)
+	if r := admin.PostForm("/admin/users/"+itoa(w.Therapist.ID)+"/enable", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("enable = %d", r.Code)
+	}
+	if r := therapist.Get("/therapist"); r.Code != http.StatusOK {
+		t.Errorf("enabling an already active account signed it out: %d", r.Code)
+	}
+	if auditCount(t, a, "user.enabled", w.Therapist.ID) != 0 {
+		t.Error("a change that changed nothing was audited")
+	}
+}

@@ -1,0 +1,705 @@
+package server_test
+
+// Authorization from the outside: the role × route matrix (R12), someone
+// else's record answering exactly like no record (R13), the admin kept out of
+// clinical work (R14) and cross-origin POSTs refused (R16).
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/server"
+	"github.com/trellis-app/trellis/internal/testkit"
+)
+
+// matrixWant is the answer one actor must get from one route.
+type matrixWant struct {
+	code int
+	// loc is the Location of a 303, compared as path plus query values.
+	// "{path}" stands for the requested path.
+	loc string
+}
+
+var (
+	wantOK        = matrixWant{code: http.StatusOK}
+	wantForbidden = matrixWant{code: http.StatusForbidden}
+	wantNotFound  = matrixWant{code: http.StatusNotFound}
+	// An anonymous GET of a protected page is sent to sign in and brought
+	// back afterwards.
+	wantSigninNext = matrixWant{code: http.StatusSeeOther, loc: "/signin?next={path}"}
+	// An anonymous POST is sent to sign in with nowhere to come back to: a
+	// form post cannot be replayed by a redirect.
+	wantSignin = matrixWant{code: http.StatusSeeOther, loc: "/signin"}
+
+	wantClientHome    = seeOther("/home")
+	wantTherapistHome = seeOther("/therapist")
+	wantAdminHome     = seeOther("/admin/users")
+	wantSignedOut     = seeOther("/signin?signed_out=1")
+)
+
+func seeOther(loc string) matrixWant { return matrixWant{code: http.StatusSeeOther, loc: loc} }
+
+func (m matrixWant) String() string {
+	if m.loc != "" {
+		return fmt.Sprintf("%d → %s", m.code, m.loc)
+	}
+	return strconv.Itoa(m.code)
+}
+
+// matrixRow is one registered route and what each actor must get from it.
+type matrixRow struct {
+	route string // "METHOD /pattern", exactly as registered
+	path  func(w testkit.World) string
+	// form is the POST body; it is valid wherever the expected answer is
+	// success, so a success cell proves the action really is allowed.
+	form func(w testkit.World, as *account.User) url.Values
+
+	anon, client, otherClient, therapist, therapist2, admin matrixWant
+}
+
+func (r matrixRow) method() string {
+	m, _, _ := strings.Cut(r.route, " ")
+	return m
+}
+
+func (r matrixRow) pattern() string {
+	_, p, _ := strings.Cut(r.route, " ")
+	return p
+}
+
+// matrixActor is one column of the matrix.
+type matrixActor struct {
+	name string
+	user func(w testkit.World) *account.User // nil: anonymous
+	home matrixWant                          // where "/" sends them
+	want func(r matrixRow) matrixWant
+}
+
+var matrixActors = []matrixActor{
+	{"anonymous", nil, seeOther("/signin"), func(r matrixRow) matrixWant { return r.anon }},
+	{"client", func(w testkit.World) *account.User { return &w.Client }, wantClientHome, func(r matrixRow) matrixWant { return r.client }},
+	{"another client", func(w testkit.World) *account.User { return &w.OtherClient }, wantClientHome, func(r matrixRow) matrixWant { return r.otherClient }},
+	{"therapist", func(w testkit.World) *account.User { return &w.Therapist }, wantTherapistHome, func(r matrixRow) matrixWant { return r.therapist }},
+	{"another therapist", func(w testkit.World) *account.User { return &w.Therapist2 }, wantTherapistHome, func(r matrixRow) matrixWant { return r.therapist2 }},
+	{"admin", func(w testkit.World) *account.User { return &w.Admin }, wantAdminHome, func(r matrixRow) matrixWant { return r.admin }},
+}
+
+func at(p string) func(testkit.World) string { return func(testkit.World) string { return p } }
+
+// userPath fills the :id of a route with a user of the World.
+func userPath(format string, pick func(w testkit.World) account.User) func(testkit.World) string {
+	return func(w testkit.World) string { return fmt.Sprintf(format, pick(w).ID) }
+}
+
+func theClient(w testkit.World) account.User { return w.Client }
+
+// newPassphrase passes the password policy and is nobody's current one.
+const newPassphrase = "lantern orchard velvet compass"
+
+func noForm(testkit.World, *account.User) url.Values { return url.Values{} }
+
+func signinForm(w testkit.World, as *account.User) url.Values {
+	u := as
+	if u == nil { // an anonymous visitor signs in as the client
+		u = &w.Client
+	}
+	return url.Values{"email": {u.Email}, "password": {testkit.Password}}
+}
+
+func newPasswordForm(testkit.World, *account.User) url.Values {
+	return url.Values{"password": {newPassphrase}, "confirm": {newPassphrase}}
+}
+
+func changePasswordForm(testkit.World, *account.User) url.Values {
+	return url.Values{"current": {testkit.Password}, "password": {newPassphrase}, "confirm": {newPassphrase}}
+}
+
+func staffInviteForm(testkit.World, *account.User) url.Values {
+	return url.Values{"name": {"Nora Newcomer"}, "email": {"nora@test.example"}, "role": {"therapist"}}
+}
+
+func clientInviteForm(testkit.World, *account.User) url.Values {
+	return url.Values{"name": {"Carl Newclient"}, "email": {"carl@test.example"}}
+}
+
+func transferForm(w testkit.World, _ *account.User) url.Values {
+	return url.Values{"therapist": {strconv.FormatInt(w.Therapist2.ID, 10)}}
+}
+
+func practiceForm(testkit.World, *account.User) url.Values {
+	return url.Values{"name": {"Renamed practice"}, "crisis_text": {"Call 988 in a crisis."}, "time_zone": {"Europe/London"}}
+}
+
+// matrixRows is the role × route matrix (R12). Every route of routes.go has
+// exactly one row; TestRoleRouteMatrix fails on a route without a row and on
+// a row without a route.
+var matrixRows = []matrixRow{
+	{route: "GET /healthz", path: at("/healthz"),
+		anon: wantOK, client: wantOK, otherClient: wantOK, therapist: wantOK, therapist2: wantOK, admin: wantOK},
+	{route: "GET /readyz", path: at("/readyz"),
+		anon: wantOK, client: wantOK, otherClient: wantOK, therapist: wantOK, therapist2: wantOK, admin: wantOK},
+	{route: "GET /static/*filepath", path: at("/static/app.css"),
+		anon: wantOK, client: wantOK, otherClient: wantOK, therapist: wantOK, therapist2: wantOK, admin: wantOK},
+
+	{route: "GET /", path: at("/"),
+		anon: seeOther("/signin"), client: wantClientHome, otherClient: wantClientHome,
+		therapist: wantTherapistHome, therapist2: wantTherapistHome, admin: wantAdminHome},
+	{route: "GET /signin", path: at("/signin"),
+		anon: wantOK, client: wantClientHome, otherClient: wantClientHome,
+		therapist: wantTherapistHome, therapist2: wantTherapistHome, admin: wantAdminHome},
+	{route: "POST /signin", path: at("/signin"), form: signinForm,
+		anon: wantClientHome, client: wantClientHome, otherClient: wantClientHome,
+		therapist: wantTherapistHome, therapist2: wantTherapistHome, admin: wantAdminHome},
+	{route: "POST /signout", path: at("/signout"), form: noForm,
+		anon: wantSignin, client: wantSignedOut, otherClient: wantSignedOut, therapist: wantSignedOut, therapist2: wantSignedOut, admin: wantSignedOut},
+	{route: "GET /invite/:token", path: at("/invite/not-a-real-token"),
+		anon: wantNotFound, client: wantNotFound, otherClient: wantNotFound, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
+	{route: "POST /invite/:token", path: at("/invite/not-a-real-token"), form: newPasswordForm,
+		anon: wantNotFound, client: wantNotFound, otherClient: wantNotFound, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
+	{route: "GET /reset/:token", path: at("/reset/not-a-real-token"),
+		anon: wantNotFound, client: wantNotFound, otherClient: wantNotFound, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
+	{route: "POST /reset/:token", path: at("/reset/not-a-real-token"), form: newPasswordForm,
+		anon: wantNotFound, client: wantNotFound, otherClient: wantNotFound, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
+	{route: "GET /account/password", path: at("/account/password"),
+		anon: wantSigninNext, client: wantOK, otherClient: wantOK, therapist: wantOK, therapist2: wantOK, admin: wantOK},
+	{route: "POST /account/password", path: at("/account/password"), form: changePasswordForm,
+		anon: wantSignin, client: wantClientHome, otherClient: wantClientHome,
+		therapist: wantTherapistHome, therapist2: wantTherapistHome, admin: wantAdminHome},
+
+	{route: "GET /admin/users", path: at("/admin/users"),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
+	{route: "GET /admin/users/invite", path: at("/admin/users/invite"),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
+	// A new link is shown once, on a 200 page, never redirected to.
+	{route: "POST /admin/users/invite", path: at("/admin/users/invite"), form: staffInviteForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
+	{route: "POST /admin/users/:id/disable", path: userPath("/admin/users/%d/disable", theClient), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantAdminHome},
+	{route: "POST /admin/users/:id/enable", path: userPath("/admin/users/%d/enable", theClient), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantAdminHome},
+	{route: "POST /admin/users/:id/reset", path: userPath("/admin/users/%d/reset", theClient), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
+	{route: "GET /admin/users/:id/transfer", path: userPath("/admin/users/%d/transfer", theClient),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
+	{route: "POST /admin/users/:id/transfer", path: userPath("/admin/users/%d/transfer", theClient), form: transferForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantAdminHome},
+	{route: "GET /admin/practice", path: at("/admin/practice"),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
+	{route: "POST /admin/practice", path: at("/admin/practice"), form: practiceForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: seeOther("/admin/practice")},
+	{route: "GET /admin/audit", path: at("/admin/audit"),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
+
+	{route: "GET /therapist", path: at("/therapist"),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantOK, admin: wantForbidden},
+	{route: "GET /therapist/clients/invite", path: at("/therapist/clients/invite"),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantOK, admin: wantForbidden},
+	{route: "POST /therapist/clients/invite", path: at("/therapist/clients/invite"), form: clientInviteForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantOK, admin: wantForbidden},
+	// w.Client is in Therapist's caseload, not Therapist2's: to Therapist2
+	// the record does not exist.
+	{route: "GET /therapist/clients/:id", path: userPath("/therapist/clients/%d", theClient),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{route: "POST /therapist/clients/:id/reset", path: userPath("/therapist/clients/%d/reset", theClient), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{route: "POST /therapist/clients/:id/remove", path: userPath("/therapist/clients/%d/remove", theClient), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantTherapistHome, therapist2: wantNotFound, admin: wantForbidden},
+
+	{route: "GET /home", path: at("/home"),
+		anon: wantSigninNext, client: wantOK, otherClient: wantOK, therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
+}
+
+func matrixRowFor(t *testing.T, route string) matrixRow {
+	t.Helper()
+	for _, r := range matrixRows {
+		if r.route == route {
+			return r
+		}
+	}
+	t.Fatalf("no matrix row for %s", route)
+	return matrixRow{}
+}
+
+// matchesPattern reports whether path would be routed to a gin pattern, so
+// a row cannot request a misspelt path and pass on the 404 that earns.
+func matchesPattern(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	for i, p := range ps {
+		if i >= len(xs) {
+			return false
+		}
+		switch {
+		case strings.HasPrefix(p, "*"):
+			return xs[i] != ""
+		case strings.HasPrefix(p, ":"):
+			if xs[i] == "" {
+				return false
+			}
+		case p != xs[i]:
+			return false
+		}
+	}
+	return len(ps) == len(xs)
+}
+
+// sameLocation compares two redirect targets as path and query values.
+func sameLocation(got, want string) bool {
+	g, err1 := url.Parse(got)
+	w, err2 := url.Parse(want)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return g.Scheme == "" && g.Host == "" && g.Path == w.Path && reflect.DeepEqual(g.Query(), w.Query())
+}
+
+// sessionFor signs in as u, or stays anonymous when u is nil.
+func sessionFor(t *testing.T, a *testkit.App, u *account.User) *testkit.Session {
+	t.Helper()
+	if u == nil {
+		return a.Anonymous(t)
+	}
+	return a.Login(t, *u)
+}
+
+// send makes the row's request, as a same-origin browser would.
+func (r matrixRow) send(s *testkit.Session, w testkit.World, as *account.User) *httptest.ResponseRecorder {
+	path := r.path(w)
+	if r.method() == http.MethodGet {
+		return s.Get(path)
+	}
+	return s.PostForm(path, r.form(w, as))
+}
+
+// authzState is everything an authorization slip could change: accounts
+// (status, caseload, sessions' auth version, password), practices and
+// links. Sessions and the audit log are left out: refused requests may
+// legitimately touch them.
+func authzState(t *testing.T, a *testkit.App) string {
+	t.Helper()
+	var s string
+	err := a.DB.Get(&s, `SELECT
+		coalesce((SELECT string_agg(concat_ws(':', id, practice_id, role, status, email, display_name,
+			coalesce(therapist_id::text, '-'), auth_version, md5(coalesce(password_hash, ''))), ',' ORDER BY id) FROM users), '') || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', id, name, crisis_text, time_zone), ',' ORDER BY id) FROM practices), '') || '|' ||
+		(SELECT count(*) FROM access_tokens)::text`)
+	if err != nil {
+		t.Fatalf("read state: %v", err)
+	}
+	return s
+}
+
+// refused reports whether a cell's expected answer is a refusal, after
+// which nothing may have changed.
+func refused(anonymous bool, m matrixWant) bool {
+	if m.code == http.StatusForbidden || m.code == http.StatusNotFound {
+		return true
+	}
+	return anonymous && m.code == http.StatusSeeOther && strings.HasPrefix(m.loc, "/signin")
+}
+
+func TestRoleRouteMatrix(t *testing.T) {
+	a := testkit.NewApp(t)
+	registered := map[string]bool{}
+	for _, r := range a.Server.Routes() {
+		registered[r.Method+" "+r.Path] = true
+	}
+	listed := map[string]bool{}
+	for _, r := range matrixRows {
+		if listed[r.route] {
+			t.Errorf("matrix lists %s twice", r.route)
+		}
+		listed[r.route] = true
+		if !registered[r.route] {
+			t.Errorf("matrix row %s matches no registered route: remove or correct it", r.route)
+		}
+	}
+	for route := range registered {
+		if !listed[route] {
+			t.Errorf("route %s has no row in the role × route matrix (R12): add one with the expected answer for every actor", route)
+		}
+	}
+	if len(registered) == 0 {
+		t.Fatal("no routes registered")
+	}
+
+	for _, row := range matrixRows {
+		t.Run(row.route, func(t *testing.T) {
+			t.Parallel()
+			// Cells that only read share the row's practice. A POST that
+			// should succeed gets a fresh practice of its own, so a
+			// disable, transfer or removal in one cell cannot change
+			// another's answer. A refused cell that changed anything is
+			// caught by its own before/after check.
+			shared := testkit.NewApp(t)
+			sharedWorld := shared.Seed(t)
+			for _, act := range matrixActors {
+				t.Run(act.name, func(t *testing.T) {
+					t.Parallel()
+					want := act.want(row)
+					if want.code == 0 {
+						t.Fatalf("matrix row %s has no answer for %s", row.route, act.name)
+					}
+					a, w := shared, sharedWorld
+					if row.method() != http.MethodGet && !refused(act.user == nil, want) {
+						a = testkit.NewApp(t)
+						w = a.Seed(t)
+					}
+					path := row.path(w)
+					if !matchesPattern(row.pattern(), path) {
+						t.Fatalf("row requests %s, which is not a path of %s", path, row.route)
+					}
+					if row.method() == http.MethodPost && row.form == nil {
+						t.Fatalf("POST row %s has no form", row.route)
+					}
+					var as *account.User
+					if act.user != nil {
+						as = act.user(w)
+					}
+					s := sessionFor(t, a, as)
+					before := authzState(t, a)
+
+					res := row.send(s, w, as)
+
+					if res.Code != want.code {
+						t.Fatalf("%s %s as %s: status %d, want %s\n%s", row.method(), path, act.name, res.Code, want, res.Body.String())
+					}
+					if want.code == http.StatusSeeOther {
+						loc := strings.ReplaceAll(want.loc, "{path}", url.QueryEscape(path))
+						if got := res.Header().Get("Location"); !sameLocation(got, loc) {
+							t.Errorf("%s %s as %s: Location %q, want %q", row.method(), path, act.name, got, loc)
+						}
+					}
+					// A refusal changes nothing, and neither does a GET:
+					// every state change is a POST (R16).
+					if refused(as == nil, want) || row.method() == http.MethodGet {
+						if after := authzState(t, a); after != before {
+							t.Errorf("%s %s as %s (answered %d) changed the database:\nbefore %s\nafter  %s", row.method(), path, act.name, res.Code, before, after)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// withoutRequestID is the body with the response's request id (shown on
+// error pages) blanked, so two answers can be compared byte for byte.
+func withoutRequestID(res *httptest.ResponseRecorder) string {
+	body := res.Body.String()
+	if id := res.Header().Get("X-Request-ID"); id != "" {
+		body = strings.ReplaceAll(body, id, "REQUEST-ID")
+	}
+	return body
+}
+
+const noSuchUser = 999999
+
+// Someone else's record answers exactly like a record that does not exist:
+// same status, same bytes, same headers that matter (R13), and the attempt
+// changes nothing.
+func TestSomeoneElsesRecordIsTheSame404AsAMissingOne(t *testing.T) {
+	other := func(pick func(w testkit.World) account.User) func(testkit.World) int64 {
+		return func(w testkit.World) int64 { return pick(w).ID }
+	}
+	cases := []struct {
+		name   string
+		as     func(w testkit.World) account.User
+		method string
+		path   string // %d is the record's id
+		record func(w testkit.World) int64
+		form   func(w testkit.World, as *account.User) url.Values
+	}{
+		{"therapist views another therapist's client", func(w testkit.World) account.User { return w.Therapist },
+			http.MethodGet, "/therapist/clients/%d", other(func(w testkit.World) account.User { return w.OtherClient }), nil},
+		{"therapist makes a sign-in link for another therapist's client", func(w testkit.World) account.User { return w.Therapist },
+			http.MethodPost, "/therapist/clients/%d/reset", other(func(w testkit.World) account.User { return w.OtherClient }), noForm},
+		{"therapist removes another therapist's client", func(w testkit.World) account.User { return w.Therapist },
+			http.MethodPost, "/therapist/clients/%d/remove", other(func(w testkit.World) account.User { return w.OtherClient }), noForm},
+		{"therapist views a colleague as if a client", func(w testkit.World) account.User { return w.Therapist },
+			http.MethodGet, "/therapist/clients/%d", other(func(w testkit.World) account.User { return w.Therapist2 }), nil},
+		{"therapist resets the practice admin as if a client", func(w testkit.World) account.User { return w.Therapist },
+			http.MethodPost, "/therapist/clients/%d/reset", other(func(w testkit.World) account.User { return w.Admin }), noForm},
+
+		{"admin of another practice opens a client's transfer page", func(w testkit.World) account.User { return w.Outsider },
+			http.MethodGet, "/admin/users/%d/transfer", other(theClient), nil},
+		{"admin of another practice transfers a client", func(w testkit.World) account.User { return w.Outsider },
+			http.MethodPost, "/admin/users/%d/transfer", other(theClient), transferForm},
+		{"admin of another practice disables a therapist", func(w testkit.World) account.User { return w.Outsider },
+			http.MethodPost, "/admin/users/%d/disable", other(func(w testkit.World) account.User { return w.Therapist }), noForm},
+		{"admin of another practice enables a client", func(w testkit.World) account.User { return w.Outsider },
+			http.MethodPost, "/admin/users/%d/enable", other(theClient), noForm},
+		{"admin of another practice makes a sign-in link for a client", func(w testkit.World) account.User { return w.Outsider },
+			http.MethodPost, "/admin/users/%d/reset", other(theClient), noForm},
+		{"admin disables the admin of another practice", func(w testkit.World) account.User { return w.Admin },
+			http.MethodPost, "/admin/users/%d/disable", other(func(w testkit.World) account.User { return w.Outsider }), noForm},
+		{"admin makes a sign-in link for the admin of another practice", func(w testkit.World) account.User { return w.Admin },
+			http.MethodPost, "/admin/users/%d/reset", other(func(w testkit.World) account.User { return w.Outsider }), noForm},
+		{"admin opens the transfer page of a therapist, who is no client", func(w testkit.World) account.User { return w.Admin },
+			http.MethodGet, "/admin/users/%d/transfer", other(func(w testkit.World) account.User { return w.Therapist }), nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := testkit.NewApp(t)
+			w := a.Seed(t)
+			var n int
+			if err := a.DB.Get(&n, `SELECT count(*) FROM users WHERE id = $1`, noSuchUser); err != nil || n != 0 {
+				t.Fatalf("user %d should not exist: count %d, err %v", noSuchUser, n, err)
+			}
+			as := tc.as(w)
+			s := a.Login(t, as)
+			before := authzState(t, a)
+			send := func(id int64) *httptest.ResponseRecorder {
+				path := fmt.Sprintf(tc.path, id)
+				if tc.method == http.MethodGet {
+					return s.Get(path)
+				}
+				return s.PostForm(path, tc.form(w, &as))
+			}
+
+			theirs := send(tc.record(w))
+			missing := send(noSuchUser)
+
+			if missing.Code != http.StatusNotFound {
+				t.Fatalf("nonexistent record: status %d, want 404", missing.Code)
+			}
+			if theirs.Code != http.StatusNotFound {
+				t.Fatalf("someone else's record: status %d, want 404 like a missing one\n%s", theirs.Code, theirs.Body.String())
+			}
+			if got, want := withoutRequestID(theirs), withoutRequestID(missing); got != want {
+				t.Errorf("someone else's record is told apart from a missing one:\n--- theirs\n%s\n--- missing\n%s", got, want)
+			}
+			for _, h := range []string{"Content-Type", "Content-Length", "Location", "Cache-Control"} {
+				if g, m := theirs.Header().Get(h), missing.Header().Get(h); g != m {
+					t.Errorf("header %s: %q for someone else's record, %q for a missing one", h, g, m)
+				}
+			}
+			if after := authzState(t, a); after != before {
+				t.Errorf("the refused requests changed the database:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
+// clinicalRoute reports whether a route belongs to therapists' or
+// clients' work: by its place in the URL space or by its rule.
+func clinicalRoute(r server.RouteInfo) bool {
+	if strings.HasPrefix(r.Path, "/therapist") || r.Path == "/home" || strings.HasPrefix(r.Path, "/home/") || strings.HasPrefix(r.Path, "/client") {
+		return true
+	}
+	roles, ok := strings.CutPrefix(r.Rule, "roles:")
+	return ok && !slices.Contains(strings.Split(roles, ","), "admin")
+}
+
+func clinicalPath(p string) bool {
+	u, err := url.Parse(p)
+	if err != nil {
+		return true
+	}
+	p = u.Path
+	return p == "/therapist" || strings.HasPrefix(p, "/therapist/") || p == "/home" || strings.HasPrefix(p, "/home/") || strings.HasPrefix(p, "/client")
+}
+
+// The admin runs the practice but never reaches a therapist's or a
+// client's pages (R14).
+func TestAdminIsRefusedEveryTherapistAndClientRoute(t *testing.T) {
+	a := testkit.NewApp(t)
+	var routes []string
+	for _, r := range a.Server.Routes() {
+		if clinicalRoute(r) {
+			routes = append(routes, r.Method+" "+r.Path)
+		}
+	}
+	for _, must := range []string{"GET /therapist", "GET /therapist/clients/:id", "POST /therapist/clients/:id/remove", "GET /home"} {
+		if !slices.Contains(routes, must) {
+			t.Fatalf("%s is not counted as a therapist or client route; found %v", must, routes)
+		}
+	}
+	for _, route := range routes {
+		row := matrixRowFor(t, route)
+		t.Run(route, func(t *testing.T) {
+			t.Parallel()
+			a := testkit.NewApp(t)
+			w := a.Seed(t)
+			s := a.Login(t, w.Admin)
+			before := authzState(t, a)
+			res := row.send(s, w, &w.Admin)
+			if res.Code != http.StatusForbidden {
+				t.Errorf("admin %s %s: status %d, want 403\n%s", row.method(), row.path(w), res.Code, res.Body.String())
+			}
+			if after := authzState(t, a); after != before {
+				t.Errorf("admin's refused request changed the database:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
+var linkTargetRe = regexp.MustCompile(`(?:href|action)="([^"]*)"`)
+
+// The admin's own pages render, and none of them carries client-facing
+// content or leads into a therapist's or client's pages (R14).
+func TestAdminPagesShowNoClinicalContent(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	s := a.Login(t, w.Admin)
+	for _, path := range []string{"/admin/users", "/admin/audit", "/admin/practice", "/admin/users/invite",
+		fmt.Sprintf("/admin/users/%d/transfer", w.Client.ID)} {
+		t.Run(path, func(t *testing.T) {
+			res := s.Get(path)
+			if res.Code != http.StatusOK {
+				t.Fatalf("status %d, want 200\n%s", res.Code, res.Body.String())
+			}
+			body := res.Body.String()
+			for _, m := range linkTargetRe.FindAllStringSubmatch(body, -1) {
+				if clinicalPath(m[1]) {
+					t.Errorf("admin page links to the clinical page %s", m[1])
+				}
+			}
+			for _, marker := range []string{`class="crisis-line"`, "Your homework"} {
+				if strings.Contains(body, marker) {
+					t.Errorf("admin page shows client-facing content %q", marker)
+				}
+			}
+		})
+	}
+}
+
+// Cross-origin POSTs are refused before any handler runs (R16); the same
+// request from the same origin is the control that shows the form itself
+// would have worked.
+func TestCrossOriginPostsAreRefusedAndChangeNothing(t *testing.T) {
+	headers := []struct {
+		name    string
+		headers map[string]string
+		allowed bool
+	}{
+		{"Sec-Fetch-Site cross-site", map[string]string{"Sec-Fetch-Site": "cross-site"}, false},
+		{"Sec-Fetch-Site same-site", map[string]string{"Sec-Fetch-Site": "same-site"}, false},
+		{"Origin of another site", map[string]string{"Origin": "https://evil.example"}, false},
+		{"cross-site despite a same-host Origin", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://example.com"}, false},
+		{"control: Sec-Fetch-Site same-origin", map[string]string{"Sec-Fetch-Site": "same-origin"}, true},
+		{"control: Origin of this site", map[string]string{"Origin": "http://example.com"}, true},
+	}
+	post := func(s *testkit.Session, path string, form url.Values, h map[string]string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range h {
+			r.Header.Set(k, v)
+		}
+		return s.Do(r)
+	}
+
+	for _, hc := range headers {
+		t.Run("signin/"+hc.name, func(t *testing.T) {
+			t.Parallel()
+			a := testkit.NewApp(t)
+			w := a.Seed(t)
+			s := a.Anonymous(t)
+			res := post(s, "/signin", url.Values{"email": {w.Client.Email}, "password": {testkit.Password}}, hc.headers)
+			var logins int
+			if err := a.DB.Get(&logins, `SELECT count(*) FROM audit_log WHERE action = 'login.success'`); err != nil {
+				t.Fatal(err)
+			}
+			if hc.allowed {
+				if res.Code != http.StatusSeeOther || s.Cookie() == "" || logins != 1 {
+					t.Fatalf("same-origin sign-in: status %d, cookie %q, logins recorded %d; want 303, a session, 1", res.Code, s.Cookie(), logins)
+				}
+				return
+			}
+			if res.Code != http.StatusForbidden {
+				t.Errorf("status %d, want 403\n%s", res.Code, res.Body.String())
+			}
+			if s.Cookie() != "" || logins != 0 {
+				t.Errorf("refused sign-in still signed in: cookie %q, logins recorded %d", s.Cookie(), logins)
+			}
+			if got := s.Get("/home"); got.Code != http.StatusSeeOther {
+				t.Errorf("after a refused sign-in /home answered %d, want 303 to sign in", got.Code)
+			}
+		})
+
+		t.Run("admin practice/"+hc.name, func(t *testing.T) {
+			t.Parallel()
+			a := testkit.NewApp(t)
+			w := a.Seed(t)
+			s := a.Login(t, w.Admin)
+			name := func() string {
+				t.Helper()
+				var n string
+				if err := a.DB.Get(&n, `SELECT name FROM practices WHERE id = $1`, w.PracticeID); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			before := name()
+			if before == "Renamed practice" {
+				t.Fatal("the seeded practice already has the new name")
+			}
+			res := post(s, "/admin/practice", practiceForm(w, &w.Admin), hc.headers)
+			if hc.allowed {
+				if res.Code != http.StatusSeeOther || name() != "Renamed practice" {
+					t.Fatalf("same-origin save: status %d, name %q; want 303 and the new name", res.Code, name())
+				}
+				return
+			}
+			if res.Code != http.StatusForbidden {
+				t.Errorf("status %d, want 403\n%s", res.Code, res.Body.String())
+			}
+			if got := name(); got != before {
+				t.Errorf("practice name changed to %q by a refused request", got)
+			}
+		})
+	}
+}
+
+// Every state-changing route refuses a cross-site POST from the actor who
+// could otherwise make it, and the refusal changes nothing (R16).
+func TestEveryPostRefusesCrossSiteRequests(t *testing.T) {
+	for _, row := range matrixRows {
+		if row.method() != http.MethodPost {
+			continue
+		}
+		// The actor for whom the request would succeed, else anonymous.
+		act := matrixActors[0]
+		for _, c := range matrixActors {
+			if m := c.want(row); !refused(c.user == nil, m) {
+				act = c
+				break
+			}
+		}
+		t.Run(row.route+"/as "+act.name, func(t *testing.T) {
+			t.Parallel()
+			a := testkit.NewApp(t)
+			w := a.Seed(t)
+			var as *account.User
+			if act.user != nil {
+				as = act.user(w)
+			}
+			s := sessionFor(t, a, as)
+			before := authzState(t, a)
+			r := httptest.NewRequest(http.MethodPost, row.path(w), strings.NewReader(row.form(w, as).Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.Header.Set("Sec-Fetch-Site", "cross-site")
+			res := s.Do(r)
+			if res.Code != http.StatusForbidden {
+				t.Errorf("cross-site POST %s: status %d, want 403\n%s", row.path(w), res.Code, res.Body.String())
+			}
+			if after := authzState(t, a); after != before {
+				t.Errorf("refused cross-site POST changed the database:\nbefore %s\nafter  %s", before, after)
+			}
+			// Still exactly who they were: not signed out, not signed in.
+			home := s.Get("/")
+			if home.Code != act.home.code || !sameLocation(home.Header().Get("Location"), act.home.loc) {
+				t.Errorf("after the refused POST, / answered %d → %q; want %s", home.Code, home.Header().Get("Location"), act.home)
+			}
+		})
+	}
+}
