@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -632,4 +634,103 @@ func TestEnablingAnActiveAccountChangesNothing(t *testing.T) {
 	if auditCount(t, a, "user.enabled", w.Therapist.ID) != 0 {
 		t.Error("a change that changed nothing was audited")
 	}
+}
+
+func TestFormsCannotSetRolesOwnersOrStatus(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	therapist := a.Login(t, w.Therapist)
+	r := therapist.PostForm("/therapist/clients/invite", url.Values{
+		"name": {"Mallory"}, "email": {"mallory@test.example"},
+		"role": {"admin"}, "therapist_id": {itoa(w.Therapist2.ID)}, "status": {"active"}, "practice_id": {itoa(w.Outsider.PracticeID)},
+	})
+	if r.Code != http.StatusOK {
+		t.Fatalf("invite = %d", r.Code)
+	}
+	var u struct {
+		Role        string `db:"role"`
+		Status      string `db:"status"`
+		TherapistID int64  `db:"therapist_id"`
+		PracticeID  int64  `db:"practice_id"`
+	}
+	if err := a.DB.Get(&u, `SELECT role, status, therapist_id, practice_id FROM users WHERE email = 'mallory@test.example'`); err != nil {
+		t.Fatal(err)
+	}
+	if u.Role != "client" || u.Status != "invited" || u.TherapistID != w.Therapist.ID || u.PracticeID != w.PracticeID {
+		t.Errorf("form fields were taken over the actor's own (R15): %+v", u)
+	}
+	// An admin may only choose admin or therapist for a colleague.
+	admin := a.Login(t, w.Admin)
+	bad := admin.PostForm("/admin/users/invite", url.Values{"name": {"X"}, "email": {"x@test.example"}, "role": {"client"}})
+	if bad.Code != http.StatusUnprocessableEntity || !strings.Contains(bad.Body.String(), "Choose therapist or practice admin") {
+		t.Errorf("staff invite with role=client = %d", bad.Code)
+	}
+}
+
+func TestInvalidUTF8IsRefusedBesideTheField(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	r := a.Login(t, w.Therapist).PostForm("/therapist/clients/invite", url.Values{"name": {"Bad \xff\xfe name"}, "email": {"ok@test.example"}})
+	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), `id="name-error"`) {
+		t.Fatalf("invalid UTF-8 = %d", r.Code)
+	}
+	var n int
+	if err := a.DB.Get(&n, `SELECT count(*) FROM users WHERE email = 'ok@test.example'`); err != nil || n != 0 {
+		t.Errorf("user created from invalid input: %d", n)
+	}
+}
+
+func TestForwardedForIsNotTrustedFromUnknownProxies(t *testing.T) {
+	a := testkit.NewApp(t)
+	var last int
+	for i := 0; i <= server.LoginsPerIP; i++ {
+		s := a.Anonymous(t)
+		s.IP = "198.51.100.9"
+		r := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader("email=x%40test.example&password=wrong+password"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("X-Forwarded-For", "203.0.113."+itoa(int64(i+1)))
+		last = s.Do(r).Code
+	}
+	if last != http.StatusTooManyRequests {
+		t.Fatalf("rotating X-Forwarded-For escaped the per-IP limit: %d", last)
+	}
+}
+
+func TestLogsCarryIDsButNoNamesEmailsOrFormContent(t *testing.T) {
+	var logs safeBuffer
+	a := testkit.NewAppWith(t, func(d *server.Deps) {
+		d.Log = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	w := a.Seed(t)
+	signinAs(a.Anonymous(t), w.Client.Email, "a wrong guess at it")
+	therapist := a.Login(t, w.Therapist)
+	therapist.PostForm("/therapist/clients/invite", url.Values{"name": {"Zoë Secretname"}, "email": {"zoe.secret@test.example"}})
+	therapist.Get("/therapist/clients/" + itoa(w.Client.ID))
+	therapist.Get("/therapist/clients/999999")
+	out := logs.String()
+	if !strings.Contains(out, `"route":"/therapist/clients/:id"`) || !strings.Contains(out, `"user_id":`+itoa(w.Therapist.ID)) {
+		t.Fatalf("request log lacks route patterns or user ids:\n%s", out)
+	}
+	for _, secret := range []string{w.Client.Email, w.Client.DisplayName, w.Therapist.Email, "Zoë Secretname", "zoe.secret", "a wrong guess", testkit.Password} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log contains %q (R20)", secret)
+		}
+	}
+}
+
+type safeBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

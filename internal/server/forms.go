@@ -3,7 +3,6 @@ package server
 import (
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,13 +21,10 @@ type Form struct {
 // never echoed back: list them in secret.
 func newForm(c *gin.Context, fields []string, secret ...string) Form {
 	f := Form{Fields: fields, Values: map[string]string{}, Errors: map[string]string{}}
+	// Values are kept as sent: the services validate them (invalid UTF-8
+	// included) and field() makes them safe to show again.
 	for _, name := range fields {
-		v := c.PostForm(name)
-		if !utf8.ValidString(v) {
-			v = strings.ToValidUTF8(v, "")
-			f.Errors[name] = "This has characters we cannot read. Please check it."
-		}
-		f.Values[name] = v
+		f.Values[name] = c.PostForm(name)
 	}
 	for _, name := range secret {
 		f.Values[name] = ""
@@ -87,7 +83,7 @@ type FieldView struct {
 
 // field builds a FieldView; opts are autocomplete, then hint.
 func field(f Form, name, label, typ string, opts ...string) FieldView {
-	v := FieldView{Name: name, Label: label, Type: typ, Value: f.Values[name], Error: f.Errors[name], Required: true}
+	v := FieldView{Name: name, Label: label, Type: typ, Value: strings.ToValidUTF8(f.Values[name], "\uFFFD"), Error: f.Errors[name], Required: true}
 	if len(opts) > 0 {
 		v.Autocomplete = opts[0]
 	}
