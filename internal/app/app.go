@@ -16,8 +16,10 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/assignment"
 	"github.com/trellis-app/trellis/internal/audit"
 	"github.com/trellis-app/trellis/internal/auth"
+	"github.com/trellis-app/trellis/internal/exercise"
 
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/server"
@@ -27,17 +29,21 @@ const sessionSweepGap = 10 * time.Minute
 
 // Services are the domain services, built once.
 type Services struct {
-	Accounts *account.Service
-	Audit    *audit.Reader
-	Sessions *auth.SessionStore
+	Accounts    *account.Service
+	Exercises   *exercise.Service
+	Assignments *assignment.Service
+	Audit       *audit.Reader
+	Sessions    *auth.SessionStore
 }
 
 // NewServices builds the domain services over db.
 func NewServices(db *sqlx.DB) Services {
 	return Services{
-		Accounts: account.NewService(db, auth.NewHasher(), auth.NewPasswordChecker()),
-		Audit:    audit.NewReader(db),
-		Sessions: auth.NewSessionStore(db),
+		Accounts:    account.NewService(db, auth.NewHasher(), auth.NewPasswordChecker()),
+		Exercises:   exercise.NewService(db),
+		Assignments: assignment.NewService(db),
+		Audit:       audit.NewReader(db),
+		Sessions:    auth.NewSessionStore(db),
 	}
 }
 
@@ -57,6 +63,8 @@ func Deps(cfg config.Config, db *sqlx.DB, log *slog.Logger) server.Deps {
 		Sessions:     server.NewSessionManager(cfg, svc.Sessions),
 		Accounts:     svc.Accounts,
 		Audit:        svc.Audit,
+		Exercises:    svc.Exercises,
+		Assignments:  svc.Assignments,
 		LoginCounter: auth.NewRateCounter(db),
 	}
 }

@@ -32,6 +32,11 @@ const (
 	ClientTransfered = "client.transferred"
 	ClientRemoved    = "client.removed"
 	PracticeUpdated  = "practice.updated"
+	ExerciseCreated  = "exercise.created"
+	ExerciseUpdated  = "exercise.updated"
+	AssignmentMade   = "assignment.created"
+	AssignmentChange = "assignment.changed"
+	AssignmentCancel = "assignment.cancelled"
 )
 
 // AllActions lists the actions, for the admin's filter.
@@ -39,6 +44,7 @@ var AllActions = []string{
 	LoginSuccess, LoginFailure, LoginLocked, Logout, PasswordChanged,
 	InviteCreated, InviteAccepted, ResetCreated, ResetCompleted,
 	UserDisabled, UserEnabled, ClientTransfered, ClientRemoved, PracticeUpdated,
+	ExerciseCreated, ExerciseUpdated, AssignmentMade, AssignmentChange, AssignmentCancel,
 }
 
 // Entry is one thing that happened.

@@ -51,6 +51,11 @@ const (
 	RemoveClient Action = "client.remove"
 	ViewClient   Action = "client.view"
 
+	ViewLibrary  Action = "exercise.view"
+	EditExercise Action = "exercise.edit"
+	Assign       Action = "assignment.create"
+	ManageWork   Action = "assignment.manage"
+
 	UsePortal Action = "portal.use"
 )
 
@@ -70,6 +75,11 @@ var table = map[Action][]Role{
 	ResetClient:  {Therapist},
 	RemoveClient: {Therapist},
 	ViewClient:   {Therapist},
+
+	ViewLibrary:  {Therapist},
+	EditExercise: {Therapist},
+	Assign:       {Therapist},
+	ManageWork:   {Therapist},
 
 	UsePortal: {Client},
 }

@@ -36,7 +36,7 @@ func TestClientAcceptsInviteSetsPasswordSignsOutAndBackIn(t *testing.T) {
 
 	// The therapist signs in and invites the client.
 	b.signIn(w.Therapist.Email, testkit.Password)
-	b.expectPage("/therapist", "Your caseload · Trellis", "Your caseload")
+	b.expectPage("/therapist", "Dashboard · Trellis", "Dashboard")
 	b.clickAndLoad(`a[href="/therapist/clients/invite"]`, http.StatusOK)
 	b.expectPage("/therapist/clients/invite", "Invite a client · Trellis", "Invite a client")
 	b.do("fill in the invitation",
@@ -66,7 +66,7 @@ func TestClientAcceptsInviteSetsPasswordSignsOutAndBackIn(t *testing.T) {
 
 	// The caseload lists the new client as invited.
 	b.clickAndLoad(`main a.button[href="/therapist"]`, http.StatusOK)
-	b.expectPage("/therapist", "Your caseload · Trellis", "Your caseload")
+	b.expectPage("/therapist", "Dashboard · Trellis", "Dashboard")
 	if got := b.text("main table tbody"); !strings.Contains(got, name) || !strings.Contains(got, "Invited") {
 		t.Errorf("caseload = %q, want %s listed as Invited", got, name)
 	}
@@ -214,7 +214,7 @@ func TestScreenshots(t *testing.T) {
 	shoot("signin.png")
 
 	b.fillSignIn(demo["therapist"].Email, account.DemoPassword)
-	b.expectPage("/therapist", "Your caseload · Trellis", "Your caseload")
+	b.expectPage("/therapist", "Dashboard · Trellis", "Dashboard")
 	shoot("therapist-caseload.png")
 	b.signOut()
 

@@ -8,20 +8,6 @@ import (
 	"github.com/trellis-app/trellis/internal/account"
 )
 
-type caseloadPage struct {
-	Page
-	Clients []account.User
-}
-
-func (s *Server) caseloadPage(c *gin.Context) {
-	clients, err := s.accounts.Caseload(c.Request.Context(), actor(c))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.render(c, http.StatusOK, "therapist_caseload", caseloadPage{Page: s.page(c, "Your caseload"), Clients: clients})
-}
-
 var clientInviteFields = []string{"name", "email"}
 
 func (s *Server) clientInvitePage(c *gin.Context) {
@@ -40,27 +26,6 @@ func (s *Server) inviteClient(c *gin.Context) {
 		return
 	}
 	s.showLink(c, link, f.Values["name"], "/therapist")
-}
-
-type clientPage struct {
-	Page
-	Client account.User
-}
-
-// clientPage shows one client of the caseload; another therapist's client
-// is the same 404 as a client that does not exist (R13).
-func (s *Server) clientPage(c *gin.Context) {
-	id, ok := paramID(c)
-	if !ok {
-		s.renderError(c, http.StatusNotFound)
-		return
-	}
-	client, err := s.accounts.Client(c.Request.Context(), actor(c), id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.render(c, http.StatusOK, "therapist_client", clientPage{Page: s.page(c, "Client"), Client: client})
 }
 
 func (s *Server) removeClient(c *gin.Context) {

@@ -65,7 +65,13 @@ func newViews(templates, static fs.FS) (*views, error) {
 	funcs := template.FuncMap{
 		// static names a static file with a content hash, so browsers may
 		// cache it for a year and still see a new version at once.
-		"field":    field,
+		"field": field,
+		// bfield is field for the builder, whose values are not in a Form.
+		"bfield": func(name, label, typ, value string, errs map[string]string, hint string) FieldView {
+			return FieldView{Name: name, Label: label, Type: typ, Value: strings.ToValidUTF8(value, "\uFFFD"), Error: errs[name], Hint: hint}
+		},
+		"add":      func(a, b int) int { return a + b },
+		"last":     func(s []int) int { return len(s) - 1 },
 		"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"datetime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 		"static": func(name string) (string, error) {

@@ -47,12 +47,27 @@ func (s *Server) routes() {
 	s.handle(get, "/admin/audit", admins, s.auditPage)
 
 	// Therapist: their caseload.
-	s.handle(get, "/therapist", therapists, s.caseloadPage)
+	s.handle(get, "/therapist", therapists, s.dashboard)
 	s.handle(get, "/therapist/clients/invite", therapists, s.clientInvitePage)
 	s.handle(post, "/therapist/clients/invite", therapists, s.inviteClient)
 	s.handle(get, "/therapist/clients/:id", therapists, s.clientPage)
 	s.handle(post, "/therapist/clients/:id/reset", therapists, s.resetAccess)
 	s.handle(post, "/therapist/clients/:id/remove", therapists, s.removeClient)
+
+	// Therapist: the exercise library, the builder, assigning homework.
+	s.handle(get, "/therapist/exercises", therapists, s.libraryPage)
+	s.handle(get, "/therapist/exercises/new", therapists, s.newExercisePage)
+	s.handle(post, "/therapist/exercises/new", therapists, s.builderPost)
+	s.handle(get, "/therapist/exercises/:id", therapists, s.exercisePage)
+	s.handle(get, "/therapist/exercises/:id/edit", therapists, s.editExercisePage)
+	s.handle(post, "/therapist/exercises/:id/edit", therapists, s.builderPost)
+	s.handle(post, "/therapist/exercises/:id/duplicate", therapists, s.duplicateExercise)
+	s.handle(get, "/therapist/assign", therapists, s.assignPage)
+	s.handle(post, "/therapist/assign", therapists, s.assign)
+	s.handle(post, "/therapist/assignments/:id/cancel", therapists, s.cancelOccurrence)
+	s.handle(get, "/therapist/series/:id", therapists, s.seriesPage)
+	s.handle(post, "/therapist/series/:id", therapists, s.changeSeries)
+	s.handle(post, "/therapist/series/:id/cancel", therapists, s.cancelSeries)
 
 	// Client: their homework portal.
 	s.handle(get, "/home", clients, s.clientHome)

@@ -18,7 +18,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/assignment"
 	"github.com/trellis-app/trellis/internal/audit"
+	"github.com/trellis-app/trellis/internal/exercise"
 
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/database"
@@ -40,6 +42,9 @@ type Deps struct {
 	Sessions *scs.SessionManager
 	Accounts *account.Service
 	Audit    *audit.Reader
+	// Exercises is the exercise library; Assignments the homework given.
+	Exercises   *exercise.Service
+	Assignments *assignment.Service
 	// LoginCounter counts sign-in attempts per client IP (R3), shared by
 	// every instance.
 	LoginCounter httprate.LimitCounter
@@ -62,6 +67,8 @@ type Server struct {
 	sessions     *scs.SessionManager
 	accounts     *account.Service
 	audit        *audit.Reader
+	exercises    *exercise.Service
+	assignments  *assignment.Service
 	loginLimiter *httprate.RateLimiter
 	now          func() time.Time
 }
@@ -95,10 +102,12 @@ func New(d Deps) (*Server, error) {
 		static: http.StripPrefix("/static/", http.FileServerFS(mustSub(web.Static, "static"))),
 		rules:  map[string]rule{},
 
-		sessions: d.Sessions,
-		accounts: d.Accounts,
-		audit:    d.Audit,
-		now:      d.Now,
+		sessions:    d.Sessions,
+		accounts:    d.Accounts,
+		audit:       d.Audit,
+		exercises:   d.Exercises,
+		assignments: d.Assignments,
+		now:         d.Now,
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -1,0 +1,137 @@
+package assignment
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trellis-app/trellis/internal/errkind"
+	"github.com/trellis-app/trellis/internal/policy"
+)
+
+// CheckInKey and CheckInField name the series the dashboard shows: the
+// overall score of the built-in weekly trust check-in.
+const (
+	CheckInKey   = "weekly-trust-check-in"
+	CheckInField = "overall"
+)
+
+// CaseloadRow is one client on the dashboard.
+type CaseloadRow struct {
+	ClientID     int64         `db:"client_id"`
+	Name         string        `db:"name"`
+	Status       string        `db:"status"`
+	Open         int           `db:"open"`
+	Overdue      int           `db:"overdue"`
+	Waiting      int           `db:"waiting"`
+	LastActivity sql.NullTime  `db:"last_activity"`
+	CheckIn      sql.NullInt64 `db:"checkin"`
+	CheckInAt    sql.NullTime  `db:"checkin_at"`
+}
+
+// Attention is one item of the "needs attention" list.
+type Attention struct {
+	Kind         string    `db:"kind"` // "submitted" or "overdue"
+	AssignmentID int64     `db:"assignment_id"`
+	ClientID     int64     `db:"client_id"`
+	Name         string    `db:"name"`
+	Title        string    `db:"title"`
+	At           time.Time `db:"at"`
+}
+
+// Dashboard is the therapist's landing page data.
+type Dashboard struct {
+	Caseload  []CaseloadRow
+	Attention []Attention
+	// MoreAttention is how many items did not fit the list.
+	MoreAttention int
+}
+
+// Sort orders for the caseload.
+var SortOrders = map[string]string{
+	"name":     `lower(name), client_id`,
+	"overdue":  `overdue DESC, lower(name), client_id`,
+	"waiting":  `waiting DESC, lower(name), client_id`,
+	"activity": `last_activity DESC NULLS LAST, lower(name), client_id`,
+	"checkin":  `checkin ASC NULLS LAST, lower(name), client_id`,
+}
+
+// AttentionLimit bounds the "needs attention" list.
+const AttentionLimit = 25
+
+// Dashboard loads the caseload with per-client counts and the latest
+// check-in, and the "needs attention" list, in two queries whatever the
+// caseload's size. search filters by name; sort is a key of SortOrders.
+func (s *Service) Dashboard(ctx context.Context, actor policy.Actor, sort, search string) (Dashboard, error) {
+	if !policy.Can(actor, policy.ViewCaseload, policy.Resource{PracticeID: actor.PracticeID}) {
+		return Dashboard{}, errkind.ErrForbidden
+	}
+	order, ok := SortOrders[sort]
+	if !ok {
+		order = SortOrders["name"]
+	}
+	pattern := "%" + escapeLike(strings.TrimSpace(search)) + "%"
+	var d Dashboard
+	// The counts come from one pass over the caseload's assignments; the
+	// latest check-in is an index lookup per client inside the same query.
+	err := sqlx.SelectContext(ctx, s.db, &d.Caseload, `
+		WITH checkin AS (SELECT id FROM exercises WHERE builtin_key = $3)
+		SELECT * FROM (
+			SELECT c.id AS client_id, c.display_name AS name, c.status::text AS status,
+			       count(a.id) FILTER (WHERE a.status = 'open' AND a.due_at >= now()) AS open,
+			       count(a.id) FILTER (WHERE a.status = 'open' AND a.due_at < now()) AS overdue,
+			       count(a.id) FILTER (WHERE a.status = 'submitted') AS waiting,
+			       max(a.submitted_at) AS last_activity,
+			       lc.value AS checkin, lc.recorded_at AS checkin_at
+			FROM users c
+			LEFT JOIN assignments a ON a.client_id = c.id AND a.status <> 'cancelled'
+			LEFT JOIN LATERAL (
+				SELECT tv.value, tv.recorded_at FROM tracked_values tv
+				WHERE tv.client_id = c.id AND tv.exercise_id = (SELECT id FROM checkin) AND tv.field_key = $4
+				ORDER BY tv.recorded_at DESC LIMIT 1
+			) lc ON true
+			WHERE c.role = 'client' AND c.therapist_id = $1 AND c.display_name ILIKE $2
+			GROUP BY c.id, lc.value, lc.recorded_at
+		) rows
+		ORDER BY `+order, actor.UserID, pattern, CheckInKey, CheckInField)
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("load caseload: %w", err)
+	}
+	var items []struct {
+		Attention
+		Total int `db:"total"`
+	}
+	err = sqlx.SelectContext(ctx, s.db, &items, `
+		SELECT kind, assignment_id, client_id, name, title, at, count(*) OVER () AS total FROM (
+			SELECT 'submitted' AS kind, a.id AS assignment_id, c.id AS client_id, c.display_name AS name,
+			       v.definition->>'title' AS title, a.submitted_at AS at, 0 AS rank
+			FROM assignments a
+			JOIN users c ON c.id = a.client_id AND c.therapist_id = $1
+			JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
+			WHERE a.status = 'submitted'
+			UNION ALL
+			SELECT 'overdue', a.id, c.id, c.display_name, v.definition->>'title', a.due_at, 1
+			FROM assignments a
+			JOIN users c ON c.id = a.client_id AND c.therapist_id = $1
+			JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
+			WHERE a.status = 'open' AND a.due_at < now()
+		) items
+		ORDER BY rank, at DESC, assignment_id
+		LIMIT $2`, actor.UserID, AttentionLimit)
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("load attention list: %w", err)
+	}
+	for _, it := range items {
+		d.Attention = append(d.Attention, it.Attention)
+		d.MoreAttention = it.Total - len(items)
+	}
+	return d, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

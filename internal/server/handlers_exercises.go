@@ -1,0 +1,218 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/trellis-app/trellis/internal/errkind"
+	"github.com/trellis-app/trellis/internal/exercise"
+)
+
+type libraryPage struct {
+	Page
+	Exercises []exercise.Exercise
+}
+
+func (s *Server) libraryPage(c *gin.Context) {
+	list, err := s.exercises.Library(c.Request.Context(), actor(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "exercises", libraryPage{Page: s.page(c, "Exercise library"), Exercises: list})
+}
+
+type exercisePage struct {
+	Page
+	Exercise exercise.Exercise
+	Versions []exercise.VersionInfo
+	Preview  previewData
+}
+
+// exercisePage shows an exercise as the client will see it, with its
+// version history. ?version=N shows an older version.
+func (s *Server) exercisePage(c *gin.Context) {
+	id, ok := paramID(c)
+	if !ok {
+		s.renderError(c, http.StatusNotFound)
+		return
+	}
+	version, _ := strconv.Atoi(c.Query("version"))
+	ctx, a := c.Request.Context(), actor(c)
+	e, err := s.exercises.Get(ctx, a, id, version)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	versions, err := s.exercises.Versions(ctx, a, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "exercise", exercisePage{Page: s.page(c, "Exercise"), Exercise: e, Versions: versions,
+		Preview: newPreview(e.Definition)})
+}
+
+type builderPage struct {
+	Page
+	Action    string
+	Form      builderForm
+	Errors    map[string]string
+	Types     []exercise.FieldType
+	Preview   *previewData
+	Saving    bool
+	ExistsID  int64
+	IsNew     bool
+	ErrorList []FieldError
+}
+
+func (s *Server) renderBuilder(c *gin.Context, status int, p builderPage) {
+	p.Page = s.page(c, "Exercise builder")
+	p.Types = exercise.FieldTypes
+	if p.Errors == nil {
+		p.Errors = map[string]string{}
+	}
+	f := Form{Errors: p.Errors}
+	p.ErrorList = f.ErrorList()
+	s.render(c, status, "builder", p)
+}
+
+func (s *Server) newExercisePage(c *gin.Context) {
+	b := builderForm{Minutes: "10"}
+	b.apply("add", string(exercise.LongText))
+	s.renderBuilder(c, http.StatusOK, builderPage{Action: "/therapist/exercises/new", Form: b, IsNew: true})
+}
+
+func (s *Server) editExercisePage(c *gin.Context) {
+	id, ok := paramID(c)
+	if !ok {
+		s.renderError(c, http.StatusNotFound)
+		return
+	}
+	e, err := s.exercises.Get(c.Request.Context(), actor(c), id, 0)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if e.Builtin() {
+		// Built-ins are shared by every practice: adapt a copy instead.
+		s.renderError(c, http.StatusNotFound)
+		return
+	}
+	s.renderBuilder(c, http.StatusOK, builderPage{Action: "/therapist/exercises/" + strconv.FormatInt(id, 10) + "/edit", Form: builderFromDefinition(e.Definition), ExistsID: id})
+}
+
+// builderPost handles every button of the builder. Add, move and remove
+// re-render the form; preview shows the client's view below it; save
+// validates and writes a new exercise or a new version.
+func (s *Server) builderPost(c *gin.Context) {
+	var id int64
+	if c.Param("id") != "" {
+		var ok bool
+		if id, ok = paramID(c); !ok {
+			s.renderError(c, http.StatusNotFound)
+			return
+		}
+	}
+	b := bindBuilder(c)
+	p := builderPage{Action: c.Request.URL.Path, ExistsID: id, IsNew: id == 0}
+	op := c.PostForm("op")
+	if b.apply(op, c.PostForm("add_type")) {
+		p.Form = b
+		s.renderBuilder(c, http.StatusOK, p)
+		return
+	}
+	p.Form = b
+	d, inv := b.definition()
+	if err := exercise.Validate(d); err != nil {
+		more, _ := errkind.AsInvalid(err)
+		for k, m := range more.Fields {
+			inv.Add(k, m)
+		}
+	}
+	if len(inv.Fields) > 0 {
+		p.Errors = inv.Fields
+		s.renderBuilder(c, http.StatusUnprocessableEntity, p)
+		return
+	}
+	if op == "preview" {
+		pv := newPreview(d)
+		p.Preview = &pv
+		s.renderBuilder(c, http.StatusOK, p)
+		return
+	}
+	ctx, a := c.Request.Context(), actor(c)
+	var err error
+	if id == 0 {
+		id, err = s.exercises.Create(ctx, a, d)
+	} else {
+		_, err = s.exercises.Update(ctx, a, id, d)
+	}
+	if inv, ok := errkind.AsInvalid(err); ok {
+		p.Errors = inv.Fields
+		s.renderBuilder(c, http.StatusUnprocessableEntity, p)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "Exercise saved. Assignments made before keep the version they were given.")
+	c.Redirect(http.StatusSeeOther, "/therapist/exercises/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) duplicateExercise(c *gin.Context) {
+	id, ok := paramID(c)
+	if !ok {
+		s.renderError(c, http.StatusNotFound)
+		return
+	}
+	newID, err := s.exercises.Duplicate(c.Request.Context(), actor(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "Your copy is ready to adapt.")
+	c.Redirect(http.StatusSeeOther, "/therapist/exercises/"+strconv.FormatInt(newID, 10)+"/edit")
+}
+
+// previewData renders an exercise's fields as the client sees them.
+type previewData struct {
+	Definition exercise.Definition
+	Fields     []AnswerField
+	Disabled   bool
+}
+
+func newPreview(d exercise.Definition) previewData {
+	return previewData{Definition: d, Fields: answerFields(d, nil, nil), Disabled: true}
+}
+
+// AnswerField is one field of an exercise form with the client's answer
+// and any message about it.
+type AnswerField struct {
+	exercise.Field
+	Name    string // the input's name
+	Value   string
+	Checked map[string]bool
+	Error   string
+}
+
+// answerFields pairs each field with its answer (a single value, or for a
+// checklist the chosen keys) and error.
+func answerFields(d exercise.Definition, answers map[string][]string, errs map[string]string) []AnswerField {
+	out := make([]AnswerField, 0, len(d.Fields))
+	for _, f := range d.Fields {
+		af := AnswerField{Field: f, Name: "a." + f.Key, Checked: map[string]bool{}, Error: errs["a."+f.Key]}
+		vals := answers[f.Key]
+		if len(vals) > 0 {
+			af.Value = vals[0]
+		}
+		for _, v := range vals {
+			af.Checked[v] = true
+		}
+		out = append(out, af)
+	}
+	return out
+}
