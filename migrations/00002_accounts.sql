@@ -32,7 +32,9 @@ CREATE TABLE users (
     created_at     timestamptz NOT NULL DEFAULT now(),
     updated_at     timestamptz NOT NULL DEFAULT now(),
     CHECK (role = 'client' OR therapist_id IS NULL),
-    CHECK (status = 'invited' OR password_hash IS NOT NULL)
+    -- Only an account that has set a password can be active; an invitation
+    -- may be withdrawn (disabled) before it is accepted.
+    CHECK (status <> 'active' OR password_hash IS NOT NULL)
 );
 CREATE INDEX users_practice_idx ON users (practice_id, role);
 CREATE INDEX users_therapist_idx ON users (therapist_id) WHERE therapist_id IS NOT NULL;
@@ -55,9 +57,12 @@ CREATE INDEX access_tokens_user_idx ON access_tokens (user_id);
 -- Sessions for scs. The token column holds a SHA-256 of the cookie value,
 -- so a copy of this table does not let anyone sign in (R7).
 CREATE TABLE sessions (
-    token  text PRIMARY KEY,
-    data   bytea NOT NULL,
-    expiry timestamptz NOT NULL
+    token   text PRIMARY KEY,
+    data    bytea NOT NULL,
+    expiry  timestamptz NOT NULL,
+    -- A signed-out session is kept, revoked, until it would have expired,
+    -- so a request still in flight cannot write it back.
+    revoked boolean NOT NULL DEFAULT false
 );
 CREATE INDEX sessions_expiry_idx ON sessions (expiry);
 

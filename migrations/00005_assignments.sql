@@ -41,6 +41,9 @@ CREATE TABLE assignments (
     FOREIGN KEY (exercise_id, exercise_version) REFERENCES exercise_versions (exercise_id, version)
 );
 CREATE INDEX assignments_client_status_idx ON assignments (client_id, status, due_at);
+-- Work still in play (open or waiting for review): a small part of a long
+-- history, which the dashboard counts on every load.
+CREATE INDEX assignments_active_idx ON assignments (client_id, due_at) WHERE status IN ('open', 'submitted');
 CREATE INDEX assignments_series_idx ON assignments (series_id, due_on);
 
 -- What a client sent. A change after submitting is a new version (R25):

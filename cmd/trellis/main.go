@@ -107,6 +107,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 }
 
 func seedDemo(ctx context.Context, cfg config.Config, db *sqlx.DB, stdout io.Writer) error {
+	if cfg.Production() {
+		// The demo accounts share a published password.
+		return fmt.Errorf("%w: seed-demo refuses to run with TRELLIS_ENV=production", errUsage)
+	}
 	svc := app.NewServices(db)
 	created, err := svc.Accounts.SeedDemo(ctx)
 	if err != nil {
@@ -162,7 +166,7 @@ func serve(ctx context.Context, cfg config.Config, db *sqlx.DB, log *slog.Logger
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	go app.SweepSessions(ctx, auth.NewSessionStore(db), log)
+	go app.SweepSessions(ctx, auth.NewSessionStore(db), auth.NewRateCounter(db), log)
 	log.Info("trellis is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", cfg.Env, "version", version())
 	return app.Serve(ctx, ln, srv, cfg.ShutdownTimeout, log)
 }

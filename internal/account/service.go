@@ -34,44 +34,48 @@ func NewService(db *sqlx.DB, hasher *auth.Hasher, passwords *auth.PasswordChecke
 // Authenticate checks an email and password. Unknown email, wrong password
 // and a locked account all return ErrBadCredentials after the same hashing
 // work (R3, R4). A right password on a disabled account returns ErrInactive.
+//
+// Each attempt is counted before the password is hashed, in one atomic
+// statement, so guesses sent in parallel cannot slip past the lock: at most
+// MaxFailures attempts per window are ever checked.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
 	email = normalizeEmail(email)
 	u, err := userByEmail(ctx, s.db, email)
-	if errors.Is(err, errkind.ErrNotFound) || (err == nil && u.PasswordHash == nil) {
-		s.hasher.Waste(ctx, password)
-		if err := audit.Record(ctx, s.db, audit.Entry{Action: audit.LoginFailure, PracticeID: u.PracticeID, TargetType: "user", TargetID: u.ID}); err != nil {
+	fail := func(action string, detail map[string]any) (User, error) {
+		if err := audit.Record(ctx, s.db, audit.Entry{Action: action, PracticeID: u.PracticeID, TargetType: "user", TargetID: u.ID, Detail: detail}); err != nil {
 			return User{}, err
 		}
 		return User{}, ErrBadCredentials
+	}
+	if errors.Is(err, errkind.ErrNotFound) || (err == nil && u.PasswordHash == nil) {
+		if err := s.hasher.Waste(ctx, password); err != nil {
+			return User{}, err
+		}
+		return fail(audit.LoginFailure, nil)
 	}
 	if err != nil {
 		return User{}, err
 	}
-	if u.LockedUntil != nil && u.LockedUntil.After(s.now()) {
-		s.hasher.Waste(ctx, password)
-		if err := audit.Record(ctx, s.db, audit.Entry{Action: audit.LoginFailure, PracticeID: u.PracticeID, TargetType: "user", TargetID: u.ID, Detail: map[string]any{"locked": true}}); err != nil {
+	attempt, err := reserveAttempt(ctx, s.db, u.ID)
+	if err != nil {
+		return User{}, err
+	}
+	if attempt.Refused {
+		if err := s.hasher.Waste(ctx, password); err != nil {
 			return User{}, err
 		}
-		return User{}, ErrBadCredentials
+		return fail(audit.LoginFailure, map[string]any{"locked": true})
 	}
 	if err := s.hasher.Verify(ctx, *u.PasswordHash, password); err != nil {
 		if !errors.Is(err, auth.ErrMismatch) {
 			return User{}, err
 		}
-		locked, err := recordFailure(ctx, s.db, u.ID)
-		if err != nil {
-			return User{}, err
+		if attempt.Locked {
+			return fail(audit.LoginLocked, nil)
 		}
-		action := audit.LoginFailure
-		if locked {
-			action = audit.LoginLocked
-		}
-		if err := audit.Record(ctx, s.db, audit.Entry{Action: action, PracticeID: u.PracticeID, TargetType: "user", TargetID: u.ID}); err != nil {
-			return User{}, err
-		}
-		return User{}, ErrBadCredentials
+		return fail(audit.LoginFailure, nil)
 	}
-	if err := clearFailures(ctx, s.db, u.ID); err != nil {
+	if err := forgiveAttempts(ctx, s.db, u.ID); err != nil {
 		return User{}, err
 	}
 	if !u.CanSignIn() {
@@ -114,8 +118,32 @@ func (s *Service) ChangePassword(ctx context.Context, actor policy.Actor, in Pas
 		return 0, err
 	}
 	inv := errkind.NewInvalid()
-	if u.PasswordHash == nil || s.hasher.Verify(ctx, *u.PasswordHash, in.Current) != nil {
+	// Guessing the current password from a stolen session counts against
+	// the same limit as signing in.
+	attempt, err := reserveAttempt(ctx, s.db, u.ID)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case attempt.Refused:
+		inv.Add("current", "Too many wrong tries. Please wait 15 minutes and try again.")
+	case u.PasswordHash == nil:
 		inv.Add("current", "That is not your current password.")
+	default:
+		err := s.hasher.Verify(ctx, *u.PasswordHash, in.Current)
+		switch {
+		case errors.Is(err, auth.ErrMismatch):
+			inv.Add("current", "That is not your current password.")
+			if err := audit.Record(ctx, s.db, audit.Entry{Action: audit.PasswordWrong, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID}); err != nil {
+				return 0, err
+			}
+		case err != nil:
+			return 0, err
+		default:
+			if err := forgiveAttempts(ctx, s.db, u.ID); err != nil {
+				return 0, err
+			}
+		}
 	}
 	s.checkNewPassword(inv, in.New, in.Confirm, u.Email)
 	if err := inv.Err(); err != nil {
@@ -139,6 +167,9 @@ func (s *Service) ChangePassword(ctx context.Context, actor policy.Actor, in Pas
 // ErrLinkInvalid.
 func (s *Service) LinkUser(ctx context.Context, purpose, token string) (User, error) {
 	u, _, err := tokenUser(ctx, s.db, auth.HashToken(token), purpose)
+	if err == nil && u.Status == StatusDisabled {
+		return User{}, ErrLinkInvalid
+	}
 	return u, err
 }
 
@@ -243,14 +274,19 @@ func (s *Service) InviteClient(ctx context.Context, actor policy.Actor, in Invit
 func (s *Service) invite(ctx context.Context, by int64, u User) (Link, error) {
 	token, hash := auth.NewToken()
 	expires := s.now().Add(InviteTTL)
-	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	existing, err := userByEmail(ctx, s.db, u.Email)
+	switch {
+	case err == nil:
+		return s.refuseInvite(ctx, by, u, existing, token, expires)
+	case !errors.Is(err, errkind.ErrNotFound):
+		return Link{}, err
+	}
+	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		id, err := insertUser(ctx, tx, u)
+		if database.IsUniqueViolation(err, "users_email_key") {
+			return errEmailTaken // another invitation for this email won a race
+		}
 		if err != nil {
-			if database.IsUniqueViolation(err, "users_email_key") {
-				v := errkind.NewInvalid()
-				v.Add("email", "This email address already has a Trellis account. Use another address, or ask your practice admin.")
-				return v
-			}
 			return err
 		}
 		u.ID = id
@@ -259,10 +295,38 @@ func (s *Service) invite(ctx context.Context, by int64, u User) (Link, error) {
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: audit.InviteCreated, PracticeID: u.PracticeID, ActorID: by, TargetType: "user", TargetID: id, Detail: map[string]any{"role": string(u.Role)}})
 	})
+	if errors.Is(err, errEmailTaken) {
+		if existing, err := userByEmail(ctx, s.db, u.Email); err == nil {
+			return s.refuseInvite(ctx, by, u, existing, token, expires)
+		}
+	}
 	if err != nil {
 		return Link{}, err
 	}
 	return Link{UserID: u.ID, Purpose: "invite", Token: token, ExpiresAt: expires}, nil
+}
+
+var errEmailTaken = errors.New("email in use")
+
+// refuseInvite answers an invitation for an email that already has an
+// account. Someone who can already see that account (an admin of its
+// practice, the therapist of that client) is told plainly. Anyone else gets
+// exactly the answer a new invitation gets, with a link that leads nowhere,
+// so an invitation never reveals that a person has an account elsewhere,
+// let alone that they are someone's client (R4). The refusal is audited.
+func (s *Service) refuseInvite(ctx context.Context, by int64, u, existing User, token string, expires time.Time) (Link, error) {
+	visible := existing.PracticeID == u.PracticeID &&
+		(u.Role != policy.Client || (existing.TherapistID != nil && *existing.TherapistID == by) || by == 0)
+	if err := audit.Record(ctx, s.db, audit.Entry{Action: audit.InviteRefused, PracticeID: u.PracticeID, ActorID: by,
+		Detail: map[string]any{"reason": "email in use"}}); err != nil {
+		return Link{}, err
+	}
+	if visible {
+		v := errkind.NewInvalid()
+		v.Add("email", "Someone in your practice already has an account with this email address.")
+		return Link{}, v
+	}
+	return Link{Purpose: "invite", Token: token, ExpiresAt: expires}, nil
 }
 
 // ResetAccess makes a new single-use link for a user: a fresh invite if
@@ -302,7 +366,15 @@ func (s *Service) ResetAccess(ctx context.Context, actor policy.Actor, userID in
 func (s *Service) manageable(ctx context.Context, actor policy.Actor, userID int64) (User, error) {
 	switch {
 	case policy.Can(actor, policy.ListUsers, policy.Resource{PracticeID: actor.PracticeID}):
-		return practiceUser(ctx, s.db, actor.PracticeID, userID)
+		u, err := practiceUser(ctx, s.db, actor.PracticeID, userID)
+		if err == nil && u.Role == policy.Client {
+			// A client's sign-in is theirs and their therapist's business:
+			// an admin who could reset it could read their homework (R14).
+			v := errkind.NewInvalid()
+			v.Add("status", "A client's sign-in link comes from their therapist. Ask them to make a new one.")
+			return User{}, v
+		}
+		return u, err
 	case policy.Can(actor, policy.ResetClient, policy.Resource{PracticeID: actor.PracticeID}):
 		u, err := caseloadClient(ctx, s.db, actor.UserID, userID)
 		if err != nil {
@@ -344,6 +416,12 @@ func (s *Service) SetDisabled(ctx context.Context, actor policy.Actor, userID in
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = $3, auth_version = auth_version + 1, updated_at = now()
 			WHERE id = $1 AND practice_id = $2`, u.ID, actor.PracticeID, status); err != nil {
 			return fmt.Errorf("set status: %w", err)
+		}
+		if disabled {
+			// Links already handed out stop working too.
+			if _, err := tx.ExecContext(ctx, `UPDATE access_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, u.ID); err != nil {
+				return fmt.Errorf("retire links: %w", err)
+			}
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: action, PracticeID: actor.PracticeID, ActorID: actor.UserID, TargetType: "user", TargetID: u.ID})
 	})
@@ -501,12 +579,9 @@ func (s *Service) CreateAdmin(ctx context.Context, practiceName, name, email str
 	if err != nil {
 		return Link{}, err
 	}
-	var practiceID int64
-	err = s.db.QueryRowxContext(ctx, `SELECT id FROM practices WHERE name = $1 ORDER BY id LIMIT 1`, practiceName).Scan(&practiceID)
+	practiceID, err := ensurePractice(ctx, s.db, practiceName)
 	if err != nil {
-		if err := s.db.QueryRowxContext(ctx, `INSERT INTO practices (name) VALUES ($1) RETURNING id`, practiceName).Scan(&practiceID); err != nil {
-			return Link{}, fmt.Errorf("create practice: %w", err)
-		}
+		return Link{}, err
 	}
 	return s.invite(ctx, 0, User{PracticeID: practiceID, Role: policy.Admin, Email: in.Email, DisplayName: in.Name})
 }

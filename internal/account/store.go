@@ -127,36 +127,69 @@ func setPassword(ctx context.Context, q sqlx.QueryerContext, userID int64, hash 
 	return v, nil
 }
 
-// recordFailure counts a failed sign-in and locks the account after
-// MaxFailures within FailureWindow. It reports whether this failure locked it.
-func recordFailure(ctx context.Context, q sqlx.QueryerContext, userID int64) (bool, error) {
+// attempt is the outcome of reserving a password check.
+type attempt struct {
+	// Refused: the account is locked; the password must not be checked.
+	Refused bool
+	// Locked: this attempt used the last check of the window and locked
+	// the account.
+	Locked bool
+}
+
+// reserveAttempt counts a password check before it happens, in one
+// statement: concurrent attempts each see the count the others left, so no
+// more than MaxFailures are checked per FailureWindow. The count is
+// forgiven when the password turns out right.
+func reserveAttempt(ctx context.Context, q sqlx.QueryerContext, userID int64) (attempt, error) {
 	var locked bool
 	err := q.QueryRowxContext(ctx, `
 		UPDATE users SET
 			failed_logins = CASE WHEN first_failed_at IS NULL OR first_failed_at < now() - $2::interval THEN 1 ELSE failed_logins + 1 END,
-			first_failed_at = CASE WHEN first_failed_at IS NULL OR first_failed_at < now() - $2::interval THEN now() ELSE first_failed_at END
-		WHERE id = $1
-		RETURNING failed_logins >= $3`, userID, FailureWindow.String(), MaxFailures).Scan(&locked)
+			first_failed_at = CASE WHEN first_failed_at IS NULL OR first_failed_at < now() - $2::interval THEN now() ELSE first_failed_at END,
+			locked_until = CASE
+				WHEN (CASE WHEN first_failed_at IS NULL OR first_failed_at < now() - $2::interval THEN 1 ELSE failed_logins + 1 END) >= $3
+				THEN now() + $4::interval ELSE NULL END
+		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())
+		RETURNING locked_until IS NOT NULL`,
+		userID, FailureWindow.String(), MaxFailures, LockDuration.String()).Scan(&locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return attempt{Refused: true}, nil
+	}
 	if err != nil {
-		return false, fmt.Errorf("record failed sign-in: %w", err)
+		return attempt{}, fmt.Errorf("count sign-in attempt: %w", err)
 	}
 	if locked {
-		_, err = q.(sqlx.ExecerContext).ExecContext(ctx, `UPDATE users SET locked_until = now() + $2::interval,
-			failed_logins = 0, first_failed_at = NULL WHERE id = $1`, userID, LockDuration.String())
-		if err != nil {
-			return false, fmt.Errorf("lock account: %w", err)
+		// The window starts again once the lock ends.
+		if _, err := q.(sqlx.ExecerContext).ExecContext(ctx, `UPDATE users SET failed_logins = 0, first_failed_at = NULL WHERE id = $1`, userID); err != nil {
+			return attempt{}, fmt.Errorf("reset attempt window: %w", err)
 		}
 	}
-	return locked, nil
+	return attempt{Locked: locked}, nil
 }
 
-func clearFailures(ctx context.Context, e sqlx.ExecerContext, userID int64) error {
-	_, err := e.ExecContext(ctx, `UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL
-		WHERE id = $1 AND (failed_logins <> 0 OR locked_until IS NOT NULL)`, userID)
+// forgiveAttempts clears the count after a right password. A lock that
+// concurrent wrong guesses set in the meantime stays in force.
+func forgiveAttempts(ctx context.Context, e sqlx.ExecerContext, userID int64) error {
+	_, err := e.ExecContext(ctx, `UPDATE users SET failed_logins = 0, first_failed_at = NULL
+		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now()) AND failed_logins > 0`, userID)
 	if err != nil {
-		return fmt.Errorf("clear failed sign-ins: %w", err)
+		return fmt.Errorf("forgive sign-in attempt: %w", err)
 	}
 	return nil
+}
+
+// ensurePractice returns the id of the practice named name, creating it
+// when there is none, in one statement that is safe to run twice at once.
+func ensurePractice(ctx context.Context, q sqlx.QueryerContext, name string) (int64, error) {
+	var id int64
+	err := q.QueryRowxContext(ctx, `
+		WITH found AS (SELECT id FROM practices WHERE name = $1 ORDER BY id LIMIT 1),
+		made AS (INSERT INTO practices (name) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id)
+		SELECT id FROM found UNION ALL SELECT id FROM made`, name).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("find or create practice: %w", err)
+	}
+	return id, nil
 }
 
 func getPractice(ctx context.Context, q sqlx.QueryerContext, id int64) (Practice, error) {

@@ -69,9 +69,10 @@ func Deps(cfg config.Config, db *sqlx.DB, log *slog.Logger) server.Deps {
 	}
 }
 
-// SweepSessions deletes expired sessions every few minutes until ctx ends.
-// Every instance may run it; the DELETE is idempotent.
-func SweepSessions(ctx context.Context, store *auth.SessionStore, log *slog.Logger) {
+// SweepSessions deletes expired sessions and old rate-limit buckets every
+// few minutes until ctx ends. Every instance may run it; the deletes are
+// idempotent.
+func SweepSessions(ctx context.Context, store *auth.SessionStore, counter *auth.RateCounter, log *slog.Logger) {
 	t := time.NewTicker(sessionSweepGap)
 	defer t.Stop()
 	for {
@@ -83,6 +84,9 @@ func SweepSessions(ctx context.Context, store *auth.SessionStore, log *slog.Logg
 				log.Warn("sweep sessions", "err", err)
 			} else if n > 0 {
 				log.Debug("swept expired sessions", "count", n)
+			}
+			if _, err := counter.Sweep(ctx, time.Hour); err != nil {
+				log.Warn("sweep rate counters", "err", err)
 			}
 		}
 	}
@@ -122,6 +126,8 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, shutdownTimeout
 	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
+		// In-flight requests outlived the deadline: cut them off.
+		_ = srv.Close()
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {

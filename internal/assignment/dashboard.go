@@ -76,26 +76,35 @@ func (s *Service) Dashboard(ctx context.Context, actor policy.Actor, sort, searc
 	}
 	pattern := "%" + escapeLike(strings.TrimSpace(search)) + "%"
 	var d Dashboard
-	// The counts come from one pass over the caseload's assignments; the
-	// latest check-in is an index lookup per client inside the same query.
+	// The counts come from the caseload's active work only (a partial
+	// index); the last activity and latest check-in are an index lookup per
+	// client inside the same query.
 	err := sqlx.SelectContext(ctx, s.db, &d.Caseload, `
-		WITH checkin AS (SELECT id FROM exercises WHERE builtin_key = $3)
+		WITH checkin AS (SELECT id FROM exercises WHERE builtin_key = $3),
+		active AS (
+			SELECT a.client_id,
+			       count(*) FILTER (WHERE a.status = 'open' AND a.due_at >= now()) AS open,
+			       count(*) FILTER (WHERE a.status = 'open' AND a.due_at < now()) AS overdue,
+			       count(*) FILTER (WHERE a.status = 'submitted') AS waiting
+			FROM assignments a JOIN users c ON c.id = a.client_id AND c.therapist_id = $1
+			WHERE a.status IN ('open', 'submitted')
+			GROUP BY a.client_id
+		)
 		SELECT * FROM (
 			SELECT c.id AS client_id, c.display_name AS name, c.status::text AS status,
-			       count(a.id) FILTER (WHERE a.status = 'open' AND a.due_at >= now()) AS open,
-			       count(a.id) FILTER (WHERE a.status = 'open' AND a.due_at < now()) AS overdue,
-			       count(a.id) FILTER (WHERE a.status = 'submitted') AS waiting,
-			       max(a.submitted_at) AS last_activity,
-			       lc.value AS checkin, lc.recorded_at AS checkin_at
+			       coalesce(w.open, 0) AS open, coalesce(w.overdue, 0) AS overdue, coalesce(w.waiting, 0) AS waiting,
+			       ls.submitted_at AS last_activity, lc.value AS checkin, lc.recorded_at AS checkin_at
 			FROM users c
-			LEFT JOIN assignments a ON a.client_id = c.id AND a.status <> 'cancelled'
+			LEFT JOIN active w ON w.client_id = c.id
+			LEFT JOIN LATERAL (
+				SELECT s.submitted_at FROM submissions s WHERE s.client_id = c.id ORDER BY s.submitted_at DESC LIMIT 1
+			) ls ON true
 			LEFT JOIN LATERAL (
 				SELECT tv.value, tv.recorded_at FROM tracked_values tv
 				WHERE tv.client_id = c.id AND tv.exercise_id = (SELECT id FROM checkin) AND tv.field_key = $4
 				ORDER BY tv.recorded_at DESC LIMIT 1
 			) lc ON true
 			WHERE c.role = 'client' AND c.therapist_id = $1 AND c.display_name ILIKE $2
-			GROUP BY c.id, lc.value, lc.recorded_at
 		) rows
 		ORDER BY `+order, actor.UserID, pattern, CheckInKey, CheckInField)
 	if err != nil {

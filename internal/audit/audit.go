@@ -23,6 +23,8 @@ const (
 	LoginLocked      = "login.locked"
 	Logout           = "logout"
 	PasswordChanged  = "password.changed"
+	PasswordWrong    = "password.wrong_current"
+	InviteRefused    = "invite.refused"
 	InviteCreated    = "invite.created"
 	InviteAccepted   = "invite.accepted"
 	ResetCreated     = "reset.created"
@@ -41,7 +43,7 @@ const (
 
 // AllActions lists the actions, for the admin's filter.
 var AllActions = []string{
-	LoginSuccess, LoginFailure, LoginLocked, Logout, PasswordChanged,
+	LoginSuccess, LoginFailure, LoginLocked, Logout, PasswordChanged, PasswordWrong, InviteRefused,
 	InviteCreated, InviteAccepted, ResetCreated, ResetCompleted,
 	UserDisabled, UserEnabled, ClientTransfered, ClientRemoved, PracticeUpdated,
 	ExerciseCreated, ExerciseUpdated, AssignmentMade, AssignmentChange, AssignmentCancel,

@@ -12,8 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/trellis-app/trellis/internal/database"
 )
 
 // Argon2id parameters of OWASP's and R1's recommendation: 19 MiB, two
@@ -36,6 +39,13 @@ const HashMemoryCap = HashSlots * argonMemoryKiB * 1024
 // ErrMismatch means the password does not match the hash.
 var ErrMismatch = errors.New("password does not match")
 
+// ErrBusy means every hashing slot stayed taken for SlotWait: the server is
+// flooded with sign-ins and answers "try again" instead of queueing.
+var ErrBusy = fmt.Errorf("password hashing: %w", database.ErrBusy)
+
+// SlotWait bounds how long a request waits for a hashing slot.
+const SlotWait = 5 * time.Second
+
 // Hasher hashes and verifies passwords with argon2id behind a semaphore.
 type Hasher struct {
 	slots chan struct{}
@@ -47,9 +57,13 @@ func NewHasher() *Hasher {
 }
 
 func (h *Hasher) acquire(ctx context.Context) error {
+	t := time.NewTimer(SlotWait)
+	defer t.Stop()
 	select {
 	case h.slots <- struct{}{}:
 		return nil
+	case <-t.C:
+		return ErrBusy
 	case <-ctx.Done():
 		return fmt.Errorf("wait for a hashing slot: %w", ctx.Err())
 	}
@@ -118,7 +132,11 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) error {
 // wrong email takes as long as a wrong password (R4).
 const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$zjwCgVlnzUorWvwaR8+f/g$93bNLfRpxP2biZhOq4JmzK2SlUMsecNf/aEDZk9zX1I"
 
-// Waste verifies a password against a fixed hash and discards the result.
-func (h *Hasher) Waste(ctx context.Context, password string) {
-	_ = h.Verify(ctx, dummyHash, password)
+// Waste verifies a password against a fixed hash and discards the result;
+// it fails only when no hashing slot could be had.
+func (h *Hasher) Waste(ctx context.Context, password string) error {
+	if err := h.Verify(ctx, dummyHash, password); !errors.Is(err, ErrMismatch) {
+		return err
+	}
+	return nil
 }

@@ -26,7 +26,7 @@ func key(token string) string { return hex.EncodeToString(HashToken(token)) }
 // expired.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
-	err := s.db.QueryRowContext(ctx, `SELECT data FROM sessions WHERE token = $1 AND expiry > now()`, key(token)).Scan(&b)
+	err := s.db.QueryRowContext(ctx, `SELECT data FROM sessions WHERE token = $1 AND expiry > now() AND NOT revoked`, key(token)).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -36,18 +36,23 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	return b, true, nil
 }
 
-// CommitCtx saves session data until expiry.
+// CommitCtx saves session data until expiry. A revoked session stays
+// revoked: a request that loaded it before sign-out cannot bring it back.
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	_, err := s.db.ExecContext(ctx, `
 		INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
-		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry`,
+		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry
+		WHERE NOT sessions.revoked`,
 		key(token), b, expiry.UTC())
 	return err
 }
 
-// DeleteCtx removes a session.
+// DeleteCtx ends a session. The row stays as a tombstone until the
+// session's longest lifetime has passed, so it cannot be committed again.
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token = $1`, key(token))
+	_, err := s.db.ExecContext(ctx, `
+		INSERT INTO sessions (token, data, expiry, revoked) VALUES ($1, '', now() + interval '12 hours', true)
+		ON CONFLICT (token) DO UPDATE SET data = '', revoked = true, expiry = greatest(sessions.expiry, now() + interval '12 hours')`, key(token))
 	return err
 }
 

@@ -22,6 +22,11 @@ import (
 // 503 instead of 500.
 var ErrUnavailable = errors.New("database unavailable")
 
+// ErrBusy marks an error from a bounded wait for a shared resource (a
+// hashing slot, say): the request may be retried shortly, so it answers 503
+// like an unreachable database. Packages wrap it.
+var ErrBusy = errors.New("busy, try again")
+
 // Options tune the pool.
 type Options struct {
 	MaxOpenConns int
@@ -104,7 +109,7 @@ func IsUnavailable(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) ||
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrBusy) ||
 		errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return true

@@ -18,6 +18,8 @@ func (s *Server) fail(c *gin.Context, err error) {
 		s.renderError(c, http.StatusNotFound)
 	case errors.Is(err, errkind.ErrForbidden):
 		s.renderError(c, http.StatusForbidden)
+	case errors.Is(err, errkind.ErrConflict):
+		s.renderError(c, http.StatusConflict)
 	case isTooLarge(err):
 		s.renderError(c, http.StatusRequestEntityTooLarge)
 	case isUnavailable(err):
@@ -25,6 +27,11 @@ func (s *Server) fail(c *gin.Context, err error) {
 		c.Header("Retry-After", "5")
 		s.renderError(c, http.StatusServiceUnavailable)
 	default:
+		if _, ok := errkind.AsInvalid(err); ok {
+			// A handler that shows no form for this error: say so plainly.
+			s.renderError(c, http.StatusUnprocessableEntity)
+			return
+		}
 		s.serverError(c, err)
 	}
 }

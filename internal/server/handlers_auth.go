@@ -3,10 +3,12 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/errkind"
 )
 
@@ -48,16 +50,27 @@ func (s *Server) signinPage(c *gin.Context) {
 // signin checks the per-IP limit (R3), then the email and password. Every
 // failure shows the same message (R4).
 func (s *Server) signin(c *gin.Context) {
-	if s.loginLimiter.OnLimit(c.Writer, c.Request, "signin:"+c.ClientIP()) {
-		if !c.Writer.Written() { // else the counter failed and said so
-			s.renderError(c, http.StatusTooManyRequests)
-		}
-		c.Abort()
+	ctx := c.Request.Context()
+	key := "signin:" + auth.ClientKey(c.ClientIP())
+	failures, err := s.loginCounter.Count(ctx, key, LoginIPWindow)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if failures >= LoginsPerIP {
+		c.Header("Retry-After", strconv.Itoa(int(LoginIPWindow.Seconds())))
+		s.renderError(c, http.StatusTooManyRequests)
 		return
 	}
 	f := newForm(c, signinFields, "password")
 	next := safeNext(c.PostForm("next"))
-	u, err := s.accounts.Authenticate(c.Request.Context(), f.Values["email"], c.PostForm("password"))
+	u, err := s.accounts.Authenticate(ctx, f.Values["email"], c.PostForm("password"))
+	if errors.Is(err, account.ErrBadCredentials) {
+		if err := s.loginCounter.Add(ctx, key); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	switch {
 	case errors.Is(err, account.ErrBadCredentials):
 		s.render(c, http.StatusUnauthorized, "signin", signinPage{Page: s.page(c, "Sign in"), Form: f, Next: next,
@@ -83,11 +96,13 @@ func (s *Server) signin(c *gin.Context) {
 
 // signout destroys the session server-side (R9).
 func (s *Server) signout(c *gin.Context) {
-	if err := s.accounts.RecordLogout(c.Request.Context(), actor(c)); err != nil {
+	// The session ends first: a failure to write the audit row must not
+	// leave it alive.
+	if err := s.sessions.Destroy(c.Request.Context()); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err := s.sessions.Destroy(c.Request.Context()); err != nil {
+	if err := s.accounts.RecordLogout(c.Request.Context(), actor(c)); err != nil {
 		s.fail(c, err)
 		return
 	}

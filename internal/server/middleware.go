@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -137,9 +138,24 @@ func (s *Server) securityHeaders() gin.HandlerFunc {
 	}
 }
 
+// RequestTimeout bounds every request's work: waits for a pooled
+// connection, a hashing slot or a slow query end with 503, not a hang
+// (FT1, FT2).
+const RequestTimeout = 15 * time.Second
+
+// deadline gives each request's context a deadline.
+func (s *Server) deadline() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), RequestTimeout)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
+}
+
 // limitBodies caps request bodies (R22). A declared length over the cap is
-// refused at once; a body that grows past it fails its read, which
-// handlers report through isTooLarge.
+// refused at once; a form that grows past it while being read is refused
+// here too, before any handler sees a truncated form.
 func (s *Server) limitBodies() gin.HandlerFunc {
 	max := s.cfg.MaxBodyBytes
 	return func(c *gin.Context) {
@@ -148,6 +164,16 @@ func (s *Server) limitBodies() gin.HandlerFunc {
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+		if c.Request.Method == http.MethodPost && strings.HasPrefix(c.ContentType(), "application/x-www-form-urlencoded") {
+			if err := c.Request.ParseForm(); err != nil {
+				if isTooLarge(err) {
+					s.renderError(c, http.StatusRequestEntityTooLarge)
+				} else {
+					s.renderError(c, http.StatusBadRequest)
+				}
+				return
+			}
+		}
 		c.Next()
 	}
 }

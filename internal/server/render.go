@@ -156,6 +156,9 @@ type errorPage struct {
 // errorTexts are the plain words shown for each status: no internals.
 var errorTexts = map[int][2]string{
 	http.StatusForbidden:             {"Not allowed", "This page is not available to you. If you think it should be, ask your practice."},
+	http.StatusBadRequest:            {"That request could not be read", "Something in what was sent was not readable. Please go back and try again."},
+	http.StatusConflict:              {"That has changed in the meantime", "Someone or something changed this while you were working. Please go back, reload the page and try again."},
+	http.StatusUnprocessableEntity:   {"That could not be done", "Please go back, check what you entered and try again."},
 	http.StatusNotFound:              {"Page not found", "We could not find that page. It may have moved, or the link may be incomplete."},
 	http.StatusRequestEntityTooLarge: {"That was too much to send at once", "What you sent is larger than Trellis accepts. Nothing was saved. Please go back and try a shorter text or a smaller file."},
 	http.StatusTooManyRequests:       {"Please wait a moment", "There were too many attempts in a short time. Please wait a few minutes and try again."},

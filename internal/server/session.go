@@ -81,6 +81,10 @@ const expiredKey = "trellis.session_expired"
 // does one idle for too long (R9).
 func (s *Server) loadUser() gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if sessionless(c.Request.URL.Path) {
+			c.Next()
+			return
+		}
 		ctx := c.Request.Context()
 		c.Request = c.Request.WithContext(audit.WithIP(ctx, c.ClientIP()))
 		ctx = c.Request.Context()

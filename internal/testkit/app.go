@@ -19,9 +19,11 @@ import (
 // App is a Trellis built exactly as `trellis serve` builds it, on a fresh
 // test database.
 type App struct {
-	DB     *sqlx.DB
-	Config config.Config
-	Server *server.Server
+	DB *sqlx.DB
+	// Queries counts the statements the app's pool sends.
+	Queries *QueryCounter
+	Config  config.Config
+	Server  *server.Server
 }
 
 // NewApp builds Trellis on a fresh database.
@@ -34,7 +36,7 @@ func NewApp(t testing.TB) *App {
 // dependencies first (for example to install a fake clock).
 func NewAppWith(t testing.TB, adjust func(*server.Deps)) *App {
 	t.Helper()
-	db := DB(t)
+	db, counter := CountingDB(t)
 	cfg := Config(t, "postgres://unused/") // the pool is db; the URL is not dialled
 	deps := app.Deps(cfg, db, Logger(t))
 	if adjust != nil {
@@ -44,7 +46,7 @@ func NewAppWith(t testing.TB, adjust func(*server.Deps)) *App {
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}
-	return &App{DB: db, Config: cfg, Server: srv}
+	return &App{DB: db, Queries: counter, Config: cfg, Server: srv}
 }
 
 // Do sends r through the real router and returns the recorded response.

@@ -17,7 +17,7 @@ import (
 	"testing"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the driver pgtestdb connects with
+	"github.com/lib/pq"
 	"github.com/peterldowns/pgtestdb"
 
 	"github.com/trellis-app/trellis/internal/config"
@@ -71,7 +71,22 @@ func (migrator) Migrate(ctx context.Context, db *sql.DB, _ pgtestdb.Config) erro
 // the test passes (kept for inspection when it fails).
 func DB(t testing.TB) *sqlx.DB {
 	t.Helper()
-	return sqlx.NewDb(pgtestdb.New(t, pgConfig(t), migrator{}), "postgres")
+	db, _ := CountingDB(t)
+	return db
+}
+
+// CountingDB is DB with a counter of the statements its pool sends.
+func CountingDB(t testing.TB) (*sqlx.DB, *QueryCounter) {
+	t.Helper()
+	conf := pgtestdb.Custom(t, pgConfig(t), migrator{})
+	connector, err := pq.NewConnector(conf.URL())
+	if err != nil {
+		t.Fatalf("connector: %v", err)
+	}
+	counter := &QueryCounter{}
+	db := sql.OpenDB(countingConnector{Connector: connector, counter: counter})
+	t.Cleanup(func() { _ = db.Close() })
+	return sqlx.NewDb(db, "postgres"), counter
 }
 
 // EmptyDB returns a fresh database with no migrations applied.

@@ -1,0 +1,132 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/trellis-app/trellis/internal/testkit"
+)
+
+// dashboardQueries counts the statements one dashboard request sends.
+func dashboardQueries(t testing.TB, a *testkit.App, s *testkit.Session) int64 {
+	t.Helper()
+	before := a.Queries.Count()
+	r := s.Get("/therapist")
+	if r.Code != http.StatusOK {
+		t.Fatalf("dashboard = %d", r.Code)
+	}
+	return a.Queries.Count() - before
+}
+
+func TestDashboardQueryCountDoesNotGrowWithTheCaseload(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	s := a.Login(t, w.Therapist)
+	small := dashboardQueries(t, a, s)
+	a.SeedCaseload(t, w.Therapist, 60, 20)
+	large := dashboardQueries(t, a, s)
+	if small != large {
+		t.Fatalf("dashboard sent %d statements with 2 clients and %d with 62: it must not grow with the caseload", small, large)
+	}
+	// Session load, session user, and the two dashboard queries; a small
+	// ceiling guards against a later change adding a query per section.
+	if large > 5 {
+		t.Errorf("dashboard sends %d statements; expected at most 5", large)
+	}
+	t.Logf("dashboard: %d SQL statements per request at any caseload size", large)
+}
+
+func TestDashboardShowsCountsCheckInAndWhatNeedsAttention(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	a.SeedCaseload(t, w.Therapist, 3, 10)
+	s := a.Login(t, w.Therapist)
+	body := s.Get("/therapist").Body.String()
+
+	// Each seeded client: 1 open, 1 overdue, 1 waiting; check-in recorded.
+	row := rowOf(t, between(body, "<tbody>", "</tbody>"), "Seed Client 0001")
+	for _, want := range []string{"<td>1</td>", `<span class="badge warn">1</span>`, `<span class="badge">1</span>`, " / 10 "} {
+		if !strings.Contains(row, want) {
+			t.Errorf("row lacks %s:\n%s", want, row)
+		}
+	}
+	// Needs attention: new submissions first, then overdue work.
+	att := between(body, `<ul class="attention">`, `</ul>`)
+	if strings.Count(att, "attention-submitted") != 3 || strings.Count(att, "attention-overdue") != 3 {
+		t.Errorf("attention list:\n%s", att)
+	}
+	if strings.Index(att, "attention-overdue") < strings.LastIndex(att, "attention-submitted") {
+		t.Error("overdue items listed before new submissions")
+	}
+	// Another therapist sees none of it.
+	other := a.Login(t, w.Therapist2).Get("/therapist").Body.String()
+	if strings.Contains(other, "Seed Client") {
+		t.Error("another therapist's dashboard shows this caseload")
+	}
+}
+
+func TestDashboardSearchAndSort(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	a.SeedCaseload(t, w.Therapist, 2, 4)
+	s := a.Login(t, w.Therapist)
+	found := s.Get("/therapist?q=ελένη").Body.String()
+	caseload := between(found, "<tbody>", "</tbody>")
+	if !strings.Contains(caseload, w.Client.DisplayName) || strings.Contains(caseload, "Seed Client") || strings.Contains(caseload, w.Client2.DisplayName) {
+		t.Errorf("search by a Greek name in lower case:\n%s", caseload)
+	}
+	if none := s.Get("/therapist?q=%25").Body.String(); !strings.Contains(none, "No client matches") {
+		t.Error("a % in the search matched everyone: LIKE wildcards are not escaped")
+	}
+	byOverdue := between(s.Get("/therapist?sort=overdue").Body.String(), "<tbody>", "</tbody>")
+	if strings.Index(byOverdue, "Seed Client") > strings.Index(byOverdue, w.Client.DisplayName) {
+		t.Error("sort=overdue does not put clients with overdue work first")
+	}
+	if r := s.Get("/therapist?sort=%3BDROP+TABLE+users"); r.Code != http.StatusOK {
+		t.Errorf("unknown sort = %d, want the default order", r.Code)
+	}
+}
+
+func rowOf(t *testing.T, body, name string) string {
+	t.Helper()
+	i := strings.Index(body, name)
+	if i < 0 {
+		t.Fatalf("%s not on the page", name)
+	}
+	j := strings.Index(body[i:], "</tr>")
+	return body[i : i+j]
+}
+
+func between(s, from, to string) string {
+	i := strings.Index(s, from)
+	if i < 0 {
+		return ""
+	}
+	j := strings.Index(s[i:], to)
+	if j < 0 {
+		return s[i:]
+	}
+	return s[i : i+j]
+}
+
+// BenchmarkDashboard loads the dashboard of a therapist with 200 clients
+// and a year of weekly check-ins each (10,600 occurrences, 10,000
+// submissions, 60,000 tracked values).
+func BenchmarkDashboard(b *testing.B) {
+	a := testkit.NewApp(b)
+	w := a.Seed(b)
+	a.SeedCaseload(b, w.Therapist, 198, 52)
+	if _, err := a.DB.Exec(`ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	s := a.Login(b, w.Therapist)
+	queries := dashboardQueries(b, a, s)
+	b.ResetTimer()
+	for b.Loop() {
+		if r := s.Get("/therapist"); r.Code != http.StatusOK {
+			b.Fatalf("dashboard = %d", r.Code)
+		}
+	}
+	b.ReportMetric(float64(queries), "queries/op")
+}
