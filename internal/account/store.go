@@ -50,7 +50,7 @@ func caseloadClient(ctx context.Context, q sqlx.QueryerContext, therapistID, cli
 
 func listUsers(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) ([]User, error) {
 	var us []User
-	err := sqlx.SelectContext(ctx, q, &us, `SELECT `+userColumns+userFrom+`WHERE `+where+` ORDER BY u.display_name, u.id`, args...)
+	err := sqlx.SelectContext(ctx, q, &us, `SELECT `+userColumns+userFrom+`WHERE `+where+` ORDER BY u.display_name COLLATE "und-x-icu", u.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}

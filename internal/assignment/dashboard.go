@@ -53,11 +53,11 @@ type Dashboard struct {
 
 // Sort orders for the caseload.
 var SortOrders = map[string]string{
-	"name":     `lower(name), client_id`,
-	"overdue":  `overdue DESC, lower(name), client_id`,
-	"waiting":  `waiting DESC, lower(name), client_id`,
-	"activity": `last_activity DESC NULLS LAST, lower(name), client_id`,
-	"checkin":  `checkin ASC NULLS LAST, lower(name), client_id`,
+	"name":     `name COLLATE "und-x-icu", client_id`,
+	"overdue":  `overdue DESC, name COLLATE "und-x-icu", client_id`,
+	"waiting":  `waiting DESC, name COLLATE "und-x-icu", client_id`,
+	"activity": `last_activity DESC NULLS LAST, name COLLATE "und-x-icu", client_id`,
+	"checkin":  `checkin ASC NULLS LAST, name COLLATE "und-x-icu", client_id`,
 }
 
 // AttentionLimit bounds the "needs attention" list.

@@ -70,6 +70,11 @@ func (c *Cluster) Start(ctx context.Context) error {
 		if err := c.startServer(ctx); err != nil {
 			return err
 		}
+	} else if port, err := c.runningPort(); err == nil && port != c.Port {
+		// Already up from an earlier start on another port: report the
+		// port it really listens on, never a URL that points elsewhere.
+		c.logf("the cluster in %s is already running on port %d", c.Dir, port)
+		c.Port = port
 	}
 	return c.ensureDatabase(ctx)
 }
@@ -103,6 +108,19 @@ func (c *Cluster) running(ctx context.Context) bool {
 		return false
 	}
 	return c.command(ctx, "pg_ctl", "status", "-D", c.Dir).Run() == nil
+}
+
+// runningPort reads the port from postmaster.pid (its fourth line).
+func (c *Cluster) runningPort() (int, error) {
+	b, err := os.ReadFile(filepath.Join(c.Dir, "postmaster.pid"))
+	if err != nil {
+		return 0, err
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 4 {
+		return 0, errors.New("postmaster.pid too short")
+	}
+	return strconv.Atoi(strings.TrimSpace(lines[3]))
 }
 
 func (c *Cluster) prepare(ctx context.Context) error {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -93,8 +94,18 @@ func field(f Form, name, label, typ string, opts ...string) FieldView {
 	return v
 }
 
-// paramID reads a numeric route parameter; anything else is not found.
+// paramID reads the :id route parameter; anything but a positive integer
+// is not found.
 func paramID(c *gin.Context) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	return id, err == nil && id > 0
+}
+
+// id is paramID that answers the 404 page itself when there is no id.
+func (s *Server) id(c *gin.Context) (int64, bool) {
+	id, ok := paramID(c)
+	if !ok {
+		s.renderError(c, http.StatusNotFound)
+	}
+	return id, ok
 }

@@ -78,9 +78,8 @@ func (s *Server) showLink(c *gin.Context, l account.Link, name, back string) {
 
 func (s *Server) setDisabled(disabled bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := paramID(c)
+		id, ok := s.id(c)
 		if !ok {
-			s.renderError(c, http.StatusNotFound)
 			return
 		}
 		err := s.accounts.SetDisabled(c.Request.Context(), actor(c), id, disabled)
@@ -105,9 +104,8 @@ func (s *Server) setDisabled(disabled bool) gin.HandlerFunc {
 // resetAccess makes a new single-use link: admins for anyone in the
 // practice, therapists for their own clients.
 func (s *Server) resetAccess(c *gin.Context) {
-	id, ok := paramID(c)
+	id, ok := s.id(c)
 	if !ok {
-		s.renderError(c, http.StatusNotFound)
 		return
 	}
 	a := actor(c)
@@ -166,9 +164,8 @@ func (s *Server) transferPage(c *gin.Context) {
 }
 
 func (s *Server) renderTransfer(c *gin.Context, status int, f Form) {
-	id, ok := paramID(c)
+	id, ok := s.id(c)
 	if !ok {
-		s.renderError(c, http.StatusNotFound)
 		return
 	}
 	ctx, a := c.Request.Context(), actor(c)
@@ -193,9 +190,8 @@ func (s *Server) renderTransfer(c *gin.Context, status int, f Form) {
 }
 
 func (s *Server) transferClient(c *gin.Context) {
-	id, ok := paramID(c)
+	id, ok := s.id(c)
 	if !ok {
-		s.renderError(c, http.StatusNotFound)
 		return
 	}
 	f := newForm(c, []string{"therapist"})

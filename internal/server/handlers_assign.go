@@ -173,9 +173,8 @@ type clientPage struct {
 // clientPage shows one client of the caseload with their work; another
 // therapist's client is the same 404 as a client that does not exist (R13).
 func (s *Server) clientPage(c *gin.Context) {
-	id, ok := paramID(c)
+	id, ok := s.id(c)
 	if !ok {
-		s.renderError(c, http.StatusNotFound)
 		return
 	}
 	ctx, a := c.Request.Context(), actor(c)
@@ -193,9 +192,8 @@ func (s *Server) clientPage(c *gin.Context) {
 }
 
 func (s *Server) cancelOccurrence(c *gin.Context) {
-	id, ok := paramID(c)
+	id, ok := s.id(c)
 	if !ok {
-		s.renderError(c, http.StatusNotFound)
 		return
 	}
 	clientID, err := s.assignments.CancelOccurrence(c.Request.Context(), actor(c), id)
@@ -203,9 +201,8 @@ func (s *Server) cancelOccurrence(c *gin.Context) {
 }
 
 func (s *Server) cancelSeries(c *gin.Context) {
-	id, ok := paramID(c)
+	id, ok := s.id(c)
 	if !ok {
-		s.renderError(c, http.StatusNotFound)
 		return
 	}
 	clientID, err := s.assignments.CancelSeries(c.Request.Context(), actor(c), id)
@@ -234,9 +231,8 @@ type seriesPage struct {
 var seriesFields = []string{"note", "end", "until", "count"}
 
 func (s *Server) seriesPage(c *gin.Context) {
-	id, ok := paramID(c)
+	id, ok := s.id(c)
 	if !ok {
-		s.renderError(c, http.StatusNotFound)
 		return
 	}
 	sr, err := s.assignments.GetSeries(c.Request.Context(), actor(c), id)
@@ -258,9 +254,8 @@ func (s *Server) seriesPage(c *gin.Context) {
 }
 
 func (s *Server) changeSeries(c *gin.Context) {
-	id, ok := paramID(c)
+	id, ok := s.id(c)
 	if !ok {
-		s.renderError(c, http.StatusNotFound)
 		return
 	}
 	ctx, a := c.Request.Context(), actor(c)

@@ -34,9 +34,8 @@ type exercisePage struct {
 // exercisePage shows an exercise as the client will see it, with its
 // version history. ?version=N shows an older version.
 func (s *Server) exercisePage(c *gin.Context) {
-	id, ok := paramID(c)
+	id, ok := s.id(c)
 	if !ok {
-		s.renderError(c, http.StatusNotFound)
 		return
 	}
 	version, _ := strconv.Atoi(c.Query("version"))
@@ -86,9 +85,8 @@ func (s *Server) newExercisePage(c *gin.Context) {
 }
 
 func (s *Server) editExercisePage(c *gin.Context) {
-	id, ok := paramID(c)
+	id, ok := s.id(c)
 	if !ok {
-		s.renderError(c, http.StatusNotFound)
 		return
 	}
 	e, err := s.exercises.Get(c.Request.Context(), actor(c), id, 0)
@@ -164,9 +162,8 @@ func (s *Server) builderPost(c *gin.Context) {
 }
 
 func (s *Server) duplicateExercise(c *gin.Context) {
-	id, ok := paramID(c)
+	id, ok := s.id(c)
 	if !ok {
-		s.renderError(c, http.StatusNotFound)
 		return
 	}
 	newID, err := s.exercises.Duplicate(c.Request.Context(), actor(c), id)

@@ -29,9 +29,8 @@ func (s *Server) inviteClient(c *gin.Context) {
 }
 
 func (s *Server) removeClient(c *gin.Context) {
-	id, ok := paramID(c)
+	id, ok := s.id(c)
 	if !ok {
-		s.renderError(c, http.StatusNotFound)
 		return
 	}
 	if err := s.accounts.RemoveClient(c.Request.Context(), actor(c), id); err != nil {

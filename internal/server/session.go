@@ -123,6 +123,7 @@ func (s *Server) loadUser() gin.HandlerFunc {
 		if now.Sub(seen) > seenEvery {
 			s.sessions.Put(ctx, sessSeen, now.Unix())
 		}
+		u.PasswordHash = nil // pages never need it
 		c.Set(actorKey, u)
 		c.Set(userIDKey, u.ID)
 		c.Next()
