@@ -25,7 +25,8 @@ import (
 type matrixWant struct {
 	code int
 	// loc is the Location of a 303, compared as path plus query values.
-	// "{path}" stands for the requested path.
+	// "{path}" stands for the requested path; "{client}", "{exercise}" and
+	// "{new}" for ids of the matrixWorld (see matrixWorld.location).
 	loc string
 }
 
@@ -33,6 +34,9 @@ var (
 	wantOK        = matrixWant{code: http.StatusOK}
 	wantForbidden = matrixWant{code: http.StatusForbidden}
 	wantNotFound  = matrixWant{code: http.StatusNotFound}
+	// A form refused for what it names: shown again with the message
+	// beside the field, nothing saved.
+	wantInvalid = matrixWant{code: http.StatusUnprocessableEntity}
 	// An anonymous GET of a protected page is sent to sign in and brought
 	// back afterwards.
 	wantSigninNext = matrixWant{code: http.StatusSeeOther, loc: "/signin?next={path}"}
@@ -58,10 +62,14 @@ func (m matrixWant) String() string {
 // matrixRow is one registered route and what each actor must get from it.
 type matrixRow struct {
 	route string // "METHOD /pattern", exactly as registered
-	path  func(w testkit.World) string
+	path  func(w matrixWorld) string
 	// form is the POST body; it is valid wherever the expected answer is
 	// success, so a success cell proves the action really is allowed.
-	form func(w testkit.World, as *account.User) url.Values
+	form func(w matrixWorld, as *account.User) url.Values
+	// work: the row asks about Therapist's work (an exercise made with the
+	// builder, a series and its occurrences), seeded for it through the
+	// real routes.
+	work bool
 
 	anon, client, otherClient, therapist, therapist2, admin matrixWant
 }
@@ -93,21 +101,22 @@ var matrixActors = []matrixActor{
 	{"admin", func(w testkit.World) *account.User { return &w.Admin }, wantAdminHome, func(r matrixRow) matrixWant { return r.admin }},
 }
 
-func at(p string) func(testkit.World) string { return func(testkit.World) string { return p } }
+func at(p string) func(matrixWorld) string { return func(matrixWorld) string { return p } }
 
 // userPath fills the :id of a route with a user of the World.
-func userPath(format string, pick func(w testkit.World) account.User) func(testkit.World) string {
-	return func(w testkit.World) string { return fmt.Sprintf(format, pick(w).ID) }
+func userPath(format string, pick func(w testkit.World) account.User) func(matrixWorld) string {
+	return func(w matrixWorld) string { return fmt.Sprintf(format, pick(w.World).ID) }
 }
 
-func theClient(w testkit.World) account.User { return w.Client }
+func theClient(w testkit.World) account.User    { return w.Client }
+func theTherapist(w testkit.World) account.User { return w.Therapist }
 
 // newPassphrase passes the password policy and is nobody's current one.
 const newPassphrase = "lantern orchard velvet compass"
 
-func noForm(testkit.World, *account.User) url.Values { return url.Values{} }
+func noForm(matrixWorld, *account.User) url.Values { return url.Values{} }
 
-func signinForm(w testkit.World, as *account.User) url.Values {
+func signinForm(w matrixWorld, as *account.User) url.Values {
 	u := as
 	if u == nil { // an anonymous visitor signs in as the client
 		u = &w.Client
@@ -115,27 +124,27 @@ func signinForm(w testkit.World, as *account.User) url.Values {
 	return url.Values{"email": {u.Email}, "password": {testkit.Password}}
 }
 
-func newPasswordForm(testkit.World, *account.User) url.Values {
+func newPasswordForm(matrixWorld, *account.User) url.Values {
 	return url.Values{"password": {newPassphrase}, "confirm": {newPassphrase}}
 }
 
-func changePasswordForm(testkit.World, *account.User) url.Values {
+func changePasswordForm(matrixWorld, *account.User) url.Values {
 	return url.Values{"current": {testkit.Password}, "password": {newPassphrase}, "confirm": {newPassphrase}}
 }
 
-func staffInviteForm(testkit.World, *account.User) url.Values {
+func staffInviteForm(matrixWorld, *account.User) url.Values {
 	return url.Values{"name": {"Nora Newcomer"}, "email": {"nora@test.example"}, "role": {"therapist"}}
 }
 
-func clientInviteForm(testkit.World, *account.User) url.Values {
+func clientInviteForm(matrixWorld, *account.User) url.Values {
 	return url.Values{"name": {"Carl Newclient"}, "email": {"carl@test.example"}}
 }
 
-func transferForm(w testkit.World, _ *account.User) url.Values {
+func transferForm(w matrixWorld, _ *account.User) url.Values {
 	return url.Values{"therapist": {strconv.FormatInt(w.Therapist2.ID, 10)}}
 }
 
-func practiceForm(testkit.World, *account.User) url.Values {
+func practiceForm(matrixWorld, *account.User) url.Values {
 	return url.Values{"name": {"Renamed practice"}, "crisis_text": {"Call 988 in a crisis."}, "time_zone": {"Europe/London"}}
 }
 
@@ -186,7 +195,9 @@ var matrixRows = []matrixRow{
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantAdminHome},
 	{route: "POST /admin/users/:id/enable", path: userPath("/admin/users/%d/enable", theClient), form: noForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantAdminHome},
-	{route: "POST /admin/users/:id/reset", path: userPath("/admin/users/%d/reset", theClient), form: noForm,
+	// A client's sign-in link comes from their therapist, never the admin
+	// (R14): the row asks about a therapist, whose link the admin makes.
+	{route: "POST /admin/users/:id/reset", path: userPath("/admin/users/%d/reset", theTherapist), form: noForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
 	{route: "GET /admin/users/:id/transfer", path: userPath("/admin/users/%d/transfer", theClient),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
@@ -213,6 +224,48 @@ var matrixRows = []matrixRow{
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/remove", path: userPath("/therapist/clients/%d/remove", theClient), form: noForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantTherapistHome, therapist2: wantNotFound, admin: wantForbidden},
+
+	// The exercise library belongs to the practice: both therapists see the
+	// built-ins and w.Exercise (made by Therapist), and may adapt them.
+	{route: "GET /therapist/exercises", path: at("/therapist/exercises"),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantOK, admin: wantForbidden},
+	{route: "GET /therapist/exercises/new", path: at("/therapist/exercises/new"),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantOK, admin: wantForbidden},
+	{route: "POST /therapist/exercises/new", path: at("/therapist/exercises/new"), form: builderSaveForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
+		therapist: seeOther("/therapist/exercises/{new}"), therapist2: seeOther("/therapist/exercises/{new}"), admin: wantForbidden},
+	{work: true, route: "GET /therapist/exercises/:id", path: workPath("/therapist/exercises/%d", theExercise),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantOK, admin: wantForbidden},
+	// A built-in is shared by every practice and edited by no one: it is
+	// adapted by duplicating it.
+	{route: "GET /therapist/exercises/:id/edit", path: workPath("/therapist/exercises/%d/edit", theBuiltin),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantNotFound, therapist2: wantNotFound, admin: wantForbidden},
+	{work: true, route: "POST /therapist/exercises/:id/edit", path: workPath("/therapist/exercises/%d/edit", theExercise), form: builderSaveForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
+		therapist: seeOther("/therapist/exercises/{exercise}"), therapist2: seeOther("/therapist/exercises/{exercise}"), admin: wantForbidden},
+	{route: "POST /therapist/exercises/:id/duplicate", path: workPath("/therapist/exercises/%d/duplicate", theBuiltin), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
+		therapist: seeOther("/therapist/exercises/{new}/edit"), therapist2: seeOther("/therapist/exercises/{new}/edit"), admin: wantForbidden},
+	{route: "GET /therapist/assign", path: at("/therapist/assign"),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantOK, admin: wantForbidden},
+	// The form assigns to w.Client: Therapist2 may assign, but not to
+	// another therapist's client (the form's answer, beside "clients").
+	{route: "POST /therapist/assign", path: at("/therapist/assign"), form: assignWeeklyForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
+		therapist: seeOther("/therapist/clients/{client}"), therapist2: wantInvalid, admin: wantForbidden},
+	// w.Series and w.Assignment are w.Client's: work follows the caseload,
+	// so to Therapist2 they do not exist.
+	{work: true, route: "POST /therapist/assignments/:id/cancel", path: workPath("/therapist/assignments/%d/cancel", theAssignment), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
+		therapist: seeOther("/therapist/clients/{client}"), therapist2: wantNotFound, admin: wantForbidden},
+	{work: true, route: "GET /therapist/series/:id", path: workPath("/therapist/series/%d", theSeries),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{work: true, route: "POST /therapist/series/:id", path: workPath("/therapist/series/%d", theSeries), form: seriesChangeForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
+		therapist: seeOther("/therapist/clients/{client}"), therapist2: wantNotFound, admin: wantForbidden},
+	{work: true, route: "POST /therapist/series/:id/cancel", path: workPath("/therapist/series/%d/cancel", theSeries), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
+		therapist: seeOther("/therapist/clients/{client}"), therapist2: wantNotFound, admin: wantForbidden},
 
 	{route: "GET /home", path: at("/home"),
 		anon: wantSigninNext, client: wantOK, otherClient: wantOK, therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
@@ -271,7 +324,7 @@ func sessionFor(t *testing.T, a *testkit.App, u *account.User) *testkit.Session 
 }
 
 // send makes the row's request, as a same-origin browser would.
-func (r matrixRow) send(s *testkit.Session, w testkit.World, as *account.User) *httptest.ResponseRecorder {
+func (r matrixRow) send(s *testkit.Session, w matrixWorld, as *account.User) *httptest.ResponseRecorder {
 	path := r.path(w)
 	if r.method() == http.MethodGet {
 		return s.Get(path)
@@ -280,9 +333,10 @@ func (r matrixRow) send(s *testkit.Session, w testkit.World, as *account.User) *
 }
 
 // authzState is everything an authorization slip could change: accounts
-// (status, caseload, sessions' auth version, password), practices and
-// links. Sessions and the audit log are left out: refused requests may
-// legitimately touch them.
+// (status, caseload, sessions' auth version, password), practices, links
+// and the therapists' work (exercises and their versions, series and their
+// occurrences, submissions). Sessions and the audit log are left out:
+// refused requests may legitimately touch them.
 func authzState(t *testing.T, a *testkit.App) string {
 	t.Helper()
 	var s string
@@ -290,7 +344,16 @@ func authzState(t *testing.T, a *testkit.App) string {
 		coalesce((SELECT string_agg(concat_ws(':', id, practice_id, role, status, email, display_name,
 			coalesce(therapist_id::text, '-'), auth_version, md5(coalesce(password_hash, ''))), ',' ORDER BY id) FROM users), '') || '|' ||
 		coalesce((SELECT string_agg(concat_ws(':', id, name, crisis_text, time_zone), ',' ORDER BY id) FROM practices), '') || '|' ||
-		(SELECT count(*) FROM access_tokens)::text`)
+		(SELECT count(*) FROM access_tokens)::text || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', id, coalesce(practice_id::text, '-'), coalesce(builtin_key, '-'), coalesce(copied_from::text, '-'),
+			coalesce(created_by::text, '-'), latest_version, coalesce(archived_at::text, '-')), ',' ORDER BY id) FROM exercises), '') || '|' ||
+		(SELECT count(*)::text || ':' || coalesce(md5(string_agg(concat_ws(':', exercise_id, version, definition::text), ',' ORDER BY exercise_id, version)), '-')
+			FROM exercise_versions) || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', id, practice_id, client_id, assigned_by, exercise_id, exercise_version, md5(note), recurrence,
+			interval_days, first_due, coalesce(until_date::text, '-'), coalesce(occurrence_count::text, '-'), coalesce(cancelled_at::text, '-')), ',' ORDER BY id)
+			FROM assignment_series), '') || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', id, series_id, client_id, exercise_id, exercise_version, due_on, status), ',' ORDER BY id) FROM assignments), '') || '|' ||
+		(SELECT count(*) FROM submissions)::text`)
 	if err != nil {
 		t.Fatalf("read state: %v", err)
 	}
@@ -300,7 +363,7 @@ func authzState(t *testing.T, a *testkit.App) string {
 // refused reports whether a cell's expected answer is a refusal, after
 // which nothing may have changed.
 func refused(anonymous bool, m matrixWant) bool {
-	if m.code == http.StatusForbidden || m.code == http.StatusNotFound {
+	if m.code == http.StatusForbidden || m.code == http.StatusNotFound || m.code == http.StatusUnprocessableEntity {
 		return true
 	}
 	return anonymous && m.code == http.StatusSeeOther && strings.HasPrefix(m.loc, "/signin")
@@ -340,7 +403,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 			// another's answer. A refused cell that changed anything is
 			// caught by its own before/after check.
 			shared := testkit.NewApp(t)
-			sharedWorld := shared.Seed(t)
+			sharedWorld := seedMatrix(t, shared, row.work)
 			for _, act := range matrixActors {
 				t.Run(act.name, func(t *testing.T) {
 					t.Parallel()
@@ -351,7 +414,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 					a, w := shared, sharedWorld
 					if row.method() != http.MethodGet && !refused(act.user == nil, want) {
 						a = testkit.NewApp(t)
-						w = a.Seed(t)
+						w = seedMatrix(t, a, row.work)
 					}
 					path := row.path(w)
 					if !matchesPattern(row.pattern(), path) {
@@ -362,7 +425,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 					}
 					var as *account.User
 					if act.user != nil {
-						as = act.user(w)
+						as = act.user(w.World)
 					}
 					s := sessionFor(t, a, as)
 					before := authzState(t, a)
@@ -373,7 +436,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 						t.Fatalf("%s %s as %s: status %d, want %s\n%s", row.method(), path, act.name, res.Code, want, res.Body.String())
 					}
 					if want.code == http.StatusSeeOther {
-						loc := strings.ReplaceAll(want.loc, "{path}", url.QueryEscape(path))
+						loc := w.location(t, a, as, want.loc, path)
 						if got := res.Header().Get("Location"); !sameLocation(got, loc) {
 							t.Errorf("%s %s as %s: Location %q, want %q", row.method(), path, act.name, got, loc)
 						}
@@ -401,61 +464,97 @@ func withoutRequestID(res *httptest.ResponseRecorder) string {
 	return body
 }
 
+// noSuchUser is an id no record of any table has: the "missing" control.
 const noSuchUser = 999999
 
 // Someone else's record answers exactly like a record that does not exist:
 // same status, same bytes, same headers that matter (R13), and the attempt
 // changes nothing.
 func TestSomeoneElsesRecordIsTheSame404AsAMissingOne(t *testing.T) {
-	other := func(pick func(w testkit.World) account.User) func(testkit.World) int64 {
-		return func(w testkit.World) int64 { return pick(w).ID }
+	other := func(pick func(w testkit.World) account.User) func(matrixWorld) int64 {
+		return func(w matrixWorld) int64 { return pick(w.World).ID }
 	}
+	therapist2 := func(w testkit.World) account.User { return w.Therapist2 }
+	therapist := func(w testkit.World) account.User { return w.Therapist }
 	cases := []struct {
 		name   string
 		as     func(w testkit.World) account.User
 		method string
 		path   string // %d is the record's id
-		record func(w testkit.World) int64
-		form   func(w testkit.World, as *account.User) url.Values
+		record func(w matrixWorld) int64
+		form   func(w matrixWorld, as *account.User) url.Values
+		table  string // where the record lives; "" is users
 	}{
 		{"therapist views another therapist's client", func(w testkit.World) account.User { return w.Therapist },
-			http.MethodGet, "/therapist/clients/%d", other(func(w testkit.World) account.User { return w.OtherClient }), nil},
+			http.MethodGet, "/therapist/clients/%d", other(func(w testkit.World) account.User { return w.OtherClient }), nil, ""},
 		{"therapist makes a sign-in link for another therapist's client", func(w testkit.World) account.User { return w.Therapist },
-			http.MethodPost, "/therapist/clients/%d/reset", other(func(w testkit.World) account.User { return w.OtherClient }), noForm},
+			http.MethodPost, "/therapist/clients/%d/reset", other(func(w testkit.World) account.User { return w.OtherClient }), noForm, ""},
 		{"therapist removes another therapist's client", func(w testkit.World) account.User { return w.Therapist },
-			http.MethodPost, "/therapist/clients/%d/remove", other(func(w testkit.World) account.User { return w.OtherClient }), noForm},
+			http.MethodPost, "/therapist/clients/%d/remove", other(func(w testkit.World) account.User { return w.OtherClient }), noForm, ""},
 		{"therapist views a colleague as if a client", func(w testkit.World) account.User { return w.Therapist },
-			http.MethodGet, "/therapist/clients/%d", other(func(w testkit.World) account.User { return w.Therapist2 }), nil},
+			http.MethodGet, "/therapist/clients/%d", other(func(w testkit.World) account.User { return w.Therapist2 }), nil, ""},
 		{"therapist resets the practice admin as if a client", func(w testkit.World) account.User { return w.Therapist },
-			http.MethodPost, "/therapist/clients/%d/reset", other(func(w testkit.World) account.User { return w.Admin }), noForm},
+			http.MethodPost, "/therapist/clients/%d/reset", other(func(w testkit.World) account.User { return w.Admin }), noForm, ""},
 
 		{"admin of another practice opens a client's transfer page", func(w testkit.World) account.User { return w.Outsider },
-			http.MethodGet, "/admin/users/%d/transfer", other(theClient), nil},
+			http.MethodGet, "/admin/users/%d/transfer", other(theClient), nil, ""},
 		{"admin of another practice transfers a client", func(w testkit.World) account.User { return w.Outsider },
-			http.MethodPost, "/admin/users/%d/transfer", other(theClient), transferForm},
+			http.MethodPost, "/admin/users/%d/transfer", other(theClient), transferForm, ""},
 		{"admin of another practice disables a therapist", func(w testkit.World) account.User { return w.Outsider },
-			http.MethodPost, "/admin/users/%d/disable", other(func(w testkit.World) account.User { return w.Therapist }), noForm},
+			http.MethodPost, "/admin/users/%d/disable", other(func(w testkit.World) account.User { return w.Therapist }), noForm, ""},
 		{"admin of another practice enables a client", func(w testkit.World) account.User { return w.Outsider },
-			http.MethodPost, "/admin/users/%d/enable", other(theClient), noForm},
+			http.MethodPost, "/admin/users/%d/enable", other(theClient), noForm, ""},
 		{"admin of another practice makes a sign-in link for a client", func(w testkit.World) account.User { return w.Outsider },
-			http.MethodPost, "/admin/users/%d/reset", other(theClient), noForm},
+			http.MethodPost, "/admin/users/%d/reset", other(theClient), noForm, ""},
 		{"admin disables the admin of another practice", func(w testkit.World) account.User { return w.Admin },
-			http.MethodPost, "/admin/users/%d/disable", other(func(w testkit.World) account.User { return w.Outsider }), noForm},
+			http.MethodPost, "/admin/users/%d/disable", other(func(w testkit.World) account.User { return w.Outsider }), noForm, ""},
 		{"admin makes a sign-in link for the admin of another practice", func(w testkit.World) account.User { return w.Admin },
-			http.MethodPost, "/admin/users/%d/reset", other(func(w testkit.World) account.User { return w.Outsider }), noForm},
+			http.MethodPost, "/admin/users/%d/reset", other(func(w testkit.World) account.User { return w.Outsider }), noForm, ""},
 		{"admin opens the transfer page of a therapist, who is no client", func(w testkit.World) account.User { return w.Admin },
-			http.MethodGet, "/admin/users/%d/transfer", other(func(w testkit.World) account.User { return w.Therapist }), nil},
+			http.MethodGet, "/admin/users/%d/transfer", other(func(w testkit.World) account.User { return w.Therapist }), nil, ""},
+
+		// Work follows the caseload: w.Series and w.Assignment are
+		// w.Client's, who is Therapist's, not Therapist2's.
+		{"therapist opens another therapist's client's series", therapist2,
+			http.MethodGet, "/therapist/series/%d", theSeries, nil, "assignment_series"},
+		{"therapist changes another therapist's client's series", therapist2,
+			http.MethodPost, "/therapist/series/%d", theSeries, seriesChangeForm, "assignment_series"},
+		{"therapist cancels another therapist's client's series", therapist2,
+			http.MethodPost, "/therapist/series/%d/cancel", theSeries, noForm, "assignment_series"},
+		{"therapist cancels an occurrence of another therapist's client", therapist2,
+			http.MethodPost, "/therapist/assignments/%d/cancel", theAssignment, noForm, "assignments"},
+
+		// Exercises belong to a practice: another practice's are not there.
+		{"therapist views another practice's exercise", therapist,
+			http.MethodGet, "/therapist/exercises/%d", theForeignExercise, nil, "exercises"},
+		{"therapist views a version of another practice's exercise", therapist,
+			http.MethodGet, "/therapist/exercises/%d?version=1", theForeignExercise, nil, "exercises"},
+		{"therapist opens the builder on another practice's exercise", therapist,
+			http.MethodGet, "/therapist/exercises/%d/edit", theForeignExercise, nil, "exercises"},
+		{"therapist saves a version of another practice's exercise", therapist,
+			http.MethodPost, "/therapist/exercises/%d/edit", theForeignExercise, builderSaveForm, "exercises"},
+		{"therapist previews a version of another practice's exercise", therapist,
+			http.MethodPost, "/therapist/exercises/%d/edit", theForeignExercise, builderPreviewForm, "exercises"},
+		{"therapist duplicates another practice's exercise", therapist,
+			http.MethodPost, "/therapist/exercises/%d/duplicate", theForeignExercise, noForm, "exercises"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			a := testkit.NewApp(t)
-			w := a.Seed(t)
-			var n int
-			if err := a.DB.Get(&n, `SELECT count(*) FROM users WHERE id = $1`, noSuchUser); err != nil || n != 0 {
-				t.Fatalf("user %d should not exist: count %d, err %v", noSuchUser, n, err)
+			w := seedMatrix(t, a, true)
+			table := tc.table
+			if table == "" {
+				table = "users"
 			}
-			as := tc.as(w)
+			var n int
+			if err := a.DB.Get(&n, `SELECT count(*) FROM `+table+` WHERE id = $1`, noSuchUser); err != nil || n != 0 {
+				t.Fatalf("%s %d should not exist: count %d, err %v", table, noSuchUser, n, err)
+			}
+			if id := tc.record(w); id == 0 || id == noSuchUser {
+				t.Fatalf("the record under test has id %d", id)
+			}
+			as := tc.as(w.World)
 			s := a.Login(t, as)
 			before := authzState(t, a)
 			send := func(id int64) *httptest.ResponseRecorder {
@@ -529,7 +628,7 @@ func TestAdminIsRefusedEveryTherapistAndClientRoute(t *testing.T) {
 		t.Run(route, func(t *testing.T) {
 			t.Parallel()
 			a := testkit.NewApp(t)
-			w := a.Seed(t)
+			w := seedMatrix(t, a, row.work)
 			s := a.Login(t, w.Admin)
 			before := authzState(t, a)
 			res := row.send(s, w, &w.Admin)
@@ -643,7 +742,7 @@ func TestCrossOriginPostsAreRefusedAndChangeNothing(t *testing.T) {
 			if before == "Renamed practice" {
 				t.Fatal("the seeded practice already has the new name")
 			}
-			res := post(s, "/admin/practice", practiceForm(w, &w.Admin), hc.headers)
+			res := post(s, "/admin/practice", practiceForm(matrixWorld{World: w}, &w.Admin), hc.headers)
 			if hc.allowed {
 				if res.Code != http.StatusSeeOther || name() != "Renamed practice" {
 					t.Fatalf("same-origin save: status %d, name %q; want 303 and the new name", res.Code, name())
@@ -678,10 +777,10 @@ func TestEveryPostRefusesCrossSiteRequests(t *testing.T) {
 		t.Run(row.route+"/as "+act.name, func(t *testing.T) {
 			t.Parallel()
 			a := testkit.NewApp(t)
-			w := a.Seed(t)
+			w := seedMatrix(t, a, row.work)
 			var as *account.User
 			if act.user != nil {
-				as = act.user(w)
+				as = act.user(w.World)
 			}
 			s := sessionFor(t, a, as)
 			before := authzState(t, a)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -215,7 +216,72 @@ func TestScreenshots(t *testing.T) {
 
 	b.fillSignIn(demo["therapist"].Email, account.DemoPassword)
 	b.expectPage("/therapist", "Dashboard · Trellis", "Dashboard")
-	shoot("therapist-caseload.png")
+
+	// Homework given through the assign form: the weekly check-in to three
+	// clients, and a one-off exercise to one of them.
+	builtin := func(key string) string {
+		t.Helper()
+		var id int64
+		if err := a.DB.Get(&id, `SELECT id FROM exercises WHERE builtin_key = $1`, key); err != nil {
+			t.Fatalf("find the built-in exercise %s: %v", key, err)
+		}
+		return strconv.FormatInt(id, 10)
+	}
+	checkIn := builtin("weekly-trust-check-in")
+	b.open("/therapist/assign?exercise="+checkIn, http.StatusOK)
+	for i := 1; i <= 3; i++ {
+		b.tick(`#clients label.choice:nth-of-type(` + strconv.Itoa(i) + `) input`)
+	}
+	b.tick(`input[name="recurrence"][value="weekly"]`)
+	b.pressAndLoad(`form.assign button[type="submit"]`, http.StatusOK)
+	b.expectPage("/therapist", "Dashboard · Trellis", "Dashboard")
+	b.open("/therapist/assign?exercise="+builtin("trust-thought-record"), http.StatusOK)
+	b.tick(`#clients label.choice:nth-of-type(1) input`)
+	b.pressAndLoad(`form.assign button[type="submit"]`, http.StatusOK)
+	b.open("/therapist", http.StatusOK)
+	shoot("dashboard.png")
+
+	b.open("/therapist/exercises", http.StatusOK)
+	shoot("library.png")
+
+	// The builder with three questions and the preview below them.
+	b.open("/therapist/exercises/new", http.StatusOK)
+	b.do("fill in the exercise",
+		chromedp.SendKeys(chromedp.CSS("#title"), "Evening trust note"),
+		chromedp.SendKeys(chromedp.CSS("#purpose"), "A short daily note on trust, to talk over in session."),
+		chromedp.SendKeys(chromedp.CSS("#intro"), "Take a quiet minute before bed to notice how trust felt today."),
+		chromedp.SendKeys(chromedp.CSS(byName("f0.label")), "What happened today that touched on trust?"),
+		chromedp.SetValue(chromedp.CSS("#add_type"), "scale"),
+	)
+	b.pressAndLoad(`button[name="op"][value="add"]`, http.StatusOK)
+	b.do("fill in the scale",
+		chromedp.SendKeys(chromedp.CSS(byName("f1.label")), "How much did you trust your partner today?"),
+		chromedp.SendKeys(chromedp.CSS(byName("f1.min_label")), "Not at all"),
+		chromedp.SendKeys(chromedp.CSS(byName("f1.max_label")), "Completely"),
+		chromedp.SetValue(chromedp.CSS("#add_type"), "choice"),
+	)
+	b.tick(byName("f1.tracked"))
+	b.pressAndLoad(`button[name="op"][value="add"]`, http.StatusOK)
+	b.do("fill in the choice",
+		chromedp.SendKeys(chromedp.CSS(byName("f2.label")), "Where did you notice it most?"),
+		chromedp.SendKeys(chromedp.CSS(byName("f2.options")), "At home\nAt work\nWith friends"),
+	)
+	b.pressAndLoad(`button[name="op"][value="preview"]`, http.StatusOK)
+	if b.count("#preview") != 1 {
+		t.Fatalf("the builder shows no preview: %q", b.text("main"))
+	}
+	// Preview and Save stick to the bottom of the window; in a window as
+	// tall as the page they sit where they belong, at the end of the form.
+	height, err := chromedp.Run(b.Ctx, chromedp.Evaluate[int](`document.documentElement.scrollHeight`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.do("make the window as tall as the builder", chromedp.EmulateViewport(1280, int64(height)))
+	shoot("builder.png")
+	b.do("restore the window", chromedp.ResetViewport())
+
+	b.open("/therapist/exercises/"+checkIn, http.StatusOK)
+	shoot("exercise-preview.png")
 	b.signOut()
 
 	b.fillSignIn(demo["admin"].Email, account.DemoPassword)
@@ -305,7 +371,9 @@ func (b *tab) expectClientHome(name string) {
 // expectPage checks where the tab is and what the page is called.
 func (b *tab) expectPage(wantPath, wantTitle, wantH1 string) {
 	b.t.Helper()
-	if got := b.location(); got != b.base+wantPath {
+	// Builder buttons land on a #fragment (the question they changed); the
+	// page is the same.
+	if got, _, _ := strings.Cut(b.location(), "#"); got != b.base+wantPath {
 		b.t.Fatalf("at %s, want %s (page says %q)", got, b.base+wantPath, b.text("main"))
 	}
 	title, err := chromedp.Run(b.Ctx, chromedp.Title())

@@ -109,8 +109,17 @@ func (s *Server) builderPost(c *gin.Context) {
 	var id int64
 	if c.Param("id") != "" {
 		var ok bool
-		if id, ok = paramID(c); !ok {
-			s.renderError(c, http.StatusNotFound)
+		if id, ok = s.id(c); !ok {
+			return
+		}
+		// Every button of an existing exercise's builder answers 404 for
+		// one that is not the practice's own, exactly as the page does.
+		e, err := s.exercises.Get(c.Request.Context(), actor(c), id, 0)
+		if err == nil && e.Builtin() {
+			err = errkind.ErrNotFound
+		}
+		if err != nil {
+			s.fail(c, err)
 			return
 		}
 	}
@@ -179,11 +188,10 @@ func (s *Server) duplicateExercise(c *gin.Context) {
 type previewData struct {
 	Definition exercise.Definition
 	Fields     []AnswerField
-	Disabled   bool
 }
 
 func newPreview(d exercise.Definition) previewData {
-	return previewData{Definition: d, Fields: answerFields(d, nil, nil), Disabled: true}
+	return previewData{Definition: d, Fields: answerFields(d, nil, nil)}
 }
 
 // AnswerField is one field of an exercise form with the client's answer
