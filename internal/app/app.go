@@ -20,6 +20,7 @@ import (
 	"github.com/trellis-app/trellis/internal/audit"
 	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/reflection"
 
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/server"
@@ -32,6 +33,7 @@ type Services struct {
 	Accounts    *account.Service
 	Exercises   *exercise.Service
 	Assignments *assignment.Service
+	Reflections *reflection.Service
 	Audit       *audit.Reader
 	Sessions    *auth.SessionStore
 }
@@ -42,6 +44,7 @@ func NewServices(db *sqlx.DB) Services {
 		Accounts:    account.NewService(db, auth.NewHasher(), auth.NewPasswordChecker()),
 		Exercises:   exercise.NewService(db),
 		Assignments: assignment.NewService(db),
+		Reflections: reflection.NewService(db),
 		Audit:       audit.NewReader(db),
 		Sessions:    auth.NewSessionStore(db),
 	}
@@ -65,6 +68,7 @@ func Deps(cfg config.Config, db *sqlx.DB, log *slog.Logger) server.Deps {
 		Audit:        svc.Audit,
 		Exercises:    svc.Exercises,
 		Assignments:  svc.Assignments,
+		Reflections:  svc.Reflections,
 		LoginCounter: auth.NewRateCounter(db),
 	}
 }

@@ -39,6 +39,7 @@ const (
 	AssignmentMade   = "assignment.created"
 	AssignmentChange = "assignment.changed"
 	AssignmentCancel = "assignment.cancelled"
+	SubmissionMade   = "submission.created"
 )
 
 // AllActions lists the actions, for the admin's filter.
@@ -46,7 +47,7 @@ var AllActions = []string{
 	LoginSuccess, LoginFailure, LoginLocked, Logout, PasswordChanged, PasswordWrong, InviteRefused,
 	InviteCreated, InviteAccepted, ResetCreated, ResetCompleted,
 	UserDisabled, UserEnabled, ClientTransfered, ClientRemoved, PracticeUpdated,
-	ExerciseCreated, ExerciseUpdated, AssignmentMade, AssignmentChange, AssignmentCancel,
+	ExerciseCreated, ExerciseUpdated, AssignmentMade, AssignmentChange, AssignmentCancel, SubmissionMade,
 }
 
 // Entry is one thing that happened.

@@ -43,6 +43,8 @@ func (s *Server) signinPage(c *gin.Context) {
 		p.Notice = "You are signed out."
 	case c.Query("password_set") == "1":
 		p.Notice = "Your password is set. You can sign in now."
+	case c.Query("kept") == "1":
+		p.Notice = "You were signed out, but everything you wrote is safe. Sign in to carry on where you left off."
 	}
 	s.render(c, http.StatusOK, "signin", p)
 }
@@ -87,6 +89,9 @@ func (s *Server) signin(c *gin.Context) {
 	if err := s.startSession(c, u); err != nil {
 		s.fail(c, err)
 		return
+	}
+	if to := s.restoreKept(c, u.Actor()); to != "" {
+		next = to
 	}
 	if next == "" {
 		next = homeFor(u.Role)

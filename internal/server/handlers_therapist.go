@@ -40,11 +40,3 @@ func (s *Server) removeClient(c *gin.Context) {
 	s.flash(c, "The client was removed from your caseload and signed out. Their records are kept.")
 	c.Redirect(http.StatusSeeOther, "/therapist")
 }
-
-type clientHomePage struct {
-	Page
-}
-
-func (s *Server) clientHome(c *gin.Context) {
-	s.render(c, http.StatusOK, "client_home", clientHomePage{Page: s.page(c, "Your homework")})
-}

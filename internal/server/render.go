@@ -103,6 +103,19 @@ func newViews(templates, static fs.FS) (*views, error) {
 	return v, nil
 }
 
+// execute renders a page into bytes.
+func (v *views) execute(name string, data any) ([]byte, error) {
+	t, ok := v.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
 // render executes a page into a buffer first, so a template error becomes a
 // clean 500 page instead of half a page with status 200.
 func (s *Server) render(c *gin.Context, status int, name string, data any) {

@@ -71,4 +71,8 @@ func (s *Server) routes() {
 
 	// Client: their homework portal.
 	s.handle(get, "/home", clients, s.clientHome)
+	s.handle(get, "/home/history", clients, s.historyPage)
+	s.handle(get, "/home/assignments/:id", clients, s.workPage)
+	s.handle(post, "/home/assignments/:id", clientsWriting, s.saveWork)
+	s.handle(post, "/home/assignments/:id/draft", clientsWriting, s.autosave)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/trellis-app/trellis/internal/assignment"
 	"github.com/trellis-app/trellis/internal/audit"
 	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/reflection"
 
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/database"
@@ -52,6 +53,7 @@ type Deps struct {
 	// Exercises is the exercise library; Assignments the homework given.
 	Exercises   *exercise.Service
 	Assignments *assignment.Service
+	Reflections *reflection.Service
 	// LoginCounter counts failed sign-ins per client address (R3), shared
 	// by every instance.
 	LoginCounter Counter
@@ -76,6 +78,7 @@ type Server struct {
 	audit        *audit.Reader
 	exercises    *exercise.Service
 	assignments  *assignment.Service
+	reflections  *reflection.Service
 	loginCounter Counter
 	now          func() time.Time
 }
@@ -114,6 +117,7 @@ func New(d Deps) (*Server, error) {
 		audit:       d.Audit,
 		exercises:   d.Exercises,
 		assignments: d.Assignments,
+		reflections: d.Reflections,
 		now:         d.Now,
 	}
 	if s.now == nil {
@@ -160,6 +164,11 @@ func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error)
 		status = http.StatusInternalServerError
 	}
 	s.log.WarnContext(r.Context(), "session store failed", "status", status, "err", err)
+	if status == http.StatusServiceUnavailable && isPortalPost(r) {
+		// A client was sending their words: show every one of them back.
+		s.renderUnsaved(w, r, w.Header().Get("X-Request-ID"))
+		return
+	}
 	setSecurityHeaders(w.Header(), s.cfg.HTTPS(), r.URL.Path)
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")

@@ -148,6 +148,9 @@ func (s *Server) startSession(c *gin.Context, u account.User) error {
 type rule struct {
 	public bool
 	roles  []policy.Role
+	// keepText: a POST from a visitor whose session ended is kept, not
+	// dropped, for a client to find again after signing in (FT5).
+	keepText bool
 }
 
 func (r rule) String() string {
@@ -170,6 +173,8 @@ var (
 	admins     = rule{roles: []policy.Role{policy.Admin}}
 	therapists = rule{roles: []policy.Role{policy.Therapist}}
 	clients    = rule{roles: []policy.Role{policy.Client}}
+	// clientsWriting is clients, for the routes that take a client's words.
+	clientsWriting = rule{roles: []policy.Role{policy.Client}, keepText: true}
 )
 
 // require enforces a route's rule: anonymous visitors are sent to sign in
@@ -181,6 +186,10 @@ func (s *Server) require(r rule) gin.HandlerFunc {
 			return
 		}
 		u, ok := currentUser(c)
+		if !ok && r.keepText && c.Request.Method == http.MethodPost {
+			s.keepText(c)
+			return
+		}
 		if !ok {
 			q := url.Values{}
 			if c.Request.Method == http.MethodGet {

@@ -1,0 +1,332 @@
+// Package reflection owns what clients write: drafts saved as they type,
+// submissions (never overwritten: a change after sending is a new version,
+// R25), the one-time token that makes a double submit store once (FT4),
+// and text posted after a session ended, kept until the client signs in
+// again (FT5).
+package reflection
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trellis-app/trellis/internal/audit"
+	"github.com/trellis-app/trellis/internal/auth"
+	"github.com/trellis-app/trellis/internal/database"
+	"github.com/trellis-app/trellis/internal/errkind"
+	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/policy"
+)
+
+// Service is the rules for clients' answers.
+type Service struct {
+	db *sqlx.DB
+}
+
+// NewService returns the reflection service.
+func NewService(db *sqlx.DB) *Service { return &Service{db: db} }
+
+// Work is one assignment as its client sees it, with their draft and what
+// they sent.
+type Work struct {
+	AssignmentID int64     `db:"id"`
+	Status       string    `db:"status"`
+	DueOn        time.Time `db:"due_on"`
+	DueAt        time.Time `db:"due_at"`
+	Note         string    `db:"note"`
+	Version      int       `db:"exercise_version"`
+	Raw          []byte    `db:"definition"`
+	Definition   exercise.Definition
+
+	Draft       exercise.Answers
+	DraftSaved  sql.NullTime
+	Sent        exercise.Answers
+	SentAt      sql.NullTime
+	SentVersion int
+}
+
+// Open reports whether the work can still be sent for the first time.
+func (w Work) Open() bool { return w.Status == "open" }
+
+// Submitted reports whether the client has sent it (reviewed or not).
+func (w Work) Submitted() bool { return w.Status == "submitted" || w.Status == "reviewed" }
+
+// Overdue reports whether the work is open past its due time.
+func (w Work) Overdue(now time.Time) bool { return w.Open() && w.DueAt.Before(now) }
+
+// Get loads one of the actor's assignments. Anyone else's, and a
+// cancelled one, is ErrNotFound (R13).
+func (s *Service) Get(ctx context.Context, actor policy.Actor, id int64) (Work, error) {
+	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+		return Work{}, errkind.ErrForbidden
+	}
+	return getWork(ctx, s.db, actor.UserID, id, false)
+}
+
+func getWork(ctx context.Context, q sqlx.QueryerContext, clientID, id int64, lock bool) (Work, error) {
+	var w Work
+	query := `SELECT a.id, a.status, a.due_on, a.due_at, s.note, a.exercise_version, v.definition
+		FROM assignments a
+		JOIN assignment_series s ON s.id = a.series_id
+		JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
+		WHERE a.id = $1 AND a.client_id = $2 AND a.status <> 'cancelled'`
+	if lock {
+		query += ` FOR UPDATE OF a`
+	}
+	err := sqlx.GetContext(ctx, q, &w, query, id, clientID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Work{}, errkind.ErrNotFound
+	}
+	if err != nil {
+		return Work{}, fmt.Errorf("load assignment %d: %w", id, err)
+	}
+	if err := json.Unmarshal(w.Raw, &w.Definition); err != nil {
+		return Work{}, fmt.Errorf("decode exercise of assignment %d: %w", id, err)
+	}
+	var d struct {
+		Answers []byte    `db:"answers"`
+		SavedAt time.Time `db:"saved_at"`
+	}
+	err = sqlx.GetContext(ctx, q, &d, `SELECT answers, saved_at FROM drafts WHERE assignment_id = $1 AND client_id = $2`, id, clientID)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(d.Answers, &w.Draft); err != nil {
+			return Work{}, fmt.Errorf("decode draft %d: %w", id, err)
+		}
+		w.DraftSaved = sql.NullTime{Time: d.SavedAt, Valid: true}
+	case !errors.Is(err, sql.ErrNoRows):
+		return Work{}, fmt.Errorf("load draft %d: %w", id, err)
+	}
+	var sub struct {
+		Answers     []byte    `db:"answers"`
+		SubmittedAt time.Time `db:"submitted_at"`
+		Version     int       `db:"version"`
+	}
+	err = sqlx.GetContext(ctx, q, &sub, `SELECT answers, submitted_at, version FROM submissions
+		WHERE assignment_id = $1 AND client_id = $2 ORDER BY version DESC LIMIT 1`, id, clientID)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(sub.Answers, &w.Sent); err != nil {
+			return Work{}, fmt.Errorf("decode submission of %d: %w", id, err)
+		}
+		w.SentAt = sql.NullTime{Time: sub.SubmittedAt, Valid: true}
+		w.SentVersion = sub.Version
+	case !errors.Is(err, sql.ErrNoRows):
+		return Work{}, fmt.Errorf("load submission of %d: %w", id, err)
+	}
+	return w, nil
+}
+
+// SaveDraft stores what the client has typed so far, as typed. It never
+// validates: a draft exists so that nothing is lost.
+func (s *Service) SaveDraft(ctx context.Context, actor policy.Actor, id int64, form map[string][]string) (time.Time, error) {
+	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+		return time.Time{}, errkind.ErrForbidden
+	}
+	w, err := getWork(ctx, s.db, actor.UserID, id, false)
+	if err != nil {
+		return time.Time{}, err
+	}
+	answers := exercise.AnswersFromForm(w.Definition, form)
+	return saveDraft(ctx, s.db, actor.UserID, id, answers)
+}
+
+func saveDraft(ctx context.Context, q sqlx.QueryerContext, clientID, id int64, a exercise.Answers) (time.Time, error) {
+	doc, err := json.Marshal(a)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var at time.Time
+	err = q.QueryRowxContext(ctx, `INSERT INTO drafts (assignment_id, client_id, answers) VALUES ($1, $2, $3)
+		ON CONFLICT (assignment_id) DO UPDATE SET answers = EXCLUDED.answers, saved_at = now()
+		WHERE drafts.client_id = EXCLUDED.client_id
+		RETURNING saved_at`, id, clientID, doc).Scan(&at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("save draft %d: %w", id, err)
+	}
+	return at, nil
+}
+
+// Result is what a submit did.
+type Result struct {
+	Version int
+	// Repeat is true when this form had already been sent: the earlier
+	// submission stands and nothing new was stored (FT4).
+	Repeat bool
+}
+
+var tokenRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// NewFormToken is the one-time token a rendered form carries.
+func NewFormToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// Submit sends the client's answers. The first send of a form stores a new
+// version; sending the same form again (a double click, a retry, the back
+// button) stores nothing and reports Repeat. Answers are checked first; a
+// failed check is an *errkind.Invalid and the draft is kept.
+func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, token string, form map[string][]string) (Result, error) {
+	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+		return Result{}, errkind.ErrForbidden
+	}
+	if !tokenRe.MatchString(token) {
+		// A form without a valid token was not one we rendered.
+		v := errkind.NewInvalid()
+		v.Add("form", "This page was out of date. Your answers are still here: please send them again.")
+		return Result{}, v
+	}
+	// Keep every word first, in its own statement, whatever happens next.
+	w, err := getWork(ctx, s.db, actor.UserID, id, false)
+	if err != nil {
+		return Result{}, err
+	}
+	answers := exercise.AnswersFromForm(w.Definition, form)
+	if _, err := saveDraft(ctx, s.db, actor.UserID, id, answers); err != nil {
+		return Result{}, err
+	}
+	var res Result
+	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		// The row lock orders concurrent sends of this assignment, so each
+		// gets its own version number.
+		if _, err := getWork(ctx, tx, actor.UserID, id, true); err != nil {
+			return err
+		}
+		var prior int
+		err = tx.QueryRowxContext(ctx, `SELECT version FROM submissions WHERE client_id = $1 AND form_token = $2`, actor.UserID, token).Scan(&prior)
+		if err == nil {
+			res = Result{Version: prior, Repeat: true}
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("look up form token: %w", err)
+		}
+		if err := w.Definition.Check(answers); err != nil {
+			return err
+		}
+		doc, err := json.Marshal(answers)
+		if err != nil {
+			return err
+		}
+		var subID int64
+		var at time.Time
+		err = tx.QueryRowxContext(ctx, `
+			INSERT INTO submissions (assignment_id, client_id, version, answers, form_token)
+			VALUES ($1, $2, (SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE assignment_id = $1), $3, $4)
+			ON CONFLICT (client_id, form_token) DO NOTHING
+			RETURNING id, version, submitted_at`, id, actor.UserID, doc, token).Scan(&subID, &res.Version, &at)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errRepeat
+		}
+		if err != nil {
+			return fmt.Errorf("insert submission: %w", err)
+		}
+		var exerciseID int64
+		if err := tx.GetContext(ctx, &exerciseID, `SELECT exercise_id FROM assignments WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("load exercise id: %w", err)
+		}
+		for key, value := range w.Definition.Tracked(answers) {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tracked_values (submission_id, client_id, exercise_id, field_key, value, recorded_at)
+				VALUES ($1, $2, $3, $4, $5, $6)`, subID, actor.UserID, exerciseID, key, value, at); err != nil {
+				return fmt.Errorf("insert tracked value: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE assignments SET status = 'submitted', submitted_at = $2, reviewed_at = NULL WHERE id = $1`, id, at); err != nil {
+			return fmt.Errorf("mark submitted: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM drafts WHERE assignment_id = $1`, id); err != nil {
+			return fmt.Errorf("clear draft: %w", err)
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.SubmissionMade, PracticeID: actor.PracticeID, ActorID: actor.UserID,
+			TargetType: "submission", TargetID: subID, Detail: map[string]any{"assignment": id, "version": res.Version}})
+	})
+	if errors.Is(err, errRepeat) {
+		// A concurrent send of the same form won: it stands.
+		var v int
+		if err := s.db.GetContext(ctx, &v, `SELECT version FROM submissions WHERE client_id = $1 AND form_token = $2`, actor.UserID, token); err != nil {
+			return Result{}, fmt.Errorf("load the earlier submission: %w", err)
+		}
+		return Result{Version: v, Repeat: true}, nil
+	}
+	return res, err
+}
+
+var errRepeat = errors.New("form already sent")
+
+// KeepPending stores text posted to an assignment after the session ended
+// and returns the token to hand the browser. Nothing is written to any
+// assignment until its client signs in (Restore).
+func (s *Service) KeepPending(ctx context.Context, id int64, form map[string][]string) (string, error) {
+	doc, err := json.Marshal(form)
+	if err != nil {
+		return "", err
+	}
+	token, hash := auth.NewToken()
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO pending_drafts (token_hash, assignment_id, answers) VALUES ($1, $2, $3)`, hash, id, doc); err != nil {
+		return "", fmt.Errorf("keep pending draft: %w", err)
+	}
+	return token, nil
+}
+
+// PendingTTL is how long text kept after a session ended waits for its
+// client to sign in again.
+const PendingTTL = 24 * time.Hour
+
+// Restore puts text kept under token into the actor's draft of that
+// assignment, if the assignment is theirs; anyone else's assignment gets
+// nothing and the text is discarded. It returns the assignment id it
+// restored, or 0.
+func (s *Service) Restore(ctx context.Context, actor policy.Actor, token string) (int64, error) {
+	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+		return 0, nil
+	}
+	var restored int64
+	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var p struct {
+			AssignmentID int64  `db:"assignment_id"`
+			Answers      []byte `db:"answers"`
+		}
+		err := tx.GetContext(ctx, &p, `DELETE FROM pending_drafts WHERE token_hash = $1 AND created_at > now() - $2::interval
+			RETURNING assignment_id, answers`, auth.HashToken(token), PendingTTL.String())
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("take pending draft: %w", err)
+		}
+		w, err := getWork(ctx, tx, actor.UserID, p.AssignmentID, false)
+		if errors.Is(err, errkind.ErrNotFound) {
+			return nil // not theirs: the text is dropped, never written anywhere
+		}
+		if err != nil {
+			return err
+		}
+		var form map[string][]string
+		if err := json.Unmarshal(p.Answers, &form); err != nil {
+			return fmt.Errorf("decode pending draft: %w", err)
+		}
+		if _, err := saveDraft(ctx, tx, actor.UserID, p.AssignmentID, exercise.AnswersFromForm(w.Definition, form)); err != nil {
+			return err
+		}
+		restored = p.AssignmentID
+		return nil
+	})
+	return restored, err
+}
+
+// SweepPending deletes pending text older than PendingTTL.
+func (s *Service) SweepPending(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM pending_drafts WHERE created_at < now() - $1::interval`, PendingTTL.String())
+	return err
+}

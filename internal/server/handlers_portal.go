@@ -1,0 +1,335 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/trellis-app/trellis/internal/assignment"
+	"github.com/trellis-app/trellis/internal/database"
+	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/policy"
+	"github.com/trellis-app/trellis/internal/reflection"
+)
+
+// The client's homework portal: calm, accessible, and it never loses a
+// word. Drafts are saved as the client types (autosave.js) or with the
+// Save button; a send with an expired session is kept and restored after
+// signing in again; a double send stores once.
+
+type clientHomePage struct {
+	Page
+	Home assignment.ClientHome
+	Now  time.Time
+}
+
+func (s *Server) clientHome(c *gin.Context) {
+	h, err := s.assignments.Home(c.Request.Context(), actor(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "client_home", clientHomePage{Page: s.page(c, "Your homework"), Home: h, Now: time.Now()})
+}
+
+type workPage struct {
+	Page
+	Work      reflection.Work
+	Fields    []AnswerField
+	Token     string
+	Sentence  string
+	Errors    []FieldError
+	Editing   bool
+	SavedAt   string
+	SentView  []SentAnswer
+	Confirmed bool
+}
+
+// SentAnswer is one question with the client's answer, read-only.
+type SentAnswer struct {
+	Label   string
+	Answers []string
+}
+
+// workPage shows an assignment: the form while it is open (or being
+// changed), what was sent once it is sent.
+func (s *Server) workPage(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	w, err := s.reflections.Get(c.Request.Context(), actor(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	editing := c.Query("change") == "1" && w.Submitted()
+	answers := w.Draft
+	if answers == nil && editing {
+		answers = w.Sent
+	}
+	p := s.newWorkPage(c, w, answers, nil)
+	p.Editing = editing
+	p.Confirmed = c.Query("sent") == "1"
+	if w.Submitted() && !editing {
+		p.SentView = sentView(w.Definition, w.Sent)
+		p.Title = "What you sent"
+	}
+	s.render(c, http.StatusOK, "work", p)
+}
+
+func (s *Server) newWorkPage(c *gin.Context, w reflection.Work, answers exercise.Answers, errs map[string]string) workPage {
+	p := workPage{Page: s.page(c, "Your homework"), Work: w, Token: reflection.NewFormToken(),
+		Fields: answerFields(w.Definition, answers, errs), Sentence: w.Definition.ComposeSentence(answers.Flat())}
+	if w.DraftSaved.Valid {
+		p.SavedAt = s.localTime(c, w.DraftSaved.Time)
+	}
+	f := Form{Errors: errs}
+	for _, fd := range w.Definition.Fields {
+		f.Fields = append(f.Fields, exercise.FormName(fd.Key))
+	}
+	p.Errors = f.ErrorList()
+	return p
+}
+
+func sentView(d exercise.Definition, a exercise.Answers) []SentAnswer {
+	var out []SentAnswer
+	for _, f := range d.Fields {
+		sa := SentAnswer{Label: f.Label}
+		for _, v := range a[f.Key] {
+			switch f.Type {
+			case exercise.Choice, exercise.Checklist:
+				v = f.OptionLabel(v)
+			case exercise.YesNo:
+				if v == "yes" {
+					v = "Yes"
+				} else {
+					v = "No"
+				}
+			case exercise.Percent:
+				v += "%"
+			case exercise.Scale:
+				_, hi := f.Bounds()
+				v += " out of " + strconv.Itoa(hi)
+			}
+			sa.Answers = append(sa.Answers, v)
+		}
+		out = append(out, sa)
+	}
+	return out
+}
+
+// localTime formats t as the practice's local clock time, "14:02".
+func (s *Server) localTime(c *gin.Context, t time.Time) string {
+	loc := time.UTC
+	if p, err := s.accounts.Practice(c.Request.Context(), actor(c)); err == nil {
+		if l, err := time.LoadLocation(p.TimeZone); err == nil {
+			loc = l
+		}
+	}
+	return t.In(loc).Format("15:04")
+}
+
+// saveWork handles the form's two buttons: "Save draft" keeps the text and
+// comes back to the form; "Send" checks and sends it.
+func (s *Server) saveWork(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	ctx, a := c.Request.Context(), actor(c)
+	form := c.Request.PostForm
+	if c.PostForm("op") == "draft" {
+		if _, err := s.reflections.SaveDraft(ctx, a, id, form); err != nil {
+			s.failKeepingText(c, err)
+			return
+		}
+		s.flash(c, "Saved. You can come back to it any time, on any device.")
+		c.Redirect(http.StatusSeeOther, "/home/assignments/"+strconv.FormatInt(id, 10)+changeQuery(c))
+		return
+	}
+	res, err := s.reflections.Submit(ctx, a, id, c.PostForm("form_token"), form)
+	if inv, isInvalid := errAsInvalid(err); isInvalid {
+		w, gerr := s.reflections.Get(ctx, a, id)
+		if gerr != nil {
+			s.failKeepingText(c, gerr)
+			return
+		}
+		p := s.newWorkPage(c, w, exercise.AnswersFromForm(w.Definition, form), inv)
+		p.Editing = w.Submitted()
+		s.render(c, http.StatusUnprocessableEntity, "work", p)
+		return
+	}
+	if err != nil {
+		s.failKeepingText(c, err)
+		return
+	}
+	if res.Repeat {
+		s.flash(c, "This was already sent, so it was not sent twice.")
+	}
+	c.Redirect(http.StatusSeeOther, "/home/assignments/"+strconv.FormatInt(id, 10)+"?sent=1")
+}
+
+func changeQuery(c *gin.Context) string {
+	if c.PostForm("change") == "1" {
+		return "?change=1"
+	}
+	return ""
+}
+
+func errAsInvalid(err error) (map[string]string, bool) {
+	f := emptyForm()
+	if !f.withErrors(err) {
+		return nil, false
+	}
+	return f.Errors, true
+}
+
+// autosave stores a draft for autosave.js and answers with the time.
+func (s *Server) autosave(c *gin.Context) {
+	id, ok := paramID(c)
+	if !ok {
+		c.JSON(http.StatusNotFound, gin.H{"error": "not found"})
+		return
+	}
+	at, err := s.reflections.SaveDraft(c.Request.Context(), actor(c), id, c.Request.PostForm)
+	switch {
+	case err == nil:
+		c.JSON(http.StatusOK, gin.H{"saved_at": s.localTime(c, at)})
+	case database.IsUnavailable(err):
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable"})
+	default:
+		s.log.WarnContext(c.Request.Context(), "autosave failed", "request_id", requestID(c), "err", err)
+		c.JSON(http.StatusNotFound, gin.H{"error": "not saved"})
+	}
+}
+
+// pendingCookie holds the token of text kept after a session ended.
+const pendingCookie = "trellis_kept"
+
+// keepText runs instead of sending an anonymous visitor to sign in, on the
+// routes where a client may be writing when their session ends (FT5). What
+// they posted is kept under a token only this browser holds; once they
+// sign in, it goes into their draft of that assignment, if it is theirs.
+func (s *Server) keepText(c *gin.Context) {
+	id, ok := paramID(c)
+	if !ok {
+		s.renderError(c, http.StatusNotFound)
+		return
+	}
+	token, err := s.reflections.KeepPending(c.Request.Context(), id, c.Request.PostForm)
+	if err != nil {
+		s.failKeepingText(c, err)
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: pendingCookie, Value: token, Path: "/", MaxAge: int(reflection.PendingTTL.Seconds()),
+		HttpOnly: true, Secure: s.cfg.HTTPS(), SameSite: http.SameSiteLaxMode})
+	if c.GetHeader("Accept") == "application/json" {
+		c.JSON(http.StatusUnauthorized, gin.H{"signed_out": true, "kept": true})
+		c.Abort()
+		return
+	}
+	q := url.Values{"kept": {"1"}, "next": {"/home/assignments/" + strconv.FormatInt(id, 10)}}
+	c.Redirect(http.StatusSeeOther, "/signin?"+q.Encode())
+	c.Abort()
+}
+
+// restoreKept moves text kept after a session ended into the draft of the
+// client who just signed in, and says where to go next.
+func (s *Server) restoreKept(c *gin.Context, a policy.Actor) string {
+	ck, err := c.Request.Cookie(pendingCookie)
+	if err != nil || ck.Value == "" {
+		return ""
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: pendingCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.HTTPS(), SameSite: http.SameSiteLaxMode})
+	id, err := s.reflections.Restore(c.Request.Context(), a, ck.Value)
+	if err != nil {
+		s.log.WarnContext(c.Request.Context(), "restore kept text", "request_id", requestID(c), "err", err)
+		return ""
+	}
+	if id == 0 {
+		return ""
+	}
+	s.flash(c, "Welcome back. Everything you wrote is here: check it and send it when you are ready.")
+	return "/home/assignments/" + strconv.FormatInt(id, 10)
+}
+
+type unsavedPage struct {
+	Page
+	Action string
+	Values []unsavedValue
+}
+
+type unsavedValue struct {
+	Name, Value string
+	Visible     bool
+}
+
+// failKeepingText answers a failed save on a client's form. When the
+// database is unreachable, the page shows every word they wrote and a
+// button that sends it all again; nothing depends on the database.
+func (s *Server) failKeepingText(c *gin.Context, err error) {
+	if !database.IsUnavailable(err) {
+		s.fail(c, err)
+		return
+	}
+	s.log.WarnContext(c.Request.Context(), "could not save client text", "request_id", requestID(c), "err", err)
+	s.renderUnsaved(c.Writer, c.Request, requestID(c))
+	c.Abort()
+}
+
+// renderUnsaved writes the "could not save, your text is still here" page.
+func (s *Server) renderUnsaved(w http.ResponseWriter, r *http.Request, reqID string) {
+	p := unsavedPage{Page: Page{Title: "Not saved yet", RequestID: reqID, Crisis: defaultCrisis}, Action: r.URL.Path}
+	if r.PostForm == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		_ = r.ParseForm()
+	}
+	for name, vals := range r.PostForm {
+		for _, v := range vals {
+			p.Values = append(p.Values, unsavedValue{Name: name, Value: v, Visible: len(name) > 2 && name[:2] == "a."})
+		}
+	}
+	sortUnsaved(p.Values)
+	body, err := s.views.execute("unsaved", p)
+	if err != nil {
+		s.log.Error("render unsaved page", "err", err)
+		body = []byte("Could not save. Please go back: your text is still in the form.")
+	}
+	setSecurityHeaders(w.Header(), s.cfg.HTTPS(), r.URL.Path)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Retry-After", "10")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write(body)
+}
+
+// isPortalPost reports whether r posts a client's answers.
+func isPortalPost(r *http.Request) bool {
+	return r.Method == http.MethodPost && portalPostRe.MatchString(r.URL.Path)
+}
+
+var portalPostRe = regexp.MustCompile(`^/home/assignments/[0-9]+(/draft)?$`)
+
+func sortUnsaved(v []unsavedValue) {
+	sort.SliceStable(v, func(i, j int) bool { return v[i].Visible && !v[j].Visible })
+}
+
+type historyPage struct {
+	Page
+	Items []assignment.ClientItem
+}
+
+// historyPage lists everything the client has sent.
+func (s *Server) historyPage(c *gin.Context) {
+	items, err := s.assignments.History(c.Request.Context(), actor(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "history", historyPage{Page: s.page(c, "What you have sent"), Items: items})
+}
