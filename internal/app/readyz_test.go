@@ -2,9 +2,11 @@ package app_test
 
 import (
 	"context"
+	"html"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -85,6 +87,23 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 	withCookie.AddCookie(&http.Cookie{Name: "trellis_session", Value: "some-session"})
 	signin := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader("email=a%40b.example&password=whatever+it+is"))
 	signin.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	// A client sending their words sees every one of them back, with a
+	// button to send them again, and nothing from the database.
+	words := "Everything I wrote while the database was away — Ελένη"
+	send := httptest.NewRequest(http.MethodPost, "/home/assignments/7", strings.NewReader(url.Values{
+		"a.note": {words}, "a.overall": {"6"}, "op": {"send"}, "form_token": {"1b9e5ef7-be85-407b-8f1b-b8a7bc3198fa"}}.Encode()))
+	send.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	send.AddCookie(&http.Cookie{Name: "trellis_session", Value: "some-session"})
+	sw := httptest.NewRecorder()
+	srv.ServeHTTP(sw, send)
+	if sw.Code != http.StatusServiceUnavailable {
+		t.Errorf("send with the database down = %d, want 503", sw.Code)
+	}
+	for _, want := range []string{"your text is still here", html.EscapeString(words), `name="a.overall" rows="4">6</textarea>`, `name="form_token" value="1b9e5ef7-be85-407b-8f1b-b8a7bc3198fa"`, "Try again", `action="/home/assignments/7"`} {
+		if !strings.Contains(sw.Body.String(), want) {
+			t.Errorf("could-not-save page lacks %s", want)
+		}
+	}
 	for name, r := range map[string]*http.Request{"session": withCookie, "sign-in": signin} {
 		w := httptest.NewRecorder()
 		srv.ServeHTTP(w, r)

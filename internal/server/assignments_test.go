@@ -180,3 +180,5 @@ func TestCancellingOneOccurrence(t *testing.T) {
 		t.Errorf("second cancel = %d", r.Code)
 	}
 }
+
+func timeParse(s string) (time.Time, error) { return time.Parse(time.DateOnly, s) }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -268,6 +269,12 @@ type unsavedPage struct {
 type unsavedValue struct {
 	Name, Value string
 	Visible     bool
+}
+
+// Label names an answer by its question's key, for the emergency page
+// (which cannot load the questions themselves).
+func (v unsavedValue) Label() string {
+	return strings.ReplaceAll(strings.TrimPrefix(v.Name, "a."), "_", " ")
 }
 
 // failKeepingText answers a failed save on a client's form. When the

@@ -1,0 +1,184 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/trellis-app/trellis/internal/testkit"
+)
+
+// checkInFor assigns the weekly check-in to client, due today, and returns
+// the occurrence's id.
+func checkInFor(t *testing.T, a *testkit.App, therapist *testkit.Session, clientID int64) int64 {
+	t.Helper()
+	assign(t, therapist, checkInID(t, a), clientID, url.Values{"first_due": {todayUTC()}})
+	var id int64
+	if err := a.DB.Get(&id, `SELECT max(id) FROM assignments WHERE client_id = $1`, clientID); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func todayUTC() string { return tomorrowMinus(1) }
+
+func tomorrowMinus(days int) string {
+	t, _ := timeParse(tomorrow())
+	return t.AddDate(0, 0, -days).Format("2006-01-02")
+}
+
+var tokenRe = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+
+func formToken(t *testing.T, body string) string {
+	t.Helper()
+	m := tokenRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no form token on the page")
+	}
+	return m[1]
+}
+
+var fullCheckIn = url.Values{"a.open_communication": {"6"}, "a.respect": {"7"}, "a.consistency": {"5"}, "a.empathy": {"8"},
+	"a.forgiveness": {"4"}, "a.overall": {"6"}, "a.note": {"We talked on Sunday — Ελένη said she felt heard."}}
+
+func with(v url.Values, kv ...string) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out.Set(kv[i], kv[i+1])
+	}
+	return out
+}
+
+func TestDraftsKeepEverythingAndSendingChecksIt(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	id := checkInFor(t, a, a.Login(t, w.Therapist), w.Client.ID)
+	c := a.Login(t, w.Client)
+	path := "/home/assignments/" + strconv.FormatInt(id, 10)
+	page := c.Get(path).Body.String()
+
+	// A draft keeps even an out-of-range answer: nothing typed is lost.
+	r := c.PostForm(path, with(url.Values{"a.overall": {"42"}, "a.note": {"half a thought"}}, "op", "draft", "form_token", formToken(t, page)))
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("save draft = %d", r.Code)
+	}
+	again := c.Get(path).Body.String()
+	if !strings.Contains(again, ">half a thought</textarea>") || !strings.Contains(again, "Saved. You can come back") {
+		t.Error("draft not shown back with its confirmation")
+	}
+	// Sending checks: the message sits beside the field, everything stays.
+	bad := c.PostForm(path, with(fullCheckIn, "a.overall", "42", "op", "send", "form_token", formToken(t, again)))
+	if bad.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("send out of range = %d", bad.Code)
+	}
+	body := bad.Body.String()
+	for _, want := range []string{`id="a.overall-error"`, `href="#a.overall"`, "Everything you wrote is still here", "felt heard.</textarea>", `name="a.respect" value="7" checked`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("re-rendered form lacks %s", want)
+		}
+	}
+	var subs int
+	_ = a.DB.Get(&subs, `SELECT count(*) FROM submissions`)
+	if subs != 0 {
+		t.Fatalf("an invalid send stored %d submissions", subs)
+	}
+	var draft string
+	if err := a.DB.Get(&draft, `SELECT answers->'note'->>0 FROM drafts WHERE assignment_id = $1`, id); err != nil || !strings.Contains(draft, "felt heard") {
+		t.Errorf("the refused send's text is not in the draft: %q %v", draft, err)
+	}
+	// A good send: confirmation, read-only view, draft cleared, tracked
+	// values recorded, audited.
+	ok := c.PostForm(path, with(fullCheckIn, "op", "send", "form_token", formToken(t, body)))
+	if ok.Code != http.StatusSeeOther || ok.Header().Get("Location") != path+"?sent=1" {
+		t.Fatalf("send = %d %q", ok.Code, ok.Header().Get("Location"))
+	}
+	sent := c.Get(path + "?sent=1").Body.String()
+	for _, want := range []string{"Sent. Thank you.", "Ελένη said she felt heard.", "6 out of 10", "Change my answers"} {
+		if !strings.Contains(sent, want) {
+			t.Errorf("confirmation lacks %q", want)
+		}
+	}
+	var drafts, tracked, audited int
+	_ = a.DB.Get(&drafts, `SELECT count(*) FROM drafts`)
+	_ = a.DB.Get(&tracked, `SELECT count(*) FROM tracked_values`)
+	_ = a.DB.Get(&audited, `SELECT count(*) FROM audit_log WHERE action = 'submission.created' AND NOT detail::text LIKE '%heard%'`)
+	if drafts != 0 || tracked != 6 || audited != 1 {
+		t.Errorf("after sending: drafts %d, tracked values %d, audit rows %d; want 0, 6, 1", drafts, tracked, audited)
+	}
+	// The therapist's dashboard now shows it waiting, with the check-in.
+	dash := a.Login(t, w.Therapist).Get("/therapist").Body.String()
+	if !strings.Contains(dash, "attention-submitted") || !strings.Contains(dash, "6 / 10") {
+		t.Error("dashboard does not show the new submission and check-in score")
+	}
+}
+
+func TestChangingWhatWasSentMakesANewVersion(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	id := checkInFor(t, a, a.Login(t, w.Therapist), w.Client.ID)
+	c := a.Login(t, w.Client)
+	path := "/home/assignments/" + strconv.FormatInt(id, 10)
+	c.PostForm(path, with(fullCheckIn, "op", "send", "form_token", formToken(t, c.Get(path).Body.String())))
+
+	edit := c.Get(path + "?change=1").Body.String()
+	if !strings.Contains(edit, "You are changing what you sent") || !strings.Contains(edit, "felt heard.</textarea>") {
+		t.Fatal("the change form does not start from what was sent")
+	}
+	r := c.PostForm(path, with(fullCheckIn, "a.note", "On reflection, it was harder than I said.", "op", "send", "change", "1", "form_token", formToken(t, edit)))
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("send change = %d", r.Code)
+	}
+	var versions []struct {
+		Version int    `db:"version"`
+		Note    string `db:"note"`
+	}
+	if err := a.DB.Select(&versions, `SELECT version, answers->'note'->>0 AS note FROM submissions WHERE assignment_id = $1 ORDER BY version`, id); err != nil {
+		t.Fatal(err)
+	}
+	if len(versions) != 2 || versions[0].Note != fullCheckIn.Get("a.note") || versions[1].Note != "On reflection, it was harder than I said." {
+		t.Fatalf("versions = %+v: the first must stay as sent (R25)", versions)
+	}
+	if view := c.Get(path).Body.String(); !strings.Contains(view, "version 2") || !strings.Contains(view, "harder than I said") {
+		t.Error("the read-only view does not show the latest version")
+	}
+}
+
+func TestClientHomeGroupsTheWork(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	therapist := a.Login(t, w.Therapist)
+	overdue := checkInFor(t, a, therapist, w.Client.ID)
+	if _, err := a.DB.Exec(`UPDATE assignments SET due_at = now() - interval '2 days', due_on = current_date - 2 WHERE id = $1`, overdue); err != nil {
+		t.Fatal(err)
+	}
+	assign(t, therapist, checkInID(t, a), w.Client.ID, url.Values{"first_due": {tomorrowMinus(-20)}})
+	sent := checkInFor(t, a, therapist, w.Client.ID)
+	c := a.Login(t, w.Client)
+	p := "/home/assignments/" + strconv.FormatInt(sent, 10)
+	c.PostForm(p, with(fullCheckIn, "op", "send", "form_token", formToken(t, c.Get(p).Body.String())))
+
+	home := c.Get("/home").Body.String()
+	sections := map[string]string{
+		"Still to do from before": "/home/assignments/" + strconv.FormatInt(overdue, 10),
+		"Coming up":               "Due ",
+		"What you sent":           p,
+	}
+	for heading, want := range sections {
+		part := between(home, heading, "</section>")
+		if part == "" || !strings.Contains(part, want) {
+			t.Errorf("section %q lacks %q", heading, want)
+		}
+	}
+	if !strings.Contains(home, "Need help now?") {
+		t.Error("client home lacks the crisis line")
+	}
+	if hist := c.Get("/home/history").Body.String(); !strings.Contains(hist, p) {
+		t.Error("history does not list what was sent")
+	}
+}
