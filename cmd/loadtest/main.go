@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -101,10 +102,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer stopBare()
 
+	maxUsers := 0
+	for _, n := range levels {
+		maxUsers = max(maxUsers, n)
+	}
+	fx, err := seed(ctx, db, trellisURL, maxUsers)
+	if err != nil {
+		return err
+	}
 	scenarios := []loadtest.Scenario{
 		loadtest.Get("baseline (bare handler)", bareURL+"/"),
 		loadtest.Get("healthz", trellisURL+"/healthz"),
 		loadtest.Get("sign-in page", trellisURL+"/signin"),
+		fx.dashboard(trellisURL),
+		fx.clientHome(trellisURL),
+		fx.clientSubmit(trellisURL),
 	}
 	var results []loadtest.Result
 	for _, c := range levels {
@@ -117,7 +129,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		client.CloseIdleConnections()
 	}
-	fmt.Fprintf(stdout, "Loopback load, %s per scenario, GOMAXPROCS shared by server and load generator\n\n", duration.String())
+	fmt.Fprintf(stdout, "Loopback load, %s per scenario; server and load generator share the machine's %d cores.\n", duration.String(), runtime.NumCPU())
+	fmt.Fprintf(stdout, "The therapist's caseload has %d clients, each with a weekly check-in to send.\n\n", maxUsers)
 	loadtest.WriteTable(stdout, results, scenarios[0].Name)
 	return nil
 }

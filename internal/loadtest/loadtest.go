@@ -16,28 +16,36 @@ import (
 // Scenario is one kind of request.
 type Scenario struct {
 	Name string
-	// Do sends one request with client and reports whether it succeeded.
-	Do func(ctx context.Context, client *http.Client) error
+	// Do sends one request with client for worker (0..concurrency-1, so a
+	// scenario can give each worker its own signed-in user) and reports
+	// whether it succeeded.
+	Do func(ctx context.Context, client *http.Client, worker int) error
 }
 
 // Get is a scenario that GETs url and expects status 200.
 func Get(name, url string) Scenario {
-	return Scenario{Name: name, Do: func(ctx context.Context, c *http.Client) error {
+	return Scenario{Name: name, Do: func(ctx context.Context, c *http.Client, _ int) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return err
 		}
-		resp, err := c.Do(req)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		_ = resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d", resp.StatusCode)
-		}
-		return nil
+		return Expect(c, req, http.StatusOK)
 	}}
+}
+
+// Expect sends req and checks the response status, reading the body so the
+// connection is reused.
+func Expect(c *http.Client, req *http.Request, status int) error {
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != status {
+		return fmt.Errorf("status %d, want %d", resp.StatusCode, status)
+	}
+	return nil
 }
 
 // Options bound a run.
@@ -98,13 +106,13 @@ func Run(ctx context.Context, client *http.Client, s Scenario, opts Options) Res
 		return true
 	}
 	start := time.Now()
-	for range opts.Concurrency {
+	for worker := range opts.Concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil && take() {
 				t0 := time.Now()
-				err := s.Do(ctx, client)
+				err := s.Do(ctx, client, worker)
 				d := time.Since(t0)
 				if ctx.Err() != nil {
 					return // cut off by the deadline: not a server error

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/trellis-app/trellis/internal/audit"
 	"github.com/trellis-app/trellis/internal/auth"
@@ -37,6 +38,7 @@ func NewService(db *sqlx.DB) *Service { return &Service{db: db} }
 // they sent.
 type Work struct {
 	AssignmentID int64     `db:"id"`
+	ExerciseID   int64     `db:"exercise_id"`
 	Status       string    `db:"status"`
 	DueOn        time.Time `db:"due_on"`
 	DueAt        time.Time `db:"due_at"`
@@ -72,7 +74,7 @@ func (s *Service) Get(ctx context.Context, actor policy.Actor, id int64) (Work, 
 
 func getWork(ctx context.Context, q sqlx.QueryerContext, clientID, id int64, lock bool) (Work, error) {
 	var w Work
-	query := `SELECT a.id, a.status, a.due_on, a.due_at, s.note, a.exercise_version, v.definition
+	query := `SELECT a.id, a.exercise_id, a.status, a.due_on, a.due_at, s.note, a.exercise_version, v.definition
 		FROM assignments a
 		JOIN assignment_series s ON s.id = a.series_id
 		JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
@@ -200,8 +202,14 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		// The row lock orders concurrent sends of this assignment, so each
 		// gets its own version number.
-		if _, err := getWork(ctx, tx, actor.UserID, id, true); err != nil {
-			return err
+		var locked int64
+		err := tx.QueryRowxContext(ctx, `SELECT id FROM assignments WHERE id = $1 AND client_id = $2 AND status <> 'cancelled' FOR UPDATE`,
+			id, actor.UserID).Scan(&locked)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errkind.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("lock assignment %d: %w", id, err)
 		}
 		var prior int
 		err = tx.QueryRowxContext(ctx, `SELECT version FROM submissions WHERE client_id = $1 AND form_token = $2`, actor.UserID, token).Scan(&prior)
@@ -232,14 +240,17 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 		if err != nil {
 			return fmt.Errorf("insert submission: %w", err)
 		}
-		var exerciseID int64
-		if err := tx.GetContext(ctx, &exerciseID, `SELECT exercise_id FROM assignments WHERE id = $1`, id); err != nil {
-			return fmt.Errorf("load exercise id: %w", err)
-		}
-		for key, value := range w.Definition.Tracked(answers) {
+		if tracked := w.Definition.Tracked(answers); len(tracked) > 0 {
+			keys := make([]string, 0, len(tracked))
+			values := make([]int64, 0, len(tracked))
+			for k, v := range tracked {
+				keys = append(keys, k)
+				values = append(values, int64(v))
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO tracked_values (submission_id, client_id, exercise_id, field_key, value, recorded_at)
-				VALUES ($1, $2, $3, $4, $5, $6)`, subID, actor.UserID, exerciseID, key, value, at); err != nil {
-				return fmt.Errorf("insert tracked value: %w", err)
+				SELECT $1, $2, $3, k, v, $6 FROM unnest($4::text[], $5::int[]) AS t(k, v)`,
+				subID, actor.UserID, w.ExerciseID, pq.Array(keys), pq.Array(values), at); err != nil {
+				return fmt.Errorf("insert tracked values: %w", err)
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE assignments SET status = 'submitted', submitted_at = $2, reviewed_at = NULL WHERE id = $1`, id, at); err != nil {
