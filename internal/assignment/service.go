@@ -227,7 +227,8 @@ func (s *Service) ClientWork(ctx context.Context, actor policy.Actor, clientID i
 	var out []Occurrence
 	err := sqlx.SelectContext(ctx, s.db, &out, `
 		SELECT a.id, a.series_id, a.exercise_id, a.exercise_version, v.definition->>'title' AS title, a.due_on, a.due_at,
-		       a.status, a.submitted_at, s.recurrence, s.interval_days, s.cancelled_at IS NOT NULL AS series_cancelled, s.note
+		       a.status, a.submitted_at, s.recurrence, s.interval_days, s.cancelled_at IS NOT NULL AS series_cancelled, s.note,
+		       (SELECT count(*) FROM submissions sub WHERE sub.assignment_id = a.id) AS versions
 		FROM assignments a
 		JOIN users c ON c.id = a.client_id AND c.therapist_id = $2
 		JOIN assignment_series s ON s.id = a.series_id

@@ -182,3 +182,18 @@ func TestClientHomeGroupsTheWork(t *testing.T) {
 		t.Error("history does not list what was sent")
 	}
 }
+
+func TestTherapistSeesThatAChangedSubmissionHasVersions(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	therapist := a.Login(t, w.Therapist)
+	id := checkInFor(t, a, therapist, w.Client.ID)
+	c := a.Login(t, w.Client)
+	path := "/home/assignments/" + strconv.FormatInt(id, 10)
+	c.PostForm(path, with(fullCheckIn, "op", "send", "form_token", formToken(t, c.Get(path).Body.String())))
+	c.PostForm(path, with(fullCheckIn, "a.note", "changed", "op", "send", "change", "1", "form_token", formToken(t, c.Get(path+"?change=1").Body.String())))
+	page := therapist.Get("/therapist/clients/" + strconv.FormatInt(w.Client.ID, 10)).Body.String()
+	if !strings.Contains(page, "(2 versions)") {
+		t.Error("the therapist's view of the client does not show the two versions")
+	}
+}
