@@ -212,6 +212,7 @@ type Occurrence struct {
 	IntervalDays int          `db:"interval_days"`
 	SeriesEnded  bool         `db:"series_cancelled"`
 	Note         string       `db:"note"`
+	Versions     int          `db:"versions"`
 }
 
 // Overdue reports whether the occurrence is open past its due time.

@@ -194,6 +194,6 @@ func TestTherapistSeesThatAChangedSubmissionHasVersions(t *testing.T) {
 	c.PostForm(path, with(fullCheckIn, "a.note", "changed", "op", "send", "change", "1", "form_token", formToken(t, c.Get(path+"?change=1").Body.String())))
 	page := therapist.Get("/therapist/clients/" + strconv.FormatInt(w.Client.ID, 10)).Body.String()
 	if !strings.Contains(page, "(2 versions)") {
-		t.Error("the therapist's view of the client does not show the two versions")
+		t.Errorf("the therapist's view of the client does not show the two versions:\n%s", between(page, "<tbody>", "</tbody>"))
 	}
 }
