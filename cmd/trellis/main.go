@@ -29,6 +29,7 @@ import (
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/database"
 	"github.com/trellis-app/trellis/internal/errkind"
+	"github.com/trellis-app/trellis/internal/reflection"
 )
 
 func main() {
@@ -166,7 +167,7 @@ func serve(ctx context.Context, cfg config.Config, db *sqlx.DB, log *slog.Logger
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	go app.SweepSessions(ctx, auth.NewSessionStore(db), auth.NewRateCounter(db), log)
+	go app.SweepSessions(ctx, auth.NewSessionStore(db), auth.NewRateCounter(db), reflection.NewService(db, nil), log)
 	log.Info("trellis is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", cfg.Env, "version", version())
 	return app.Serve(ctx, ln, srv, cfg.ShutdownTimeout, log)
 }

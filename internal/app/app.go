@@ -21,6 +21,7 @@ import (
 	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/exercise"
 	"github.com/trellis-app/trellis/internal/reflection"
+	"github.com/trellis-app/trellis/internal/review"
 
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/server"
@@ -34,6 +35,7 @@ type Services struct {
 	Exercises   *exercise.Service
 	Assignments *assignment.Service
 	Reflections *reflection.Service
+	Reviews     *review.Service
 	Audit       *audit.Reader
 	Sessions    *auth.SessionStore
 }
@@ -44,7 +46,8 @@ func NewServices(db *sqlx.DB) Services {
 		Accounts:    account.NewService(db, auth.NewHasher(), auth.NewPasswordChecker()),
 		Exercises:   exercise.NewService(db),
 		Assignments: assignment.NewService(db),
-		Reflections: reflection.NewService(db),
+		Reflections: reflection.NewService(db, nil),
+		Reviews:     review.NewService(db),
 		Audit:       audit.NewReader(db),
 		Sessions:    auth.NewSessionStore(db),
 	}
@@ -69,14 +72,16 @@ func Deps(cfg config.Config, db *sqlx.DB, log *slog.Logger) server.Deps {
 		Exercises:    svc.Exercises,
 		Assignments:  svc.Assignments,
 		Reflections:  svc.Reflections,
+		Reviews:      svc.Reviews,
 		LoginCounter: auth.NewRateCounter(db),
 	}
 }
 
-// SweepSessions deletes expired sessions and old rate-limit buckets every
+// SweepSessions deletes expired sessions, old rate-limit buckets and text
+// kept for clients who never came back, every
 // few minutes until ctx ends. Every instance may run it; the deletes are
 // idempotent.
-func SweepSessions(ctx context.Context, store *auth.SessionStore, counter *auth.RateCounter, log *slog.Logger) {
+func SweepSessions(ctx context.Context, store *auth.SessionStore, counter *auth.RateCounter, pending *reflection.Service, log *slog.Logger) {
 	t := time.NewTicker(sessionSweepGap)
 	defer t.Stop()
 	for {
@@ -91,6 +96,9 @@ func SweepSessions(ctx context.Context, store *auth.SessionStore, counter *auth.
 			}
 			if _, err := counter.Sweep(ctx, time.Hour); err != nil {
 				log.Warn("sweep rate counters", "err", err)
+			}
+			if err := pending.SweepPending(ctx); err != nil {
+				log.Warn("sweep kept text", "err", err)
 			}
 		}
 	}

@@ -23,6 +23,9 @@ type ClientItem struct {
 	SubmittedAt sql.NullTime `db:"submitted_at"`
 	DraftSaved  sql.NullTime `db:"draft_saved"`
 	Versions    int          `db:"versions"`
+	// FeedbackNew: the therapist wrote (or changed) feedback the client
+	// has not seen yet.
+	FeedbackNew bool `db:"feedback_new"`
 }
 
 // ClientHome is what a client sees first: what is overdue, due this week,
@@ -43,10 +46,12 @@ func (s *Service) Home(ctx context.Context, actor policy.Actor) (ClientHome, err
 	err := sqlx.SelectContext(ctx, s.db, &items, `
 		SELECT a.id, v.definition->>'title' AS title, coalesce((v.definition->>'minutes')::int, 0) AS minutes,
 		       a.due_on, a.due_at, a.status, a.submitted_at, d.saved_at AS draft_saved,
-		       (SELECT count(*) FROM submissions s WHERE s.assignment_id = a.id) AS versions
+		       (SELECT count(*) FROM submissions s WHERE s.assignment_id = a.id) AS versions,
+		       f.assignment_id IS NOT NULL AND f.seen_at IS NULL AS feedback_new
 		FROM assignments a
 		JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
 		LEFT JOIN drafts d ON d.assignment_id = a.id
+		LEFT JOIN feedback f ON f.assignment_id = a.id
 		WHERE a.client_id = $1 AND a.status <> 'cancelled'
 		  AND (a.status = 'open' OR a.submitted_at > now() - interval '180 days')
 		ORDER BY CASE WHEN a.status = 'open' THEN a.due_at END ASC, a.submitted_at DESC, a.id`, actor.UserID)
@@ -80,9 +85,11 @@ func (s *Service) History(ctx context.Context, actor policy.Actor) ([]ClientItem
 	err := sqlx.SelectContext(ctx, s.db, &items, `
 		SELECT a.id, v.definition->>'title' AS title, coalesce((v.definition->>'minutes')::int, 0) AS minutes,
 		       a.due_on, a.due_at, a.status, a.submitted_at, NULL::timestamptz AS draft_saved,
-		       (SELECT count(*) FROM submissions s WHERE s.assignment_id = a.id) AS versions
+		       (SELECT count(*) FROM submissions s WHERE s.assignment_id = a.id) AS versions,
+		       f.assignment_id IS NOT NULL AND f.seen_at IS NULL AS feedback_new
 		FROM assignments a
 		JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
+		LEFT JOIN feedback f ON f.assignment_id = a.id
 		WHERE a.client_id = $1 AND a.status IN ('submitted', 'reviewed')
 		ORDER BY a.submitted_at DESC, a.id DESC`, actor.UserID)
 	if err != nil {

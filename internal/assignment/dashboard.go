@@ -35,7 +35,7 @@ type CaseloadRow struct {
 
 // Attention is one item of the "needs attention" list.
 type Attention struct {
-	Kind         string    `db:"kind"` // "submitted" or "overdue"
+	Kind         string    `db:"kind"` // "flagged", "submitted" or "overdue"
 	AssignmentID int64     `db:"assignment_id"`
 	ClientID     int64     `db:"client_id"`
 	Name         string    `db:"name"`
@@ -116,8 +116,11 @@ func (s *Service) Dashboard(ctx context.Context, actor policy.Actor, sort, searc
 	}
 	err = sqlx.SelectContext(ctx, s.db, &items, `
 		SELECT kind, assignment_id, client_id, name, title, at, count(*) OVER () AS total FROM (
-			SELECT 'submitted' AS kind, a.id AS assignment_id, c.id AS client_id, c.display_name AS name,
-			       v.definition->>'title' AS title, a.submitted_at AS at, 0 AS rank
+			SELECT CASE WHEN EXISTS (SELECT 1 FROM submissions s WHERE s.assignment_id = a.id AND s.flags <> '{}')
+			            THEN 'flagged' ELSE 'submitted' END AS kind,
+			       a.id AS assignment_id, c.id AS client_id, c.display_name AS name,
+			       v.definition->>'title' AS title, a.submitted_at AS at,
+			       CASE WHEN EXISTS (SELECT 1 FROM submissions s WHERE s.assignment_id = a.id AND s.flags <> '{}') THEN -1 ELSE 0 END AS rank
 			FROM assignments a
 			JOIN users c ON c.id = a.client_id AND c.therapist_id = $1
 			JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version

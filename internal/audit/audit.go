@@ -18,28 +18,33 @@ import (
 
 // Actions recorded. Keep them stable: admins filter by them.
 const (
-	LoginSuccess     = "login.success"
-	LoginFailure     = "login.failure"
-	LoginLocked      = "login.locked"
-	Logout           = "logout"
-	PasswordChanged  = "password.changed"
-	PasswordWrong    = "password.wrong_current"
-	InviteRefused    = "invite.refused"
-	InviteCreated    = "invite.created"
-	InviteAccepted   = "invite.accepted"
-	ResetCreated     = "reset.created"
-	ResetCompleted   = "reset.completed"
-	UserDisabled     = "user.disabled"
-	UserEnabled      = "user.enabled"
-	ClientTransfered = "client.transferred"
-	ClientRemoved    = "client.removed"
-	PracticeUpdated  = "practice.updated"
-	ExerciseCreated  = "exercise.created"
-	ExerciseUpdated  = "exercise.updated"
-	AssignmentMade   = "assignment.created"
-	AssignmentChange = "assignment.changed"
-	AssignmentCancel = "assignment.cancelled"
-	SubmissionMade   = "submission.created"
+	LoginSuccess      = "login.success"
+	LoginFailure      = "login.failure"
+	LoginLocked       = "login.locked"
+	Logout            = "logout"
+	PasswordChanged   = "password.changed"
+	PasswordWrong     = "password.wrong_current"
+	InviteRefused     = "invite.refused"
+	InviteCreated     = "invite.created"
+	InviteAccepted    = "invite.accepted"
+	ResetCreated      = "reset.created"
+	ResetCompleted    = "reset.completed"
+	UserDisabled      = "user.disabled"
+	UserEnabled       = "user.enabled"
+	ClientTransfered  = "client.transferred"
+	ClientRemoved     = "client.removed"
+	PracticeUpdated   = "practice.updated"
+	ExerciseCreated   = "exercise.created"
+	ExerciseUpdated   = "exercise.updated"
+	AssignmentMade    = "assignment.created"
+	AssignmentChange  = "assignment.changed"
+	AssignmentCancel  = "assignment.cancelled"
+	SubmissionMade    = "submission.created"
+	Reviewed          = "submission.reviewed"
+	Discuss           = "submission.discuss"
+	FeedbackSaved     = "feedback.saved"
+	FeedbackWithdrawn = "feedback.withdrawn"
+	NoteAdded         = "note.added"
 )
 
 // AllActions lists the actions, for the admin's filter.
@@ -48,6 +53,7 @@ var AllActions = []string{
 	InviteCreated, InviteAccepted, ResetCreated, ResetCompleted,
 	UserDisabled, UserEnabled, ClientTransfered, ClientRemoved, PracticeUpdated,
 	ExerciseCreated, ExerciseUpdated, AssignmentMade, AssignmentChange, AssignmentCancel, SubmissionMade,
+	Reviewed, Discuss, FeedbackSaved, FeedbackWithdrawn, NoteAdded,
 }
 
 // Entry is one thing that happened.

@@ -55,6 +55,7 @@ const (
 	EditExercise Action = "exercise.edit"
 	Assign       Action = "assignment.create"
 	ManageWork   Action = "assignment.manage"
+	ReviewWork   Action = "submission.review"
 
 	UsePortal Action = "portal.use"
 )
@@ -80,6 +81,7 @@ var table = map[Action][]Role{
 	EditExercise: {Therapist},
 	Assign:       {Therapist},
 	ManageWork:   {Therapist},
+	ReviewWork:   {Therapist},
 
 	UsePortal: {Client},
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -28,11 +29,36 @@ import (
 
 // Service is the rules for clients' answers.
 type Service struct {
-	db *sqlx.DB
+	db    *sqlx.DB
+	flags Flagger
 }
 
-// NewService returns the reflection service.
-func NewService(db *sqlx.DB) *Service { return &Service{db: db} }
+// Flagger finds the categories of risk language in a text (risk.Scanner):
+// a prompt for the therapist to look, never an assessment.
+type Flagger interface {
+	Categories(text string) []string
+}
+
+// NewService returns the reflection service; flags may be nil.
+func NewService(db *sqlx.DB, flags Flagger) *Service { return &Service{db: db, flags: flags} }
+
+// flagsOf finds risk language in the text answers.
+func (s *Service) flagsOf(d exercise.Definition, a exercise.Answers) []string {
+	if s.flags == nil {
+		return []string{}
+	}
+	var b strings.Builder
+	for _, f := range d.Fields {
+		if f.Type == exercise.LongText || f.Type == exercise.ShortText {
+			b.WriteString(a.First(f.Key))
+			b.WriteString("\n")
+		}
+	}
+	if out := s.flags.Categories(b.String()); out != nil {
+		return out
+	}
+	return []string{}
+}
 
 // Work is one assignment as its client sees it, with their draft and what
 // they sent.
@@ -52,6 +78,18 @@ type Work struct {
 	Sent        exercise.Answers
 	SentAt      sql.NullTime
 	SentVersion int
+	// SentFlagged: risk language was found in what was sent; the client's
+	// confirmation shows the crisis line prominently.
+	SentFlagged bool
+	// Feedback is what the therapist wrote back, if anything.
+	Feedback *Feedback
+}
+
+// Feedback is the therapist's reply as the client sees it.
+type Feedback struct {
+	Body      string       `db:"body"`
+	UpdatedAt time.Time    `db:"updated_at"`
+	SeenAt    sql.NullTime `db:"seen_at"`
 }
 
 // Open reports whether the work can still be sent for the first time.
@@ -110,8 +148,9 @@ func getWork(ctx context.Context, q sqlx.QueryerContext, clientID, id int64, loc
 		Answers     []byte    `db:"answers"`
 		SubmittedAt time.Time `db:"submitted_at"`
 		Version     int       `db:"version"`
+		Flagged     bool      `db:"flagged"`
 	}
-	err = sqlx.GetContext(ctx, q, &sub, `SELECT answers, submitted_at, version FROM submissions
+	err = sqlx.GetContext(ctx, q, &sub, `SELECT answers, submitted_at, version, flags <> '{}' AS flagged FROM submissions
 		WHERE assignment_id = $1 AND client_id = $2 ORDER BY version DESC LIMIT 1`, id, clientID)
 	switch {
 	case err == nil:
@@ -120,10 +159,30 @@ func getWork(ctx context.Context, q sqlx.QueryerContext, clientID, id int64, loc
 		}
 		w.SentAt = sql.NullTime{Time: sub.SubmittedAt, Valid: true}
 		w.SentVersion = sub.Version
+		w.SentFlagged = sub.Flagged
 	case !errors.Is(err, sql.ErrNoRows):
 		return Work{}, fmt.Errorf("load submission of %d: %w", id, err)
 	}
+	var fb Feedback
+	err = sqlx.GetContext(ctx, q, &fb, `SELECT body, updated_at, seen_at FROM feedback WHERE assignment_id = $1`, id)
+	switch {
+	case err == nil:
+		w.Feedback = &fb
+	case !errors.Is(err, sql.ErrNoRows):
+		return Work{}, fmt.Errorf("load feedback of %d: %w", id, err)
+	}
 	return w, nil
+}
+
+// MarkFeedbackSeen notes that the client has seen their feedback, so the
+// "new feedback" badge goes away.
+func (s *Service) MarkFeedbackSeen(ctx context.Context, actor policy.Actor, id int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE feedback f SET seen_at = now() FROM assignments a
+		WHERE f.assignment_id = $1 AND a.id = f.assignment_id AND a.client_id = $2 AND f.seen_at IS NULL`, id, actor.UserID)
+	if err != nil {
+		return fmt.Errorf("mark feedback seen: %w", err)
+	}
+	return nil
 }
 
 // SaveDraft stores what the client has typed so far, as typed. It never
@@ -162,6 +221,8 @@ type Result struct {
 	// Repeat is true when this form had already been sent: the earlier
 	// submission stands and nothing new was stored (FT4).
 	Repeat bool
+	// Flags are the categories of risk language found, if any.
+	Flags []string
 }
 
 var tokenRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -189,16 +250,13 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 		v.Add("form", "This page was out of date. Your answers are still here: please send them again.")
 		return Result{}, v
 	}
-	// Keep every word first, in its own statement, whatever happens next.
 	w, err := getWork(ctx, s.db, actor.UserID, id, false)
 	if err != nil {
 		return Result{}, err
 	}
 	answers := exercise.AnswersFromForm(w.Definition, form)
-	if _, err := saveDraft(ctx, s.db, actor.UserID, id, answers); err != nil {
-		return Result{}, err
-	}
 	var res Result
+	var refused error
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		// The row lock orders concurrent sends of this assignment, so each
 		// gets its own version number.
@@ -212,16 +270,32 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 			return fmt.Errorf("lock assignment %d: %w", id, err)
 		}
 		var prior int
-		err = tx.QueryRowxContext(ctx, `SELECT version FROM submissions WHERE client_id = $1 AND form_token = $2`, actor.UserID, token).Scan(&prior)
+		var same bool
+		err = tx.QueryRowxContext(ctx, `SELECT version, answers = $3::jsonb FROM submissions WHERE client_id = $1 AND form_token = $2`,
+			actor.UserID, token, mustJSON(answers)).Scan(&prior, &same)
 		if err == nil {
 			res = Result{Version: prior, Repeat: true}
-			return nil
+			if !same {
+				// The same form came back with different words (the back
+				// button, then edits): they are not sent twice, but they
+				// are kept as a draft, never lost.
+				_, err := saveDraft(ctx, tx, actor.UserID, id, answers)
+				return err
+			}
+			return nil // a double click: nothing to keep, nothing written
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("look up form token: %w", err)
 		}
-		if err := w.Definition.Check(answers); err != nil {
+		// Not a repeat: keep every word as a draft, whatever the check
+		// says. A repeat writes nothing, so it can never put old answers
+		// over newer ones.
+		if _, err := saveDraft(ctx, tx, actor.UserID, id, answers); err != nil {
 			return err
+		}
+		if err := w.Definition.Check(answers); err != nil {
+			refused = err
+			return nil // commit the draft; the answers are not sent
 		}
 		doc, err := json.Marshal(answers)
 		if err != nil {
@@ -229,11 +303,12 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 		}
 		var subID int64
 		var at time.Time
+		res.Flags = s.flagsOf(w.Definition, answers)
 		err = tx.QueryRowxContext(ctx, `
-			INSERT INTO submissions (assignment_id, client_id, version, answers, form_token)
-			VALUES ($1, $2, (SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE assignment_id = $1), $3, $4)
+			INSERT INTO submissions (assignment_id, client_id, version, answers, form_token, flags)
+			VALUES ($1, $2, (SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE assignment_id = $1), $3, $4, $5)
 			ON CONFLICT (client_id, form_token) DO NOTHING
-			RETURNING id, version, submitted_at`, id, actor.UserID, doc, token).Scan(&subID, &res.Version, &at)
+			RETURNING id, version, submitted_at`, id, actor.UserID, doc, token, pq.Array(res.Flags)).Scan(&subID, &res.Version, &at)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errRepeat
 		}
@@ -260,8 +335,11 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 			return fmt.Errorf("clear draft: %w", err)
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: audit.SubmissionMade, PracticeID: actor.PracticeID, ActorID: actor.UserID,
-			TargetType: "submission", TargetID: subID, Detail: map[string]any{"assignment": id, "version": res.Version}})
+			TargetType: "submission", TargetID: subID, Detail: map[string]any{"assignment": id, "version": res.Version, "flagged": len(res.Flags) > 0}})
 	})
+	if err == nil && refused != nil {
+		return Result{}, refused
+	}
 	if errors.Is(err, errRepeat) {
 		// A concurrent send of the same form won: it stands.
 		var v int
@@ -274,6 +352,14 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 }
 
 var errRepeat = errors.New("form already sent")
+
+func mustJSON(a exercise.Answers) []byte {
+	b, err := json.Marshal(a)
+	if err != nil {
+		panic(err) // a map of strings always encodes
+	}
+	return b
+}
 
 // KeepPending stores text posted to an assignment after the session ended
 // and returns the token to hand the browser. Nothing is written to any

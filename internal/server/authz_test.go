@@ -43,6 +43,9 @@ var (
 	// An anonymous POST is sent to sign in with nowhere to come back to: a
 	// form post cannot be replayed by a redirect.
 	wantSignin = matrixWant{code: http.StatusSeeOther, loc: "/signin"}
+	// An anonymous POST of a client's words is kept, not dropped (FT5): sent
+	// to sign in and brought back to the assignment afterwards.
+	wantKept = seeOther("/signin?kept=1&next=/home/assignments/{assignment}")
 
 	wantClientHome    = seeOther("/home")
 	wantTherapistHome = seeOther("/therapist")
@@ -269,6 +272,21 @@ var matrixRows = []matrixRow{
 
 	{route: "GET /home", path: at("/home"),
 		anon: wantSigninNext, client: wantOK, otherClient: wantOK, therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
+	{route: "GET /home/history", path: at("/home/history"),
+		anon: wantSigninNext, client: wantOK, otherClient: wantOK, therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
+	// w.Assignment is w.Client's: to any other client it does not exist.
+	{work: true, route: "GET /home/assignments/:id", path: workPath("/home/assignments/%d", theAssignment),
+		anon: wantSigninNext, client: wantOK, otherClient: wantNotFound, therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
+	// An anonymous POST here is a client whose session ended while they
+	// wrote: the text is kept and they are sent to sign in (FT5). The
+	// client's send is a valid form with a fresh one-time token.
+	{work: true, route: "POST /home/assignments/:id", path: workPath("/home/assignments/%d", theAssignment), form: sendWorkForm,
+		anon: wantKept, client: seeOther("/home/assignments/{assignment}?sent=1"), otherClient: wantNotFound,
+		therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
+	// Autosave answers JSON; a plain form post (no Accept: application/json)
+	// of an anonymous visitor is kept like the form's.
+	{work: true, route: "POST /home/assignments/:id/draft", path: workPath("/home/assignments/%d/draft", theAssignment), form: autosaveForm,
+		anon: wantKept, client: wantOK, otherClient: wantNotFound, therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
 }
 
 func matrixRowFor(t *testing.T, route string) matrixRow {
@@ -335,8 +353,9 @@ func (r matrixRow) send(s *testkit.Session, w matrixWorld, as *account.User) *ht
 // authzState is everything an authorization slip could change: accounts
 // (status, caseload, sessions' auth version, password), practices, links
 // and the therapists' work (exercises and their versions, series and their
-// occurrences, submissions). Sessions and the audit log are left out:
-// refused requests may legitimately touch them.
+// occurrences), and the clients' (drafts and submissions). Sessions, the
+// audit log and text kept for a signed-out visitor (pending_drafts) are
+// left out: refused requests may legitimately touch them.
 func authzState(t *testing.T, a *testkit.App) string {
 	t.Helper()
 	var s string
@@ -352,8 +371,12 @@ func authzState(t *testing.T, a *testkit.App) string {
 		coalesce((SELECT string_agg(concat_ws(':', id, practice_id, client_id, assigned_by, exercise_id, exercise_version, md5(note), recurrence,
 			interval_days, first_due, coalesce(until_date::text, '-'), coalesce(occurrence_count::text, '-'), coalesce(cancelled_at::text, '-')), ',' ORDER BY id)
 			FROM assignment_series), '') || '|' ||
-		coalesce((SELECT string_agg(concat_ws(':', id, series_id, client_id, exercise_id, exercise_version, due_on, status), ',' ORDER BY id) FROM assignments), '') || '|' ||
-		(SELECT count(*) FROM submissions)::text`)
+		coalesce((SELECT string_agg(concat_ws(':', id, series_id, client_id, exercise_id, exercise_version, due_on, status,
+			coalesce(submitted_at::text, '-'), coalesce(reviewed_at::text, '-')), ',' ORDER BY id) FROM assignments), '') || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', id, assignment_id, client_id, version, md5(answers::text), submitted_at), ',' ORDER BY id)
+			FROM submissions), '') || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', assignment_id, client_id, md5(answers::text), saved_at), ',' ORDER BY assignment_id)
+			FROM drafts), '')`)
 	if err != nil {
 		t.Fatalf("read state: %v", err)
 	}

@@ -130,14 +130,16 @@ func workPath(format string, pick func(w matrixWorld) int64) func(matrixWorld) s
 }
 
 // location expands an expected Location: {path} is the requested path,
-// {client} w.Client, {exercise} w.Exercise, and {new} the exercise that
-// the request should just have made: the newest of the practice, made by
-// the actor after the seeded one (0, which never matches, if none was).
+// {client} w.Client, {exercise} w.Exercise, {assignment} w.Assignment, and
+// {new} the exercise that the request should just have made: the newest of
+// the practice, made by the actor after the seeded one (0, which never
+// matches, if none was).
 func (w matrixWorld) location(t *testing.T, a *testkit.App, as *account.User, loc, path string) string {
 	t.Helper()
 	loc = strings.ReplaceAll(loc, "{path}", url.QueryEscape(path))
 	loc = strings.ReplaceAll(loc, "{client}", strconv.FormatInt(w.Client.ID, 10))
 	loc = strings.ReplaceAll(loc, "{exercise}", strconv.FormatInt(w.Exercise, 10))
+	loc = strings.ReplaceAll(loc, "{assignment}", strconv.FormatInt(w.Assignment, 10))
 	if strings.Contains(loc, "{new}") {
 		var id int64
 		var by int64

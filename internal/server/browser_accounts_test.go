@@ -293,6 +293,34 @@ func TestScreenshots(t *testing.T) {
 	b.fillSignIn(demo["client"].Email, account.DemoPassword)
 	b.expectClientHome(demo["client"].Name)
 	shoot("client-home-phone.png")
+
+	// The client's weekly check-in, partly answered and saved as they go,
+	// then sent.
+	var work int64
+	if err := a.DB.Get(&work, `SELECT a.id FROM assignments a
+		JOIN users u ON u.id = a.client_id JOIN exercises e ON e.id = a.exercise_id
+		WHERE u.email = $1 AND e.builtin_key = 'weekly-trust-check-in' AND a.status = 'open'
+		ORDER BY a.due_on LIMIT 1`, demo["client"].Email); err != nil {
+		t.Fatalf("find %s's weekly check-in: %v", demo["client"].Email, err)
+	}
+	page := assignmentPage(work)
+	b.open(page, http.StatusOK)
+	scales := map[string]int{"open_communication": 6, "respect": 7, "consistency": 4}
+	for _, k := range checkInScaleKeys[:3] {
+		b.chooseScaleBox(k, scales[k])
+	}
+	note := "We talked on Sunday without raising our voices. He kept his promise about Friday."
+	b.do("write the note", chromedp.SendKeys(chromedp.CSS(byName("a.note")), note))
+	b.waitForAutosave(a, work, checkInAnswers(scales, note))
+	b.do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+	shoot("client-work-phone.png")
+	for k, n := range map[string]int{"empathy": 5, "forgiveness": 6, "overall": 7} {
+		scales[k] = n
+		b.chooseScaleBox(k, n)
+	}
+	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusOK)
+	b.expectSentPage(work, scales, note)
+	shoot("client-sent.png")
 }
 
 // tab is a browser tab on the running app, with the steps these tests

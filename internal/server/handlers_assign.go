@@ -10,6 +10,7 @@ import (
 	"github.com/trellis-app/trellis/internal/account"
 	"github.com/trellis-app/trellis/internal/assignment"
 	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/review"
 )
 
 type dashboardPage struct {
@@ -167,6 +168,7 @@ type clientPage struct {
 	Page
 	Client account.User
 	Work   []assignment.Occurrence
+	Notes  []review.Note
 	Now    time.Time
 }
 
@@ -188,7 +190,12 @@ func (s *Server) clientPage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "therapist_client", clientPage{Page: s.page(c, "Client"), Client: client, Work: work, Now: time.Now()})
+	notes, err := s.reviews.ClientNotes(ctx, a, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "therapist_client", clientPage{Page: s.page(c, "Client"), Client: client, Work: work, Notes: notes, Now: time.Now()})
 }
 
 func (s *Server) cancelOccurrence(c *gin.Context) {

@@ -90,8 +90,10 @@ func (s *Server) signin(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if to := s.restoreKept(c, u.Actor()); to != "" {
+	if to, presented := s.restoreKept(c, u.Actor()); to != "" {
 		next = to
+	} else if presented {
+		next = "" // the kept text was not theirs: never follow its link
 	}
 	if next == "" {
 		next = homeFor(u.Role)

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/trellis-app/trellis/internal/assignment"
+	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/database"
 	"github.com/trellis-app/trellis/internal/exercise"
 	"github.com/trellis-app/trellis/internal/policy"
@@ -80,6 +81,11 @@ func (s *Server) workPage(c *gin.Context) {
 	if w.Submitted() && !editing {
 		p.SentView = sentView(w.Definition, w.Sent)
 		p.Title = "What you sent"
+		if w.Feedback != nil && !w.Feedback.SeenAt.Valid {
+			if err := s.reflections.MarkFeedbackSeen(c.Request.Context(), actor(c), id); err != nil {
+				s.log.WarnContext(c.Request.Context(), "mark feedback seen", "request_id", requestID(c), "err", err)
+			}
+		}
 	}
 	s.render(c, http.StatusOK, "work", p)
 }
@@ -213,6 +219,9 @@ func (s *Server) autosave(c *gin.Context) {
 // pendingCookie holds the token of text kept after a session ended.
 const pendingCookie = "trellis_kept"
 
+// KeptPerHour bounds how much signed-out text one address may leave.
+const KeptPerHour = 60
+
 // keepText runs instead of sending an anonymous visitor to sign in, on the
 // routes where a client may be writing when their session ends (FT5). What
 // they posted is kept under a token only this browser holds; once they
@@ -223,8 +232,24 @@ func (s *Server) keepText(c *gin.Context) {
 		s.renderError(c, http.StatusNotFound)
 		return
 	}
-	token, err := s.reflections.KeepPending(c.Request.Context(), id, c.Request.PostForm)
+	// Anyone can post here, so kept text is limited per address.
+	ctx := c.Request.Context()
+	key := "kept:" + auth.ClientKey(c.ClientIP())
+	n, err := s.loginCounter.Count(ctx, key, time.Hour)
 	if err != nil {
+		s.failKeepingText(c, err)
+		return
+	}
+	if n >= KeptPerHour {
+		s.renderError(c, http.StatusTooManyRequests)
+		return
+	}
+	token, err := s.reflections.KeepPending(ctx, id, c.Request.PostForm)
+	if err != nil {
+		s.failKeepingText(c, err)
+		return
+	}
+	if err := s.loginCounter.Add(ctx, key); err != nil {
 		s.failKeepingText(c, err)
 		return
 	}
@@ -241,23 +266,25 @@ func (s *Server) keepText(c *gin.Context) {
 }
 
 // restoreKept moves text kept after a session ended into the draft of the
-// client who just signed in, and says where to go next.
-func (s *Server) restoreKept(c *gin.Context, a policy.Actor) string {
+// client who just signed in, and says where to go next: the assignment, or
+// "" with presented true when kept text was there but was not theirs (then
+// the sign-in's own "next", which pointed at that assignment, is ignored).
+func (s *Server) restoreKept(c *gin.Context, a policy.Actor) (to string, presented bool) {
 	ck, err := c.Request.Cookie(pendingCookie)
 	if err != nil || ck.Value == "" {
-		return ""
+		return "", false
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: pendingCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.HTTPS(), SameSite: http.SameSiteLaxMode})
 	id, err := s.reflections.Restore(c.Request.Context(), a, ck.Value)
 	if err != nil {
 		s.log.WarnContext(c.Request.Context(), "restore kept text", "request_id", requestID(c), "err", err)
-		return ""
+		return "", true
 	}
 	if id == 0 {
-		return ""
+		return "", true
 	}
 	s.flash(c, "Welcome back. Everything you wrote is here: check it and send it when you are ready.")
-	return "/home/assignments/" + strconv.FormatInt(id, 10)
+	return "/home/assignments/" + strconv.FormatInt(id, 10), true
 }
 
 type unsavedPage struct {

@@ -43,6 +43,27 @@ func (p Page) Under(prefix string) bool {
 type views struct {
 	pages      map[string]*template.Template
 	staticHash map[string]string
+	// highlighter marks risk language; nil marks nothing.
+	highlighter Highlighter
+}
+
+// Segment is a run of text, flagged when it is risk language.
+type Segment struct {
+	Text     string
+	Flagged  bool
+	Category string
+}
+
+// Highlighter finds risk language in text (risk.Scanner, adapted).
+type Highlighter interface {
+	Segments(text string) []Segment
+}
+
+func (v *views) highlight(text string) []Segment {
+	if v.highlighter == nil {
+		return []Segment{{Text: text}}
+	}
+	return v.highlighter.Segments(text)
 }
 
 func newViews(templates, static fs.FS) (*views, error) {
@@ -70,10 +91,13 @@ func newViews(templates, static fs.FS) (*views, error) {
 		"bfield": func(name, label, typ, value string, errs map[string]string, hint string) FieldView {
 			return FieldView{Name: name, Label: label, Type: typ, Value: strings.ToValidUTF8(value, "\uFFFD"), Error: errs[name], Hint: hint}
 		},
-		"add":      func(a, b int) int { return a + b },
-		"last":     func(s []int) int { return len(s) - 1 },
-		"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
-		"datetime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+		"add": func(a, b int) int { return a + b },
+		// highlight splits a client's text into runs, marking risk
+		// language for the therapist; html/template escapes every run.
+		"highlight": func(text string) []Segment { return v.highlight(text) },
+		"last":      func(s []int) int { return len(s) - 1 },
+		"date":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+		"datetime":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 		"static": func(name string) (string, error) {
 			h, ok := v.staticHash[name]
 			if !ok {

@@ -69,6 +69,14 @@ func (s *Server) routes() {
 	s.handle(post, "/therapist/series/:id", therapists, s.changeSeries)
 	s.handle(post, "/therapist/series/:id/cancel", therapists, s.cancelSeries)
 
+	// Therapist: review of submitted work.
+	s.handle(get, "/therapist/inbox", therapists, s.inboxPage)
+	s.handle(get, "/therapist/work/:id", therapists, s.reviewPage)
+	s.handle(post, "/therapist/work/:id", therapists, s.reviewAction)
+	s.handle(post, "/therapist/work/:id/feedback", therapists, s.saveFeedback)
+	s.handle(post, "/therapist/work/:id/notes", therapists, s.addNote)
+	s.handle(post, "/therapist/clients/:id/notes", therapists, s.addClientNote)
+
 	// Client: their homework portal.
 	s.handle(get, "/home", clients, s.clientHome)
 	s.handle(get, "/home/history", clients, s.historyPage)

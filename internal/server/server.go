@@ -22,6 +22,7 @@ import (
 	"github.com/trellis-app/trellis/internal/audit"
 	"github.com/trellis-app/trellis/internal/exercise"
 	"github.com/trellis-app/trellis/internal/reflection"
+	"github.com/trellis-app/trellis/internal/review"
 
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/database"
@@ -54,6 +55,7 @@ type Deps struct {
 	Exercises   *exercise.Service
 	Assignments *assignment.Service
 	Reflections *reflection.Service
+	Reviews     *review.Service
 	// LoginCounter counts failed sign-ins per client address (R3), shared
 	// by every instance.
 	LoginCounter Counter
@@ -79,6 +81,7 @@ type Server struct {
 	exercises    *exercise.Service
 	assignments  *assignment.Service
 	reflections  *reflection.Service
+	reviews      *review.Service
 	loginCounter Counter
 	now          func() time.Time
 }
@@ -118,6 +121,7 @@ func New(d Deps) (*Server, error) {
 		exercises:   d.Exercises,
 		assignments: d.Assignments,
 		reflections: d.Reflections,
+		reviews:     d.Reviews,
 		now:         d.Now,
 	}
 	if s.now == nil {

@@ -33,8 +33,8 @@ func (a *App) SeedCaseload(t testing.TB, therapist account.User, n, weeks int) {
 		 FROM seed_series s, generate_series(0, $1) w`,
 		`UPDATE assignments SET due_on = due_on + 7, due_at = due_at + interval '7 days'
 		 WHERE series_id IN (SELECT id FROM seed_series) AND due_on = current_date`,
-		`INSERT INTO submissions (assignment_id, client_id, answers, submitted_at)
-		 SELECT a.id, a.client_id, '{"overall": "6"}', a.submitted_at FROM assignments a
+		`INSERT INTO submissions (assignment_id, client_id, answers, submitted_at, form_token)
+		 SELECT a.id, a.client_id, '{"overall": ["6"]}', a.submitted_at, gen_random_uuid() FROM assignments a
 		 WHERE a.series_id IN (SELECT id FROM seed_series) AND a.submitted_at IS NOT NULL`,
 		`INSERT INTO tracked_values (submission_id, client_id, exercise_id, field_key, value, recorded_at)
 		 SELECT s.id, s.client_id, a.exercise_id, k, (s.id + length(k)) % 11, s.submitted_at

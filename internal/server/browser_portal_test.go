@@ -1,0 +1,911 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/trellis-app/trellis/internal/testkit"
+)
+
+// The client's side of Trellis in a real browser: the weekly trust
+// check-in answered, saved as it is typed, found again, sent once; with
+// scripts off, with the keyboard alone, across an ended session, on a
+// 320 px phone.
+
+const checkInTitle = "Weekly trust check-in"
+
+// checkInScaleKeys are the check-in's six 0–10 scales, in form order; its
+// last question is the optional note, a.note.
+var checkInScaleKeys = []string{"open_communication", "respect", "consistency", "empathy", "forgiveness", "overall"}
+
+const checkInNoteLabel = "What is one thing that helped or hurt trust this week?"
+
+// savedAtRe is what the save status says once a draft is on the server.
+var savedAtRe = regexp.MustCompile(`^Saved [0-2][0-9]:[0-5][0-9]$`)
+
+const signedOutKeptStatus = "You were signed out, but your text is kept."
+
+// assignCheckInDueToday has w.Therapist give w.Client the built-in weekly
+// trust check-in, once, due today, through the real assign form, and
+// returns the assignment's id.
+func assignCheckInDueToday(t *testing.T, a *testkit.App, w testkit.World) int64 {
+	t.Helper()
+	r := a.Login(t, w.Therapist).PostForm("/therapist/assign", url.Values{
+		"exercise":   {strconv.FormatInt(checkInID(t, a), 10)},
+		"clients":    {strconv.FormatInt(w.Client.ID, 10)},
+		"recurrence": {"once"},
+		"first_due":  {time.Now().UTC().Format(time.DateOnly)}, // the test practice's time zone is UTC
+	})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("assign the check-in: status %d\n%s", r.Code, r.Body.String())
+	}
+	var id int64
+	if err := a.DB.Get(&id, `SELECT a.id FROM assignments a JOIN exercises e ON e.id = a.exercise_id
+		WHERE a.client_id = $1 AND e.builtin_key = 'weekly-trust-check-in' AND a.status = 'open'`, w.Client.ID); err != nil {
+		t.Fatalf("find the assigned check-in: %v", err)
+	}
+	return id
+}
+
+func assignmentPage(id int64) string { return "/home/assignments/" + strconv.FormatInt(id, 10) }
+
+// checkInAnswers is what a client chose and wrote, as the server stores
+// it: field key → values. Line breaks are compared as "\n" (a posted form
+// sends CRLF, a script's request sends LF).
+func checkInAnswers(scales map[string]int, note string) map[string][]string {
+	out := map[string][]string{}
+	for k, n := range scales {
+		out[k] = []string{strconv.Itoa(n)}
+	}
+	if note != "" {
+		out["note"] = []string{note}
+	}
+	return out
+}
+
+func sameAnswers(got, want map[string][]string) bool {
+	return maps.EqualFunc(got, want, func(g, w []string) bool {
+		return slices.EqualFunc(g, w, func(a, b string) bool { return strings.ReplaceAll(a, "\r\n", "\n") == b })
+	})
+}
+
+// draftIn reads the client's draft of an assignment from the database.
+func draftIn(t *testing.T, a *testkit.App, id int64) (answers map[string][]string, savedAt time.Time, ok bool) {
+	t.Helper()
+	var d struct {
+		Answers []byte    `db:"answers"`
+		SavedAt time.Time `db:"saved_at"`
+	}
+	err := a.DB.Get(&d, `SELECT answers, saved_at FROM drafts WHERE assignment_id = $1`, id)
+	if err != nil {
+		return nil, time.Time{}, false
+	}
+	if err := json.Unmarshal(d.Answers, &answers); err != nil {
+		t.Fatalf("decode draft of %d: %v", id, err)
+	}
+	return answers, d.SavedAt, true
+}
+
+// expectOneSubmission checks that the assignment was stored as sent
+// exactly once, with these answers, its six scales tracked once, and no
+// draft left behind.
+func expectOneSubmission(t *testing.T, a *testkit.App, id int64, want map[string][]string) {
+	t.Helper()
+	var subs []struct {
+		Answers []byte `db:"answers"`
+		Version int    `db:"version"`
+	}
+	if err := a.DB.Select(&subs, `SELECT answers, version FROM submissions WHERE assignment_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if len(subs) != 1 {
+		t.Fatalf("assignment %d has %d submissions, want exactly 1", id, len(subs))
+	}
+	var got map[string][]string
+	if err := json.Unmarshal(subs[0].Answers, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !sameAnswers(got, want) || subs[0].Version != 1 {
+		t.Errorf("submission (version %d) stored %q, want version 1 with %q", subs[0].Version, got, want)
+	}
+	var tracked, drafts int
+	var status string
+	if err := a.DB.Get(&tracked, `SELECT count(*) FROM tracked_values v JOIN submissions s ON s.id = v.submission_id WHERE s.assignment_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.Get(&drafts, `SELECT count(*) FROM drafts WHERE assignment_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.Get(&status, `SELECT status FROM assignments WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if tracked != len(checkInScaleKeys) || drafts != 0 || status != "submitted" {
+		t.Errorf("after sending: %d tracked values (want %d), %d drafts left (want 0), status %q (want submitted)",
+			tracked, len(checkInScaleKeys), drafts, status)
+	}
+}
+
+// scaleBox selects the label of the number box n of a scale.
+func scaleBox(key string, n int) string {
+	return fmt.Sprintf(`label.scale-step:has(> input[name="a.%s"][value="%d"])`, key, n)
+}
+
+// chooseScaleBox clicks number box n of a scale where a person sees it:
+// the box drawn by the label's span (the radio button is invisible).
+func (b *tab) chooseScaleBox(key string, n int) {
+	b.t.Helper()
+	box := scaleBox(key, n)
+	b.scrollToMiddle(box)
+	b.do(fmt.Sprintf("click box %d of %s", n, key), chromedp.Click(chromedp.CSS(box+" > span")))
+	if got := b.values(`input[name="a.` + key + `"]:checked`); !slices.Equal(got, []string{strconv.Itoa(n)}) {
+		b.t.Errorf("after clicking box %d of %s, the scale has %q chosen", n, key, got)
+	}
+}
+
+// expectCheckInAnswers checks the form shows these answers: the chosen
+// box of each scale (and none on the others), and the note's text.
+func (b *tab) expectCheckInAnswers(scales map[string]int, note string) {
+	b.t.Helper()
+	for _, key := range checkInScaleKeys {
+		var want []string
+		if n, ok := scales[key]; ok {
+			want = []string{strconv.Itoa(n)}
+		}
+		if got := b.values(`input[name="a.` + key + `"]:checked`); !slices.Equal(got, want) {
+			b.t.Errorf("%s has %q chosen, want %q", key, got, want)
+		}
+	}
+	if got := b.value(byName("a.note")); got != note {
+		b.t.Errorf("the note reads %q, want %q", got, note)
+	}
+}
+
+// waitForAutosave waits up to 8 s until the save status says "Saved HH:MM"
+// and the server holds exactly these answers as the draft, saved at that
+// time of day on the practice's clock. It returns the status.
+func (b *tab) waitForAutosave(a *testkit.App, id int64, want map[string][]string) string {
+	b.t.Helper()
+	var zone string
+	if err := a.DB.Get(&zone, `SELECT p.time_zone FROM practices p JOIN users u ON u.practice_id = p.id
+		JOIN assignments a ON a.client_id = u.id WHERE a.id = $1`, id); err != nil {
+		b.t.Fatal(err)
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	deadline := time.Now().Add(8 * time.Second)
+	for {
+		status := b.text("#save-status")
+		got, at, ok := draftIn(b.t, a, id)
+		if ok && sameAnswers(got, want) && status == "Saved "+at.In(loc).Format("15:04") {
+			return status
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("after 8 s the save status says %q and the server's draft (saved %v, found %v) is %q; want \"Saved HH:MM\" and %q",
+				status, at, ok, got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitForStatus waits up to 8 s until the save status starts with prefix.
+func (b *tab) waitForStatus(prefix string) string {
+	b.t.Helper()
+	deadline := time.Now().Add(8 * time.Second)
+	for {
+		status := b.text("#save-status")
+		if strings.HasPrefix(status, prefix) {
+			return status
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("after 8 s the save status says %q, want it to start with %q", status, prefix)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitFor polls a script condition until it holds, across page loads
+// (while a page loads, the condition cannot run and counts as false).
+func (b *tab) waitFor(what, cond string, timeout time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](cond))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("after %s, still waiting for %s (at %s, last error %v)", timeout, what, b.location(), err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// focusedControl names the focused element: "name=value" for a radio
+// button or a button, its name or id otherwise, "" for none.
+func (b *tab) focusedControl() string {
+	b.t.Helper()
+	got, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`(() => {
+		const e = document.activeElement;
+		if (!e || e === document.body) return "";
+		const name = e.name || e.id || e.tagName.toLowerCase();
+		return (e.type === "radio" || e.tagName === "BUTTON") ? name + "=" + e.value : name;
+	})()`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return got
+}
+
+// press sends keys to whatever has the focus.
+func (b *tab) press(what, keys string) {
+	b.t.Helper()
+	b.do(what, chromedp.KeyEvent(keys))
+}
+
+// countRequests counts the requests the tab sends with this method to
+// exactly this URL, from now on.
+func (b *tab) countRequests(method, u string) func() int {
+	b.t.Helper()
+	var mu sync.Mutex
+	n := 0
+	if err := chromedp.Listen(b.Ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok && e.Request.Method == method && e.Request.URL == u {
+			mu.Lock()
+			n++
+			mu.Unlock()
+		}
+	}); err != nil {
+		b.t.Fatal(err)
+	}
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+}
+
+// expectSentPage checks the confirmation after sending: the thanks, and
+// the answers read-only, in the form's order, with no form left to send.
+func (b *tab) expectSentPage(id int64, scales map[string]int, note string) {
+	b.t.Helper()
+	b.expectPage(assignmentPage(id)+"?sent=1", "What you sent · Trellis", checkInTitle)
+	if got := b.text(".confirmation h2"); got != "Sent. Thank you." {
+		b.t.Errorf("confirmation heading = %q, want %q", got, "Sent. Thank you.")
+	}
+	var want []string
+	for _, k := range checkInScaleKeys {
+		want = append(want, strconv.Itoa(scales[k])+" out of 10")
+	}
+	want = append(want, note)
+	if got := b.texts("dl.sent-answers > dd"); !slices.Equal(got, want) {
+		b.t.Errorf("sent answers read %q, want %q", got, want)
+	}
+	if got := b.texts("dl.sent-answers > dt"); len(got) != 7 || got[6] != checkInNoteLabel {
+		b.t.Errorf("sent answers are headed %q, want 7 questions ending with %q", got, checkInNoteLabel)
+	}
+	if n := b.count("form.exercise-form, main input, main textarea"); n != 0 {
+		b.t.Errorf("the confirmation still shows %d form elements, want the answers read-only", n)
+	}
+	if b.count(`main a.button[href="`+assignmentPage(id)+`?change=1"]`) != 1 {
+		b.t.Error("the confirmation offers no way to change the answers")
+	}
+}
+
+// heldAnswer holds the browser's first POST at the response stage: the
+// server has answered it, the browser has not seen the answer yet.
+type heldAnswer struct {
+	b      *tab
+	held   chan fetch.RequestID
+	done   chan struct{}
+	once   sync.Once
+	wg     sync.WaitGroup
+	paused chan *fetch.EventRequestPaused
+}
+
+// holdFirstPostAnswer intercepts documents (the Fetch domain) until stop:
+// the answer to the first POST is held until stop, every other request
+// goes on at once.
+func (b *tab) holdFirstPostAnswer() *heldAnswer {
+	b.t.Helper()
+	h := &heldAnswer{b: b, held: make(chan fetch.RequestID, 1), done: make(chan struct{}), paused: make(chan *fetch.EventRequestPaused, 64)}
+	if err := chromedp.Listen(b.Ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			select {
+			case h.paused <- e:
+			default:
+			}
+		}
+	}); err != nil {
+		b.t.Fatal(err)
+	}
+	proceed := func(id fetch.RequestID) {
+		// A request the browser has since cancelled cannot go on: fine.
+		_ = chromedp.Do(b.Ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: id})
+			return err
+		}))
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		holding := true
+		var first fetch.RequestID
+		for {
+			select {
+			case e := <-h.paused:
+				if holding && e.Request.Method == http.MethodPost {
+					holding = false
+					first = e.RequestID
+					h.held <- first
+					continue
+				}
+				proceed(e.RequestID)
+			case <-h.done:
+				if first != "" {
+					proceed(first)
+				}
+				return
+			}
+		}
+	}()
+	// A test that fails before stop still lets the goroutine end.
+	b.t.Cleanup(func() { h.once.Do(func() { close(h.done) }) })
+	b.do("intercept documents", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+			{URLPattern: "*", ResourceType: network.ResourceTypeDocument, RequestStage: fetch.RequestStageResponse},
+		}})
+		return err
+	}))
+	return h
+}
+
+// waitHeld waits until the first POST's answer is held.
+func (h *heldAnswer) waitHeld(t *testing.T) {
+	t.Helper()
+	select {
+	case <-h.held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no POST answer was held within 10 s")
+	}
+}
+
+// stop lets the held answer go and ends the interception.
+func (h *heldAnswer) stop(t *testing.T) {
+	t.Helper()
+	h.once.Do(func() { close(h.done) })
+	h.wg.Wait()
+	if err := chromedp.Do(h.b.Ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// withoutConsoleErrors drops every console error that contains one of
+// the fragments (an expected status that may occur any number of times).
+func withoutConsoleErrors(errs []string, fragments ...string) []string {
+	return slices.DeleteFunc(errs, func(e string) bool {
+		return slices.ContainsFunc(fragments, func(f string) bool { return strings.Contains(e, f) })
+	})
+}
+
+// A client finds this week's check-in on their home page, chooses numbers
+// by tapping the boxes, writes a note and sees it saved on the server as
+// they go; the draft is there when they come back to it; sending shows a
+// thank-you and what they sent, stored once.
+func TestClientFillsInTheWeeklyCheckInWithAutosave(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	id := assignCheckInDueToday(t, a, w)
+	page := assignmentPage(id)
+	b := newTab(t, base)
+
+	b.signIn(w.Client.Email, testkit.Password)
+	b.expectClientHome(w.Client.DisplayName)
+	item := `section[aria-labelledby="week-title"] li:has(a[href="` + page + `"])`
+	if got := b.text(item + " h3"); got != checkInTitle {
+		t.Errorf("Due this week lists %q, want %q", got, checkInTitle)
+	}
+	b.clickAndLoad(item+" a", http.StatusOK)
+	b.expectPage(page, "Your homework · Trellis", checkInTitle)
+	b.expectCheckInAnswers(nil, "")
+	if got := b.text("#save-status"); got != "" {
+		t.Errorf("a form never saved says %q", got)
+	}
+
+	// Three numbers chosen by tapping their boxes; the chosen box looks
+	// chosen, not only to a screen reader.
+	scales := map[string]int{"open_communication": 6, "respect": 8, "consistency": 4}
+	for _, k := range checkInScaleKeys[:3] {
+		b.chooseScaleBox(k, scales[k])
+	}
+	looks, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]string](`[`+
+		`getComputedStyle(document.querySelector('input[name="a.respect"][value="8"] + span')).backgroundColor,`+
+		`getComputedStyle(document.querySelector('input[name="a.respect"][value="7"] + span')).backgroundColor]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if looks[0] == looks[1] {
+		t.Errorf("the chosen box looks like the others (background %s)", looks[0])
+	}
+
+	note := "Ελένη: on Sunday we talked about money without shouting.\nHe kept his promise about Friday."
+	b.do("write the note", chromedp.SendKeys(chromedp.CSS(byName("a.note")), note))
+	saved := b.waitForAutosave(a, id, checkInAnswers(scales, note))
+
+	// Back home, the check-in says a draft is saved; opened again (a new
+	// page load: Chrome's own reload would restore the typed values
+	// itself and hide a server that lost them), every answer is there.
+	b.clickAndLoad(`main a[href="/home"]`, http.StatusOK)
+	b.expectClientHome(w.Client.DisplayName)
+	if got := b.text(item + " .badge"); got != "Draft saved" {
+		t.Errorf("home shows %q beside the check-in, want Draft saved", got)
+	}
+	b.clickAndLoad(item+" a", http.StatusOK)
+	b.expectPage(page, "Your homework · Trellis", checkInTitle)
+	b.expectCheckInAnswers(scales, note)
+	if got := b.text("#save-status"); got != saved {
+		t.Errorf("the reopened form says %q, want %q", got, saved)
+	}
+
+	// The rest, and send.
+	for k, n := range map[string]int{"empathy": 5, "forgiveness": 3, "overall": 7} {
+		scales[k] = n
+		b.chooseScaleBox(k, n)
+	}
+	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusOK)
+	b.expectSentPage(id, scales, note)
+	expectOneSubmission(t, a, id, checkInAnswers(scales, note))
+
+	b.clickAndLoad(`main a[href="/home"]`, http.StatusOK)
+	if got := b.text(`section[aria-labelledby="week-title"]`); !strings.Contains(got, "Nothing due this week.") {
+		t.Errorf("after sending, Due this week shows %q", got)
+	}
+	if got := b.text(`section[aria-labelledby="sent-title"] a[href="` + page + `"]`); got != checkInTitle {
+		t.Errorf("What you sent lists %q, want the check-in", got)
+	}
+
+	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// The whole check-in with the keyboard alone: Tab into each scale, arrow
+// keys to choose (Space for the first box), type the note, Tab to Send and
+// press Enter. The focused box is visibly marked.
+func TestClientAnswersTheCheckInWithTheKeyboardAlone(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	id := assignCheckInDueToday(t, a, w)
+	page := assignmentPage(id)
+	b := newTab(t, base)
+
+	b.signIn(w.Client.Email, testkit.Password)
+	b.open(page, http.StatusOK)
+	b.expectPage(page, "Your homework · Trellis", checkInTitle)
+
+	// From the top of the page to the first scale.
+	b.do("focus the skip link", chromedp.Evaluate[chromedp.Void](`document.querySelector(".skip-link").focus()`))
+	var path []string
+	for len(path) < 30 {
+		b.press("press Tab", kb.Tab)
+		path = append(path, b.focusedControl())
+		if path[len(path)-1] == "a.open_communication=0" {
+			break
+		}
+	}
+	if got := path[len(path)-1]; got != "a.open_communication=0" {
+		t.Fatalf("tabbing from the top never reached the first scale; focus went %q", path)
+	}
+
+	scales := map[string]int{"open_communication": 6, "respect": 0, "consistency": 3, "empathy": 10, "forgiveness": 2, "overall": 8}
+	for _, key := range checkInScaleKeys {
+		if got := b.focusedControl(); got != "a."+key+"=0" {
+			t.Fatalf("focus is on %q, want the first box of %s", got, key)
+		}
+		switch n := scales[key]; {
+		case n == 0:
+			b.press("press Space", " ")
+		case key == "overall":
+			// One too far, then back: arrows move the choice both ways.
+			for range n + 1 {
+				b.press("press →", kb.ArrowRight)
+			}
+			b.press("press ←", kb.ArrowLeft)
+		default:
+			for range n {
+				b.press("press →", kb.ArrowRight)
+			}
+		}
+		want := "a." + key + "=" + strconv.Itoa(scales[key])
+		if got := b.focusedControl(); got != want {
+			t.Errorf("after the keys, focus is on %q, want %q", got, want)
+		}
+		if got := b.values(`input[name="a.` + key + `"]:checked`); !slices.Equal(got, []string{strconv.Itoa(scales[key])}) {
+			t.Errorf("%s has %q chosen by keyboard, want %d", key, got, scales[key])
+		}
+		outline, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`getComputedStyle(document.activeElement.nextElementSibling).outlineStyle`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if outline == "none" || outline == "" {
+			t.Errorf("the focused box of %s has no visible focus outline", key)
+		}
+		b.press("press Tab", kb.Tab)
+	}
+	if got := b.focusedControl(); got != "a.note" {
+		t.Fatalf("after the last scale, Tab went to %q, want the note", got)
+	}
+	note := "Typed without a mouse. Ευχαριστώ."
+	b.press("type the note", note)
+	b.press("press Tab", kb.Tab)
+	if got := b.focusedControl(); got != "op=send" {
+		t.Fatalf("after the note, Tab went to %q, want the Send button", got)
+	}
+	resp, err := chromedp.RunResponse(b.Ctx, chromedp.KeyEvent(kb.Enter))
+	if err != nil {
+		t.Fatalf("press Enter on Send: %v", err)
+	}
+	b.checkStatus(resp.URL, resp.Status, http.StatusOK)
+	b.expectSentPage(id, scales, note)
+	expectOneSubmission(t, a, id, checkInAnswers(scales, note))
+
+	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// Without JavaScript nothing saves on its own, but "Save and finish later"
+// keeps every answer on the server; a send with answers missing is refused
+// with the reasons and nothing lost; the full send works.
+func TestClientWithoutJavaScriptSavesAndSendsTheCheckIn(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	id := assignCheckInDueToday(t, a, w)
+	page := assignmentPage(id)
+	b := newTab(t, base)
+	autosaves := b.countRequests(http.MethodPost, base+page+"/draft")
+	b.disableJavaScript()
+
+	b.signIn(w.Client.Email, testkit.Password)
+	b.expectClientHome(w.Client.DisplayName)
+	b.clickAndLoad(`section[aria-labelledby="week-title"] a[href="`+page+`"]`, http.StatusOK)
+	b.expectPage(page, "Your homework · Trellis", checkInTitle)
+
+	scales := map[string]int{"open_communication": 2, "respect": 5, "consistency": 9}
+	for _, k := range checkInScaleKeys[:3] {
+		b.chooseScaleBox(k, scales[k])
+	}
+	note := "Written with scripts off.\nSecond line — Ελένη."
+	b.do("write the note", chromedp.SendKeys(chromedp.CSS(byName("a.note")), note))
+	time.Sleep(3 * time.Second) // longer than autosave's pause: it must not run
+	if n := autosaves(); n != 0 {
+		t.Errorf("with JavaScript off, %d autosave requests were sent", n)
+	}
+	if _, _, ok := draftIn(t, a, id); ok {
+		t.Error("a draft was saved before the client pressed Save")
+	}
+
+	b.pressAndLoad(`button[name="op"][value="draft"]`, http.StatusOK)
+	b.expectPage(page, "Your homework · Trellis", checkInTitle)
+	if got := b.text("main > p.notice"); !strings.HasPrefix(got, "Saved.") {
+		t.Errorf("after Save and finish later, the notice says %q, want it to start with Saved.", got)
+	}
+	if got := b.text("#save-status"); !savedAtRe.MatchString(got) {
+		t.Errorf("after saving, the status says %q, want Saved HH:MM", got)
+	}
+	b.expectCheckInAnswers(scales, note)
+	got, _, ok := draftIn(t, a, id)
+	if !ok || !sameAnswers(got, checkInAnswers(scales, note)) {
+		t.Errorf("the server's draft is %q (found %v), want %q", got, ok, checkInAnswers(scales, note))
+	}
+
+	// Opened again: still there.
+	b.open(page, http.StatusOK)
+	b.expectCheckInAnswers(scales, note)
+
+	// Sent with three scales unanswered: refused, each reason beside its
+	// scale and listed at the top, every answer kept, nothing stored.
+	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusUnprocessableEntity)
+	b.expectPage(page, "Your homework · Trellis", checkInTitle)
+	if got := b.text("#error-summary"); !strings.Contains(got, "Everything you wrote is still here.") {
+		t.Errorf("error summary = %q", got)
+	}
+	for _, k := range checkInScaleKeys[3:] {
+		if got := b.text(`#error-summary a[href="#a.` + k + `"]`); got != "Please choose an answer here." {
+			t.Errorf("error summary entry for %s = %q", k, got)
+		}
+		if got := b.text(`[id="a.` + k + `-error"]`); !strings.Contains(got, "Please choose an answer here.") {
+			t.Errorf("error beside %s = %q", k, got)
+		}
+		if b.count(`fieldset[id="a.`+k+`"][aria-describedby~="a.`+k+`-error"]`) != 1 {
+			t.Errorf("the %s scale is not described by its error", k)
+		}
+	}
+	b.expectCheckInAnswers(scales, note)
+	var sent int
+	if err := a.DB.Get(&sent, `SELECT count(*) FROM submissions WHERE assignment_id = $1`, id); err != nil || sent != 0 {
+		t.Errorf("a refused send stored %d submissions (%v)", sent, err)
+	}
+
+	for k, n := range map[string]int{"empathy": 6, "forgiveness": 7, "overall": 5} {
+		scales[k] = n
+		b.chooseScaleBox(k, n)
+	}
+	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusOK)
+	b.expectSentPage(id, scales, note)
+	expectOneSubmission(t, a, id, checkInAnswers(scales, note))
+	if n := autosaves(); n != 0 {
+		t.Errorf("with JavaScript off, %d autosave requests were sent", n)
+	}
+
+	if errs := b.unexpectedConsoleErrors(
+		"Failed to load resource: the server responded with a status of 422",
+	); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// The client's session ends while they write (FT5). Autosave says they
+// were signed out but their text is kept; they go on writing and press
+// Send; the sign-in page says their writing is safe; signing in brings
+// them back to the form with every word, including those typed after the
+// session ended, and they send it.
+func TestSessionExpiresMidWritingLosesNothing(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	id := assignCheckInDueToday(t, a, w)
+	page := assignmentPage(id)
+	b := newTab(t, base)
+
+	b.signIn(w.Client.Email, testkit.Password)
+	b.open(page, http.StatusOK)
+	scales := map[string]int{"open_communication": 3, "respect": 4, "consistency": 5}
+	for _, k := range checkInScaleKeys[:3] {
+		b.chooseScaleBox(k, scales[k])
+	}
+	before := "Before the session ended: a hard week, but we kept talking."
+	b.do("write the note", chromedp.SendKeys(chromedp.CSS(byName("a.note")), before))
+	b.waitForAutosave(a, id, checkInAnswers(scales, before))
+
+	// The server ends every session (as a sign-out elsewhere or the idle
+	// limit would); the browser still holds its cookie.
+	if _, err := a.DB.Exec(`UPDATE sessions SET revoked = true`); err != nil {
+		t.Fatal(err)
+	}
+
+	for k, n := range map[string]int{"empathy": 6, "forgiveness": 7, "overall": 8} {
+		scales[k] = n
+		b.chooseScaleBox(k, n)
+	}
+	after := "\nAfter it ended: this line must not be lost either. Ελένη."
+	b.do("write more", chromedp.SendKeys(chromedp.CSS(byName("a.note")), after))
+	note := before + after
+	b.waitForStatus(signedOutKeptStatus)
+	var kept int
+	if err := a.DB.Get(&kept, `SELECT count(*) FROM pending_drafts WHERE assignment_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if kept == 0 {
+		t.Error("autosave after the session ended kept nothing on the server")
+	}
+	if got, _, _ := draftIn(t, a, id); !sameAnswers(got, checkInAnswers(map[string]int{"open_communication": 3, "respect": 4, "consistency": 5}, before)) {
+		t.Errorf("a signed-out request changed the client's draft to %q", got)
+	}
+
+	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusOK)
+	b.expectPage("/signin?"+url.Values{"kept": {"1"}, "next": {page}}.Encode(), "Sign in · Trellis", "Sign in")
+	if got := b.text("main .notice"); got != "You were signed out, but everything you wrote is safe. Sign in to carry on where you left off." {
+		t.Errorf("sign-in notice = %q", got)
+	}
+	var sent int
+	if err := a.DB.Get(&sent, `SELECT count(*) FROM submissions WHERE assignment_id = $1`, id); err != nil || sent != 0 {
+		t.Errorf("a send without a session stored %d submissions (%v)", sent, err)
+	}
+
+	b.fillSignIn(w.Client.Email, testkit.Password)
+	b.expectPage(page, "Your homework · Trellis", checkInTitle)
+	if got := b.text("main > p.notice"); !strings.HasPrefix(got, "Welcome back.") || !strings.Contains(got, "Everything you wrote is here") {
+		t.Errorf("after signing in again, the notice says %q, want the Welcome back message", got)
+	}
+	b.expectCheckInAnswers(scales, note)
+	if got := b.text("#save-status"); !savedAtRe.MatchString(got) {
+		t.Errorf("the restored form's status says %q, want Saved HH:MM", got)
+	}
+
+	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusOK)
+	b.expectSentPage(id, scales, note)
+	expectOneSubmission(t, a, id, checkInAnswers(scales, note))
+
+	// The browser logs the autosave that met the ended session.
+	if errs := withoutConsoleErrors(b.unexpectedConsoleErrors(),
+		"Failed to load resource: the server responded with a status of 401",
+	); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// A double click on Send (FT4) stores one submission, and so do the back
+// button and a retry of the same form after it went through.
+func TestDoubleClickOnSendStoresOnce(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	id := assignCheckInDueToday(t, a, w)
+	page := assignmentPage(id)
+	b := newTab(t, base)
+
+	b.signIn(w.Client.Email, testkit.Password)
+	b.open(page, http.StatusOK)
+	scales := map[string]int{"open_communication": 7, "respect": 7, "consistency": 6, "empathy": 8, "forgiveness": 5, "overall": 7}
+	for _, k := range checkInScaleKeys {
+		b.chooseScaleBox(k, scales[k])
+	}
+	note := "Sent with an impatient double click."
+	b.do("write the note", chromedp.SendKeys(chromedp.CSS(byName("a.note")), note))
+	// What the browser would post again on a retry: this same form.
+	form, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`(() => {
+		const p = new URLSearchParams(new FormData(document.querySelector("form.exercise-form")));
+		p.append("op", "send");
+		return p.toString();
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sends := b.countRequests(http.MethodPost, base+page)
+	const send = `button[name="op"][value="send"]`
+	b.scrollToMiddle(send)
+	at, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]float64](`(() => {
+		const r = document.querySelector('`+send+`').getBoundingClientRect();
+		return [r.left + r.width / 2, r.top + r.height / 2];
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A slow connection: the server has stored the first click's send, but
+	// its answer has not reached the browser, which still shows the form
+	// when the second click lands. (Without the hold, against this fast
+	// local server, Chromium sent only one request for the two clicks, and
+	// the test would prove nothing.)
+	release := b.holdFirstPostAnswer()
+	b.do("click Send", chromedp.MouseClickXY(at[0], at[1]))
+	release.waitHeld(t)
+	var stored int
+	if err := a.DB.Get(&stored, `SELECT count(*) FROM submissions WHERE assignment_id = $1`, id); err != nil || stored != 1 {
+		t.Fatalf("when the first click's answer is held, %d submissions are stored (%v), want 1", stored, err)
+	}
+	b.do("click Send again (the second click of the double click)", chromedp.MouseClickXY(at[0], at[1], chromedp.ClickCount(2)))
+	b.waitFor("the confirmation page", `location.search === "?sent=1" && document.readyState === "complete" && !!document.querySelector(".confirmation")`, 10*time.Second)
+	release.stop(t)
+	if n := sends(); n != 2 {
+		t.Errorf("the double click sent %d POST requests, want 2 (the test did not double-submit)", n)
+	}
+	b.expectSentPage(id, scales, note)
+	// The page shown is the answer to the second send.
+	if got := b.text("main > p.notice"); got != "This was already sent, so it was not sent twice." {
+		t.Errorf("after a double click, the notice says %q", got)
+	}
+	expectOneSubmission(t, a, id, checkInAnswers(scales, note))
+
+	// The back button leads to what was sent, or to the old form, whose
+	// Send then stores nothing new.
+	b.do("go back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+	b.waitFor("the page before the confirmation", `location.href === `+strconv.Quote(base+page)+` && document.readyState === "complete"`, 10*time.Second)
+	if b.count(send) > 0 {
+		t.Log("back shows the old form: sending it again")
+		b.pressAndLoad(send, http.StatusOK)
+	} else if b.count("dl.sent-answers") != 1 {
+		t.Errorf("back at %s shows neither the form nor what was sent: %q", b.location(), b.text("main"))
+	}
+	expectOneSubmission(t, a, id, checkInAnswers(scales, note))
+
+	// A retry of the very same form after it went through (a timeout, a
+	// resend from the browser): it lands on the confirmation, stores
+	// nothing and leaves no draft behind.
+	q, _ := json.Marshal(form)
+	landed, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`fetch(`+strconv.Quote(page)+`, {
+		method: "POST", body: new URLSearchParams(`+string(q)+`), credentials: "same-origin"
+	}).then(r => r.status + " " + r.url)`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if landed != "200 "+base+page+"?sent=1" {
+		t.Errorf("the retried send landed on %q, want 200 at %s?sent=1", landed, page)
+	}
+	expectOneSubmission(t, a, id, checkInAnswers(scales, note))
+	if n := auditCountAction(t, a, "submission.created"); n != 1 {
+		t.Errorf("the audit log records %d submissions, want 1", n)
+	}
+
+	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// On a 320 px phone the client's home, the check-in form and what they
+// sent need no sideways scrolling; the scale boxes wrap onto more lines
+// and stay full-size touch targets.
+func TestCheckInFitsA320PixelScreen(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	id := assignCheckInDueToday(t, a, w)
+	page := assignmentPage(id)
+	b := newTab(t, base)
+	b.do("emulate a 320 px screen", chromedp.EmulateViewport(320, 640))
+
+	b.signIn(w.Client.Email, testkit.Password)
+	b.expectClientHome(w.Client.DisplayName)
+	b.expectNoSidewaysScroll(320)
+	if b.count(`section[aria-labelledby="week-title"] a[href="`+page+`"]`) != 1 {
+		t.Fatalf("home at 320 px does not list the check-in: %q", b.text("main"))
+	}
+
+	b.open(page, http.StatusOK)
+	b.expectNoSidewaysScroll(320)
+	for _, k := range checkInScaleKeys {
+		boxes, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[][]float64](`[...document.querySelectorAll('fieldset[id="a.`+k+`"] label.scale-step > span')]
+			.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.width, r.height]; })`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(boxes) != 11 {
+			t.Fatalf("%s has %d boxes, want 11 (0 to 10)", k, len(boxes))
+		}
+		rows := map[float64]bool{}
+		for n, r := range boxes {
+			rows[r[1]] = true
+			if r[0] < 0 || r[2] > 320 {
+				t.Errorf("box %d of %s spans %.0f–%.0f px, outside the 320 px screen", n, k, r[0], r[2])
+			}
+			if r[3] < 44 || r[4] < 44 {
+				t.Errorf("box %d of %s is %.0f×%.0f px, want at least 44×44 to tap", n, k, r[3], r[4])
+			}
+		}
+		if len(rows) < 2 {
+			t.Errorf("the 11 boxes of %s sit on one line at 320 px, want them to wrap", k)
+		}
+	}
+
+	scales := map[string]int{"open_communication": 10, "respect": 9, "consistency": 0, "empathy": 4, "forgiveness": 6, "overall": 10}
+	for _, k := range checkInScaleKeys {
+		b.chooseScaleBox(k, scales[k])
+	}
+	// A pasted link is one long word: it must wrap, not widen the page.
+	note := "Read this together: https://example.org/articles/rebuilding-trust-after-a-breach-of-confidence-in-long-relationships"
+	b.do("write the note", chromedp.SendKeys(chromedp.CSS(byName("a.note")), note))
+	b.expectNoSidewaysScroll(320)
+	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusOK)
+	b.expectSentPage(id, scales, note)
+	b.expectNoSidewaysScroll(320)
+
+	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}

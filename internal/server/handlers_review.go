@@ -1,0 +1,196 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/review"
+)
+
+type inboxPage struct {
+	Page
+	Rows      []review.InboxRow
+	Clients   []account.User
+	Exercises []exercise.Exercise
+	Filter    map[string]string
+	NextURL   string
+}
+
+// inboxPage lists submitted work across the caseload, flagged and
+// unreviewed first, with filters and keyset paging.
+func (s *Server) inboxPage(c *gin.Context) {
+	ctx, a := c.Request.Context(), actor(c)
+	p := inboxPage{Page: s.page(c, "Inbox"), Filter: map[string]string{}}
+	for _, k := range []string{"client", "exercise", "show", "flagged"} {
+		p.Filter[k] = c.Query(k)
+	}
+	f := review.Filter{Flagged: c.Query("flagged") == "1"}
+	f.ClientID, _ = strconv.ParseInt(c.Query("client"), 10, 64)
+	f.ExerciseID, _ = strconv.ParseInt(c.Query("exercise"), 10, 64)
+	if show := c.Query("show"); show == "unreviewed" || show == "reviewed" {
+		f.Show = show
+	}
+	if cur, err := review.ParseCursor(c.Query("after")); err == nil {
+		f.After = cur
+	}
+	rows, next, err := s.reviews.Inbox(ctx, a, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p.Rows = rows
+	if next != nil {
+		q := c.Request.URL.Query()
+		q.Set("after", next.String())
+		p.NextURL = "/therapist/inbox?" + q.Encode()
+	}
+	if p.Clients, err = s.accounts.Caseload(ctx, a); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if p.Exercises, err = s.exercises.Library(ctx, a); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "inbox", p)
+}
+
+type reviewPage struct {
+	Page
+	Item  review.Item
+	Rows  []reviewRow
+	Form  Form
+	Notes []review.Note
+}
+
+// reviewRow is one question with the answer shown and the same question's
+// answers from earlier occurrences.
+type reviewRow struct {
+	Label   string
+	Answer  []string
+	Earlier [][]string
+}
+
+func (s *Server) reviewPage(c *gin.Context) {
+	s.renderReview(c, http.StatusOK, emptyForm("feedback", "note"))
+}
+
+func (s *Server) renderReview(c *gin.Context, status int, f Form) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	version, _ := strconv.Atoi(c.Query("version"))
+	it, err := s.reviews.Item(c.Request.Context(), actor(c), id, version)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := reviewPage{Page: s.page(c, "Submission"), Item: it, Form: f}
+	shown := sentView(it.Definition, it.Shown.Answers)
+	for i, q := range shown {
+		row := reviewRow{Label: q.Label, Answer: q.Answers}
+		for _, e := range it.Earlier {
+			row.Earlier = append(row.Earlier, sentView(it.Definition, e.Answers)[i].Answers)
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	if f.Values["feedback"] == "" && it.Feedback != nil && status == http.StatusOK {
+		p.Form.Values["feedback"] = it.Feedback.Body
+	}
+	s.render(c, status, "review", p)
+}
+
+// reviewAction handles the small buttons of a submission: reviewed or not,
+// to discuss or not, withdraw feedback.
+func (s *Server) reviewAction(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	ctx, a := c.Request.Context(), actor(c)
+	var err error
+	var done string
+	switch c.PostForm("op") {
+	case "reviewed":
+		err, done = s.reviews.SetReviewed(ctx, a, id, true), "Marked as reviewed."
+	case "unreviewed":
+		err, done = s.reviews.SetReviewed(ctx, a, id, false), "Marked as not reviewed yet."
+	case "discuss":
+		err, done = s.reviews.SetDiscuss(ctx, a, id, true), "Marked to discuss in session."
+	case "undiscuss":
+		err, done = s.reviews.SetDiscuss(ctx, a, id, false), "No longer marked to discuss."
+	case "withdraw":
+		err, done = s.reviews.WithdrawFeedback(ctx, a, id), "Feedback withdrawn. The client no longer sees it."
+	default:
+		s.renderError(c, http.StatusBadRequest)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, done)
+	c.Redirect(http.StatusSeeOther, reviewURL(id))
+}
+
+func reviewURL(id int64) string { return "/therapist/work/" + strconv.FormatInt(id, 10) }
+
+func (s *Server) saveFeedback(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	f := newForm(c, []string{"feedback", "note"})
+	err := s.reviews.SaveFeedback(c.Request.Context(), actor(c), id, f.Values["feedback"])
+	if f.withErrors(err) {
+		s.renderReview(c, http.StatusUnprocessableEntity, f)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "Feedback saved. The client sees it under what they sent.")
+	c.Redirect(http.StatusSeeOther, reviewURL(id))
+}
+
+func (s *Server) addNote(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	f := newForm(c, []string{"feedback", "note"})
+	err := s.reviews.AddNote(c.Request.Context(), actor(c), id, f.Values["note"])
+	if f.withErrors(err) {
+		s.renderReview(c, http.StatusUnprocessableEntity, f)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "Private note kept. Only you can see it.")
+	c.Redirect(http.StatusSeeOther, reviewURL(id)+"#notes")
+}
+
+func (s *Server) addClientNote(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	err := s.reviews.AddClientNote(c.Request.Context(), actor(c), id, c.PostForm("note"))
+	if msg, invalid := invalidMessage(err); invalid {
+		s.flash(c, msg)
+	} else if err != nil {
+		s.fail(c, err)
+		return
+	} else {
+		s.flash(c, "Private note kept. Only you can see it.")
+	}
+	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"#notes")
+}
