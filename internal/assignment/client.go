@@ -15,6 +15,7 @@ import (
 // ClientItem is one assignment on the client's home page.
 type ClientItem struct {
 	ID          int64        `db:"id"`
+	SeriesID    int64        `db:"series_id"`
 	Title       string       `db:"title"`
 	Minutes     int          `db:"minutes"`
 	DueOn       time.Time    `db:"due_on"`
@@ -44,7 +45,7 @@ func (s *Service) Home(ctx context.Context, actor policy.Actor) (ClientHome, err
 	}
 	var items []ClientItem
 	err := sqlx.SelectContext(ctx, s.db, &items, `
-		SELECT a.id, v.definition->>'title' AS title, coalesce((v.definition->>'minutes')::int, 0) AS minutes,
+		SELECT a.id, a.series_id, v.definition->>'title' AS title, coalesce((v.definition->>'minutes')::int, 0) AS minutes,
 		       a.due_on, a.due_at, a.status, a.submitted_at, d.saved_at AS draft_saved,
 		       (SELECT count(*) FROM submissions s WHERE s.assignment_id = a.id) AS versions,
 		       f.assignment_id IS NOT NULL AND f.seen_at IS NULL AS feedback_new
@@ -61,6 +62,9 @@ func (s *Service) Home(ctx context.Context, actor policy.Actor) (ClientHome, err
 	now := s.now()
 	week := now.Add(7 * 24 * time.Hour)
 	var h ClientHome
+	// "Coming up" shows only the next occurrence of each series: a whole
+	// schedule at once is a lot to face.
+	nextOf := map[int64]bool{}
 	for _, it := range items {
 		switch {
 		case it.Status != StatusOpen:
@@ -68,8 +72,10 @@ func (s *Service) Home(ctx context.Context, actor policy.Actor) (ClientHome, err
 		case it.DueAt.Before(now):
 			h.Overdue = append(h.Overdue, it)
 		case it.DueAt.Before(week):
+			nextOf[it.SeriesID] = true
 			h.ThisWeek = append(h.ThisWeek, it)
-		default:
+		case !nextOf[it.SeriesID]:
+			nextOf[it.SeriesID] = true
 			h.Later = append(h.Later, it)
 		}
 	}
@@ -83,7 +89,7 @@ func (s *Service) History(ctx context.Context, actor policy.Actor) ([]ClientItem
 	}
 	var items []ClientItem
 	err := sqlx.SelectContext(ctx, s.db, &items, `
-		SELECT a.id, v.definition->>'title' AS title, coalesce((v.definition->>'minutes')::int, 0) AS minutes,
+		SELECT a.id, a.series_id, v.definition->>'title' AS title, coalesce((v.definition->>'minutes')::int, 0) AS minutes,
 		       a.due_on, a.due_at, a.status, a.submitted_at, NULL::timestamptz AS draft_saved,
 		       (SELECT count(*) FROM submissions s WHERE s.assignment_id = a.id) AS versions,
 		       f.assignment_id IS NOT NULL AND f.seen_at IS NULL AS feedback_new

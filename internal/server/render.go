@@ -30,6 +30,18 @@ type Page struct {
 	Flash string
 	// Path is the request's path, for marking the current navigation link.
 	Path string
+	// Zone is the practice's time zone, for showing times as people there
+	// read them.
+	Zone *time.Location
+}
+
+// When shows a moment on the practice's clock: "25 Nov 2026, 14:02".
+func (p Page) When(t time.Time) string {
+	loc := p.Zone
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2 Jan 2006, 15:04")
 }
 
 // Under reports whether the page is prefix or below it, for aria-current.
@@ -97,7 +109,6 @@ func newViews(templates, static fs.FS) (*views, error) {
 		"highlight": func(text string) []Segment { return v.highlight(text) },
 		"last":      func(s []int) int { return len(s) - 1 },
 		"date":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
-		"datetime":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 		"static": func(name string) (string, error) {
 			h, ok := v.staticHash[name]
 			if !ok {
@@ -164,8 +175,12 @@ func (s *Server) page(c *gin.Context, title string) Page {
 		if s.sessions != nil {
 			p.Flash = s.sessions.PopString(c.Request.Context(), "flash")
 		}
+		pr, err := s.accounts.Practice(c.Request.Context(), u.Actor())
+		if err == nil {
+			p.Zone, _ = time.LoadLocation(pr.TimeZone)
+		}
 		if u.Role == policy.Client {
-			if pr, err := s.accounts.Practice(c.Request.Context(), u.Actor()); err == nil {
+			if err == nil {
 				p.Crisis = pr.CrisisText
 			} else {
 				p.Crisis = defaultCrisis
