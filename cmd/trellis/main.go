@@ -112,7 +112,10 @@ func seedDemo(ctx context.Context, cfg config.Config, db *sqlx.DB, stdout io.Wri
 		// The demo accounts share a published password.
 		return fmt.Errorf("%w: seed-demo refuses to run with TRELLIS_ENV=production", errUsage)
 	}
-	svc := app.NewServices(db)
+	svc, err := app.NewServices(db)
+	if err != nil {
+		return err
+	}
 	created, err := svc.Accounts.SeedDemo(ctx)
 	if err != nil {
 		return err
@@ -141,7 +144,11 @@ func createAdmin(ctx context.Context, cfg config.Config, db *sqlx.DB, args []str
 		fs.Usage()
 		return fmt.Errorf("%w: -practice, -name and -email are all required", errUsage)
 	}
-	link, err := app.NewServices(db).Accounts.CreateAdmin(ctx, *practice, *name, *email)
+	svc, err := app.NewServices(db)
+	if err != nil {
+		return err
+	}
+	link, err := svc.Accounts.CreateAdmin(ctx, *practice, *name, *email)
 	if inv, ok := errkind.AsInvalid(err); ok {
 		for field, msg := range inv.Fields {
 			fmt.Fprintf(stdout, "%s: %s\n", field, msg)

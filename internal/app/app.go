@@ -22,6 +22,7 @@ import (
 	"github.com/trellis-app/trellis/internal/exercise"
 	"github.com/trellis-app/trellis/internal/reflection"
 	"github.com/trellis-app/trellis/internal/review"
+	"github.com/trellis-app/trellis/internal/risk"
 
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/server"
@@ -31,6 +32,8 @@ const sessionSweepGap = 10 * time.Minute
 
 // Services are the domain services, built once.
 type Services struct {
+	// Risk finds risk language in clients' text.
+	Risk        riskLanguage
 	Accounts    *account.Service
 	Exercises   *exercise.Service
 	Assignments *assignment.Service
@@ -41,27 +44,40 @@ type Services struct {
 }
 
 // NewServices builds the domain services over db.
-func NewServices(db *sqlx.DB) Services {
+func NewServices(db *sqlx.DB) (Services, error) {
+	scanner, err := risk.New()
+	if err != nil {
+		return Services{}, fmt.Errorf("risk phrase list: %w", err)
+	}
+	flags := riskLanguage{scanner}
 	return Services{
+		Risk:        flags,
 		Accounts:    account.NewService(db, auth.NewHasher(), auth.NewPasswordChecker()),
 		Exercises:   exercise.NewService(db),
 		Assignments: assignment.NewService(db),
-		Reflections: reflection.NewService(db, nil),
+		Reflections: reflection.NewService(db, flags),
 		Reviews:     review.NewService(db),
 		Audit:       audit.NewReader(db),
 		Sessions:    auth.NewSessionStore(db),
-	}
+	}, nil
 }
 
 // New builds the HTTP handler with every service.
 func New(cfg config.Config, db *sqlx.DB, log *slog.Logger) (*server.Server, error) {
-	return server.New(Deps(cfg, db, log))
+	d, err := Deps(cfg, db, log)
+	if err != nil {
+		return nil, err
+	}
+	return server.New(d)
 }
 
 // Deps builds the server's dependencies; tests adjust them (the clock)
 // before calling server.New.
-func Deps(cfg config.Config, db *sqlx.DB, log *slog.Logger) server.Deps {
-	svc := NewServices(db)
+func Deps(cfg config.Config, db *sqlx.DB, log *slog.Logger) (server.Deps, error) {
+	svc, err := NewServices(db)
+	if err != nil {
+		return server.Deps{}, err
+	}
 	return server.Deps{
 		Config:       cfg,
 		Log:          log,
@@ -73,13 +89,13 @@ func Deps(cfg config.Config, db *sqlx.DB, log *slog.Logger) server.Deps {
 		Assignments:  svc.Assignments,
 		Reflections:  svc.Reflections,
 		Reviews:      svc.Reviews,
+		Highlighter:  svc.Risk,
 		LoginCounter: auth.NewRateCounter(db),
-	}
+	}, nil
 }
 
 // SweepSessions deletes expired sessions, old rate-limit buckets and text
-// kept for clients who never came back, every
-// few minutes until ctx ends. Every instance may run it; the deletes are
+// kept for clients who never came back, every few minutes until ctx ends. Every instance may run it; the deletes are
 // idempotent.
 func SweepSessions(ctx context.Context, store *auth.SessionStore, counter *auth.RateCounter, pending *reflection.Service, log *slog.Logger) {
 	t := time.NewTicker(sessionSweepGap)

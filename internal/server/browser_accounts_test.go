@@ -188,7 +188,11 @@ func TestScreenshots(t *testing.T) {
 		t.Fatalf("TRELLIS_SCREENSHOTS=%q is not a directory (%v)", dir, err)
 	}
 	a := testkit.NewApp(t)
-	if _, err := app.NewServices(a.DB).Accounts.SeedDemo(context.Background()); err != nil {
+	svc, err := app.NewServices(a.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Accounts.SeedDemo(context.Background()); err != nil {
 		t.Fatalf("seed the demo practice: %v", err)
 	}
 	demo := map[string]account.DemoLogin{}

@@ -197,3 +197,44 @@ func TestTherapistSeesThatAChangedSubmissionHasVersions(t *testing.T) {
 		t.Errorf("the therapist's view of the client does not show the two versions:\n%s", between(page, "<tbody>", "</tbody>"))
 	}
 }
+
+func TestRiskLanguageIsFlaggedForTheTherapistAndTheClientSeesWhereToGetHelp(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	therapist := a.Login(t, w.Therapist)
+	id := checkInFor(t, a, therapist, w.Client.ID)
+	calm := checkInFor(t, a, therapist, w.Client2.ID)
+	c := a.Login(t, w.Client)
+	path := "/home/assignments/" + strconv.FormatInt(id, 10)
+	note := "Ελένη: some nights I think everyone would be better off if I ended my life."
+	c.PostForm(path, with(fullCheckIn, "a.note", note, "op", "send", "form_token", formToken(t, c.Get(path).Body.String())))
+
+	var flags string
+	if err := a.DB.Get(&flags, `SELECT array_to_string(flags, ',') FROM submissions WHERE assignment_id = $1`, id); err != nil || flags == "" {
+		t.Fatalf("flags = %q (%v), want the category stored", flags, err)
+	}
+	confirm := c.Get(path + "?sent=1").Body.String()
+	if !strings.Contains(confirm, "If things feel very hard right now") || !strings.Contains(confirm, `class="crisis-text"`) {
+		t.Error("the confirmation of a flagged send does not show the crisis line prominently")
+	}
+	// A calm send gets the usual confirmation only.
+	c2 := a.Login(t, w.Client2)
+	p2 := "/home/assignments/" + strconv.FormatInt(calm, 10)
+	c2.PostForm(p2, with(fullCheckIn, "op", "send", "form_token", formToken(t, c2.Get(p2).Body.String())))
+	if strings.Contains(c2.Get(p2+"?sent=1").Body.String(), "If things feel very hard right now") {
+		t.Error("a calm send shows the flagged-send message")
+	}
+
+	review := therapist.Get("/therapist/work/" + strconv.FormatInt(id, 10)).Body.String()
+	if !strings.Contains(review, "Flagged for you to look at") || !strings.Contains(review, "ended my life</mark>") {
+		t.Errorf("the review page does not highlight the phrase:\n%s", between(review, `<section aria-labelledby="answers-title">`, "</section>"))
+	}
+	inbox := between(therapist.Get("/therapist/inbox").Body.String(), "<tbody>", "</tbody>")
+	if i, j := strings.Index(inbox, "Flagged: look"), strings.Index(inbox, w.Client2.DisplayName); i < 0 || j >= 0 && j < i {
+		t.Error("the flagged submission is not first in the inbox")
+	}
+	dash := therapist.Get("/therapist").Body.String()
+	if !strings.Contains(between(dash, `<ul class="attention">`, "</ul>"), "Flagged: look") {
+		t.Error("the dashboard's needs-attention list does not show the flag")
+	}
+}

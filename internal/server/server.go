@@ -56,6 +56,9 @@ type Deps struct {
 	Assignments *assignment.Service
 	Reflections *reflection.Service
 	Reviews     *review.Service
+	// Highlighter marks risk language on the therapist's pages; nil marks
+	// nothing.
+	Highlighter Highlighter
 	// LoginCounter counts failed sign-ins per client address (R3), shared
 	// by every instance.
 	LoginCounter Counter
@@ -92,6 +95,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	v.highlighter = d.Highlighter
 	// Gin keeps its mode in a package variable; release mode keeps it from
 	// printing its own route log and warnings.
 	gin.SetMode(gin.ReleaseMode)

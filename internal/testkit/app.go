@@ -38,7 +38,10 @@ func NewAppWith(t testing.TB, adjust func(*server.Deps)) *App {
 	t.Helper()
 	db, counter := CountingDB(t)
 	cfg := Config(t, "postgres://unused/") // the pool is db; the URL is not dialled
-	deps := app.Deps(cfg, db, Logger(t))
+	deps, err := app.Deps(cfg, db, Logger(t))
+	if err != nil {
+		t.Fatalf("build app: %v", err)
+	}
 	if adjust != nil {
 		adjust(&deps)
 	}
