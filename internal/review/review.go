@@ -328,8 +328,16 @@ func (s *Service) SaveFeedback(ctx context.Context, actor policy.Actor, id int64
 // WithdrawFeedback removes the feedback from the client's view.
 func (s *Service) WithdrawFeedback(ctx context.Context, actor policy.Actor, id int64) error {
 	return s.change(ctx, actor, id, audit.FeedbackWithdrawn, nil, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM feedback WHERE assignment_id = $1`, id)
-		return err
+		res, err := tx.ExecContext(ctx, `DELETE FROM feedback WHERE assignment_id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			v := errkind.NewInvalid()
+			v.Add("feedback", "There is no feedback to withdraw.")
+			return v // nothing changed, nothing audited
+		}
+		return nil
 	})
 }
 

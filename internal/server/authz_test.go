@@ -73,6 +73,9 @@ type matrixRow struct {
 	// builder, a series and its occurrences), seeded for it through the
 	// real routes.
 	work bool
+	// sent: the row asks about work Client has sent (w.Submitted, the
+	// series' first occurrence, sent through the work form); implies work.
+	sent bool
 
 	anon, client, otherClient, therapist, therapist2, admin matrixWant
 }
@@ -80,6 +83,17 @@ type matrixRow struct {
 func (r matrixRow) method() string {
 	m, _, _ := strings.Cut(r.route, " ")
 	return m
+}
+
+// seed builds the row's world: the matrixWorld, with the work and the sent
+// check-in when the row asks about them.
+func (r matrixRow) seed(t *testing.T, a *testkit.App) matrixWorld {
+	t.Helper()
+	w := seedMatrix(t, a, r.work || r.sent)
+	if r.sent {
+		seedSubmission(t, a, &w)
+	}
+	return w
 }
 
 func (r matrixRow) pattern() string {
@@ -270,6 +284,27 @@ var matrixRows = []matrixRow{
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
 		therapist: seeOther("/therapist/clients/{client}"), therapist2: wantNotFound, admin: wantForbidden},
 
+	// Review of sent work. The inbox is every therapist's own (empty for
+	// Therapist2); w.Submitted is w.Client's, who is Therapist's, so to
+	// Therapist2 it does not exist (R13). The admin never reads clinical
+	// work (R14).
+	{route: "GET /therapist/inbox", path: at("/therapist/inbox"),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantOK, admin: wantForbidden},
+	{sent: true, route: "GET /therapist/work/:id", path: workPath("/therapist/work/%d", theSubmission),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{sent: true, route: "POST /therapist/work/:id", path: workPath("/therapist/work/%d", theSubmission), form: reviewedForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
+		therapist: seeOther("/therapist/work/{submitted}"), therapist2: wantNotFound, admin: wantForbidden},
+	{sent: true, route: "POST /therapist/work/:id/feedback", path: workPath("/therapist/work/%d/feedback", theSubmission), form: feedbackForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
+		therapist: seeOther("/therapist/work/{submitted}"), therapist2: wantNotFound, admin: wantForbidden},
+	{sent: true, route: "POST /therapist/work/:id/notes", path: workPath("/therapist/work/%d/notes", theSubmission), form: noteForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
+		therapist: seeOther("/therapist/work/{submitted}#notes"), therapist2: wantNotFound, admin: wantForbidden},
+	{route: "POST /therapist/clients/:id/notes", path: userPath("/therapist/clients/%d/notes", theClient), form: noteForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
+		therapist: seeOther("/therapist/clients/{client}#notes"), therapist2: wantNotFound, admin: wantForbidden},
+
 	{route: "GET /home", path: at("/home"),
 		anon: wantSigninNext, client: wantOK, otherClient: wantOK, therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
 	{route: "GET /home/history", path: at("/home/history"),
@@ -353,7 +388,8 @@ func (r matrixRow) send(s *testkit.Session, w matrixWorld, as *account.User) *ht
 // authzState is everything an authorization slip could change: accounts
 // (status, caseload, sessions' auth version, password), practices, links
 // and the therapists' work (exercises and their versions, series and their
-// occurrences), and the clients' (drafts and submissions). Sessions, the
+// occurrences, reviewed and to-discuss marks, feedback and private notes),
+// and the clients' (drafts and submissions). Sessions, the
 // audit log and text kept for a signed-out visitor (pending_drafts) are
 // left out: refused requests may legitimately touch them.
 func authzState(t *testing.T, a *testkit.App) string {
@@ -372,11 +408,15 @@ func authzState(t *testing.T, a *testkit.App) string {
 			interval_days, first_due, coalesce(until_date::text, '-'), coalesce(occurrence_count::text, '-'), coalesce(cancelled_at::text, '-')), ',' ORDER BY id)
 			FROM assignment_series), '') || '|' ||
 		coalesce((SELECT string_agg(concat_ws(':', id, series_id, client_id, exercise_id, exercise_version, due_on, status,
-			coalesce(submitted_at::text, '-'), coalesce(reviewed_at::text, '-')), ',' ORDER BY id) FROM assignments), '') || '|' ||
-		coalesce((SELECT string_agg(concat_ws(':', id, assignment_id, client_id, version, md5(answers::text), submitted_at), ',' ORDER BY id)
+			coalesce(submitted_at::text, '-'), coalesce(reviewed_at::text, '-'), discuss), ',' ORDER BY id) FROM assignments), '') || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', id, assignment_id, client_id, version, md5(answers::text), submitted_at, flags::text), ',' ORDER BY id)
 			FROM submissions), '') || '|' ||
 		coalesce((SELECT string_agg(concat_ws(':', assignment_id, client_id, md5(answers::text), saved_at), ',' ORDER BY assignment_id)
-			FROM drafts), '')`)
+			FROM drafts), '') || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', assignment_id, author_id, md5(body), created_at, updated_at, coalesce(seen_at::text, '-')),
+			',' ORDER BY assignment_id) FROM feedback), '') || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', id, author_id, client_id, coalesce(assignment_id::text, '-'), md5(body), created_at),
+			',' ORDER BY id) FROM notes), '')`)
 	if err != nil {
 		t.Fatalf("read state: %v", err)
 	}
@@ -426,7 +466,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 			// another's answer. A refused cell that changed anything is
 			// caught by its own before/after check.
 			shared := testkit.NewApp(t)
-			sharedWorld := seedMatrix(t, shared, row.work)
+			sharedWorld := row.seed(t, shared)
 			for _, act := range matrixActors {
 				t.Run(act.name, func(t *testing.T) {
 					t.Parallel()
@@ -437,7 +477,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 					a, w := shared, sharedWorld
 					if row.method() != http.MethodGet && !refused(act.user == nil, want) {
 						a = testkit.NewApp(t)
-						w = seedMatrix(t, a, row.work)
+						w = row.seed(t, a)
 					}
 					path := row.path(w)
 					if !matchesPattern(row.pattern(), path) {
@@ -499,7 +539,7 @@ func TestSomeoneElsesRecordIsTheSame404AsAMissingOne(t *testing.T) {
 	}
 	therapist2 := func(w testkit.World) account.User { return w.Therapist2 }
 	therapist := func(w testkit.World) account.User { return w.Therapist }
-	cases := []struct {
+	type recordCase struct {
 		name   string
 		as     func(w testkit.World) account.User
 		method string
@@ -507,7 +547,8 @@ func TestSomeoneElsesRecordIsTheSame404AsAMissingOne(t *testing.T) {
 		record func(w matrixWorld) int64
 		form   func(w matrixWorld, as *account.User) url.Values
 		table  string // where the record lives; "" is users
-	}{
+	}
+	cases := []recordCase{
 		{"therapist views another therapist's client", func(w testkit.World) account.User { return w.Therapist },
 			http.MethodGet, "/therapist/clients/%d", other(func(w testkit.World) account.User { return w.OtherClient }), nil, ""},
 		{"therapist makes a sign-in link for another therapist's client", func(w testkit.World) account.User { return w.Therapist },
@@ -561,54 +602,102 @@ func TestSomeoneElsesRecordIsTheSame404AsAMissingOne(t *testing.T) {
 		{"therapist duplicates another practice's exercise", therapist,
 			http.MethodPost, "/therapist/exercises/%d/duplicate", theForeignExercise, noForm, "exercises"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			a := testkit.NewApp(t)
-			w := seedMatrix(t, a, true)
-			table := tc.table
-			if table == "" {
-				table = "users"
-			}
-			var n int
-			if err := a.DB.Get(&n, `SELECT count(*) FROM `+table+` WHERE id = $1`, noSuchUser); err != nil || n != 0 {
-				t.Fatalf("%s %d should not exist: count %d, err %v", table, noSuchUser, n, err)
-			}
-			if id := tc.record(w); id == 0 || id == noSuchUser {
-				t.Fatalf("the record under test has id %d", id)
-			}
-			as := tc.as(w.World)
-			s := a.Login(t, as)
-			before := authzState(t, a)
-			send := func(id int64) *httptest.ResponseRecorder {
-				path := fmt.Sprintf(tc.path, id)
-				if tc.method == http.MethodGet {
-					return s.Get(path)
+	// Sent work and private notes follow the caseload too: w.Submitted is
+	// w.Client's check-in, sent, with Therapist's feedback and private
+	// notes on it and on w.Client; to Therapist2 none of it exists (R13,
+	// R14).
+	op := func(op string) func(matrixWorld, *account.User) url.Values {
+		return func(matrixWorld, *account.User) url.Values { return url.Values{"op": {op}} }
+	}
+	sent := []recordCase{
+		{"therapist reads another therapist's client's sent work", therapist2,
+			http.MethodGet, "/therapist/work/%d", theSubmission, nil, "assignments"},
+		{"therapist reads a version of another therapist's client's sent work", therapist2,
+			http.MethodGet, "/therapist/work/%d?version=1", theSubmission, nil, "assignments"},
+		{"therapist marks another therapist's client's work reviewed", therapist2,
+			http.MethodPost, "/therapist/work/%d", theSubmission, op("reviewed"), "assignments"},
+		{"therapist marks another therapist's client's work not reviewed", therapist2,
+			http.MethodPost, "/therapist/work/%d", theSubmission, op("unreviewed"), "assignments"},
+		{"therapist marks another therapist's client's work to discuss", therapist2,
+			http.MethodPost, "/therapist/work/%d", theSubmission, op("discuss"), "assignments"},
+		{"therapist withdraws another therapist's feedback", therapist2,
+			http.MethodPost, "/therapist/work/%d", theSubmission, op("withdraw"), "assignments"},
+		{"therapist writes feedback on another therapist's client's work", therapist2,
+			http.MethodPost, "/therapist/work/%d/feedback", theSubmission, feedbackForm, "assignments"},
+		{"therapist keeps a note on another therapist's client's work", therapist2,
+			http.MethodPost, "/therapist/work/%d/notes", theSubmission, noteForm, "assignments"},
+		{"therapist keeps a note on another therapist's client", therapist2,
+			http.MethodPost, "/therapist/clients/%d/notes", other(theClient), noteForm, ""},
+		{"therapist keeps a note on a colleague as if a client", therapist,
+			http.MethodPost, "/therapist/clients/%d/notes", other(func(w testkit.World) account.User { return w.Therapist2 }), noteForm, ""},
+	}
+	type group struct {
+		cases []recordCase
+		sent  bool
+	}
+	for _, g := range []group{{cases, false}, {sent, true}} {
+		for _, tc := range g.cases {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				a := testkit.NewApp(t)
+				w := seedMatrix(t, a, true)
+				if g.sent {
+					seedSubmission(t, a, &w)
+					th := a.Login(t, w.Therapist)
+					for path, form := range map[string]url.Values{
+						fmt.Sprintf("/therapist/work/%d/feedback", w.Submitted): feedbackForm(w, &w.Therapist),
+						fmt.Sprintf("/therapist/work/%d/notes", w.Submitted):    noteForm(w, &w.Therapist),
+						fmt.Sprintf("/therapist/clients/%d/notes", w.Client.ID): noteForm(w, &w.Therapist),
+					} {
+						if res := th.PostForm(path, form); res.Code != http.StatusSeeOther {
+							t.Fatalf("the owner's %s: status %d\n%s", path, res.Code, res.Body.String())
+						}
+					}
 				}
-				return s.PostForm(path, tc.form(w, &as))
-			}
-
-			theirs := send(tc.record(w))
-			missing := send(noSuchUser)
-
-			if missing.Code != http.StatusNotFound {
-				t.Fatalf("nonexistent record: status %d, want 404", missing.Code)
-			}
-			if theirs.Code != http.StatusNotFound {
-				t.Fatalf("someone else's record: status %d, want 404 like a missing one\n%s", theirs.Code, theirs.Body.String())
-			}
-			if got, want := withoutRequestID(theirs), withoutRequestID(missing); got != want {
-				t.Errorf("someone else's record is told apart from a missing one:\n--- theirs\n%s\n--- missing\n%s", got, want)
-			}
-			for _, h := range []string{"Content-Type", "Content-Length", "Location", "Cache-Control"} {
-				if g, m := theirs.Header().Get(h), missing.Header().Get(h); g != m {
-					t.Errorf("header %s: %q for someone else's record, %q for a missing one", h, g, m)
+				table := tc.table
+				if table == "" {
+					table = "users"
 				}
-			}
-			if after := authzState(t, a); after != before {
-				t.Errorf("the refused requests changed the database:\nbefore %s\nafter  %s", before, after)
-			}
-		})
+				var n int
+				if err := a.DB.Get(&n, `SELECT count(*) FROM `+table+` WHERE id = $1`, noSuchUser); err != nil || n != 0 {
+					t.Fatalf("%s %d should not exist: count %d, err %v", table, noSuchUser, n, err)
+				}
+				if id := tc.record(w); id == 0 || id == noSuchUser {
+					t.Fatalf("the record under test has id %d", id)
+				}
+				as := tc.as(w.World)
+				s := a.Login(t, as)
+				before := authzState(t, a)
+				send := func(id int64) *httptest.ResponseRecorder {
+					path := fmt.Sprintf(tc.path, id)
+					if tc.method == http.MethodGet {
+						return s.Get(path)
+					}
+					return s.PostForm(path, tc.form(w, &as))
+				}
+
+				theirs := send(tc.record(w))
+				missing := send(noSuchUser)
+
+				if missing.Code != http.StatusNotFound {
+					t.Fatalf("nonexistent record: status %d, want 404", missing.Code)
+				}
+				if theirs.Code != http.StatusNotFound {
+					t.Fatalf("someone else's record: status %d, want 404 like a missing one\n%s", theirs.Code, theirs.Body.String())
+				}
+				if got, want := withoutRequestID(theirs), withoutRequestID(missing); got != want {
+					t.Errorf("someone else's record is told apart from a missing one:\n--- theirs\n%s\n--- missing\n%s", got, want)
+				}
+				for _, h := range []string{"Content-Type", "Content-Length", "Location", "Cache-Control"} {
+					if g, m := theirs.Header().Get(h), missing.Header().Get(h); g != m {
+						t.Errorf("header %s: %q for someone else's record, %q for a missing one", h, g, m)
+					}
+				}
+				if after := authzState(t, a); after != before {
+					t.Errorf("the refused requests changed the database:\nbefore %s\nafter  %s", before, after)
+				}
+			})
+		}
 	}
 }
 
@@ -651,7 +740,7 @@ func TestAdminIsRefusedEveryTherapistAndClientRoute(t *testing.T) {
 		t.Run(route, func(t *testing.T) {
 			t.Parallel()
 			a := testkit.NewApp(t)
-			w := seedMatrix(t, a, row.work)
+			w := row.seed(t, a)
 			s := a.Login(t, w.Admin)
 			before := authzState(t, a)
 			res := row.send(s, w, &w.Admin)
@@ -800,7 +889,7 @@ func TestEveryPostRefusesCrossSiteRequests(t *testing.T) {
 		t.Run(row.route+"/as "+act.name, func(t *testing.T) {
 			t.Parallel()
 			a := testkit.NewApp(t)
-			w := seedMatrix(t, a, row.work)
+			w := row.seed(t, a)
 			var as *account.User
 			if act.user != nil {
 				as = act.user(w.World)

@@ -36,6 +36,9 @@ type matrixWorld struct {
 	Series int64
 	// Assignment is its first occurrence.
 	Assignment int64
+	// Submitted is Assignment once Client has sent it through the work
+	// form (rows with sent: true), so the review routes have work to read.
+	Submitted int64
 }
 
 const (
@@ -115,6 +118,59 @@ func theExercise(w matrixWorld) int64        { return w.Exercise }
 func theForeignExercise(w matrixWorld) int64 { return w.ForeignExercise }
 func theSeries(w matrixWorld) int64          { return w.Series }
 func theAssignment(w matrixWorld) int64      { return w.Assignment }
+func theSubmission(w matrixWorld) int64      { return w.Submitted }
+
+// matrixSentNote is what Client wrote in the check-in the review rows ask
+// about.
+const matrixSentNote = "Matrix: the check-in Eleni sent."
+
+// seedSubmission has Client send the first occurrence of the seeded series
+// (a weekly check-in Therapist assigned through the assign form) as a
+// person would: open the work page, take its one-time form token, post the
+// whole form with Send.
+func seedSubmission(t *testing.T, a *testkit.App, w *matrixWorld) {
+	t.Helper()
+	if w.Assignment == 0 {
+		t.Fatal("seedSubmission needs the seeded work (seedMatrix with work)")
+	}
+	w.Submitted = sendCheckIn(t, a.Login(t, w.Client), a, w.Assignment, matrixSentNote)
+}
+
+// sendCheckIn sends an open check-in as the signed-in client c: the page's
+// form token, every scale, the note, Send. It checks the answer and that a
+// new version was stored, and returns the assignment's id.
+func sendCheckIn(t *testing.T, c *testkit.Session, a *testkit.App, id int64, note string) int64 {
+	t.Helper()
+	page := c.Get(workPathOf(id))
+	if page.Code != http.StatusOK {
+		t.Fatalf("open %s to send it: status %d\n%s", workPathOf(id), page.Code, page.Body.String())
+	}
+	versions := countOf(t, a, `SELECT count(*) FROM submissions WHERE assignment_id = $1`, id)
+	res := c.PostForm(workPathOf(id), sendForm(note, portalTokenIn(t, page.Body.String())))
+	if res.Code != http.StatusSeeOther || res.Header().Get("Location") != workPathOf(id)+"?sent=1" {
+		t.Fatalf("send %s: status %d, Location %q\n%s", workPathOf(id), res.Code, res.Header().Get("Location"), res.Body.String())
+	}
+	if n := countOf(t, a, `SELECT count(*) FROM submissions WHERE assignment_id = $1`, id); n != versions+1 {
+		t.Fatalf("after sending %s there are %d versions, want %d", workPathOf(id), n, versions+1)
+	}
+	if st := countOf(t, a, `SELECT count(*) FROM assignments WHERE id = $1 AND status = 'submitted'`, id); st != 1 {
+		t.Fatalf("after sending, %s is not waiting for review", workPathOf(id))
+	}
+	return id
+}
+
+// reviewedForm marks a submission reviewed.
+func reviewedForm(matrixWorld, *account.User) url.Values { return url.Values{"op": {"reviewed"}} }
+
+// feedbackForm is valid feedback for the client.
+func feedbackForm(matrixWorld, *account.User) url.Values {
+	return url.Values{"feedback": {"Matrix: thank you for writing this down."}}
+}
+
+// noteForm is a valid private note.
+func noteForm(matrixWorld, *account.User) url.Values {
+	return url.Values{"note": {"Matrix: a private note, for its author only."}}
+}
 
 // workPath fills the :id of a route with a record of the matrixWorld. A
 // record that was not seeded (a row without work: true) gives a path of
@@ -130,7 +186,8 @@ func workPath(format string, pick func(w matrixWorld) int64) func(matrixWorld) s
 }
 
 // location expands an expected Location: {path} is the requested path,
-// {client} w.Client, {exercise} w.Exercise, {assignment} w.Assignment, and
+// {client} w.Client, {exercise} w.Exercise, {assignment} w.Assignment,
+// {submitted} w.Submitted, and
 // {new} the exercise that the request should just have made: the newest of
 // the practice, made by the actor after the seeded one (0, which never
 // matches, if none was).
@@ -140,6 +197,7 @@ func (w matrixWorld) location(t *testing.T, a *testkit.App, as *account.User, lo
 	loc = strings.ReplaceAll(loc, "{client}", strconv.FormatInt(w.Client.ID, 10))
 	loc = strings.ReplaceAll(loc, "{exercise}", strconv.FormatInt(w.Exercise, 10))
 	loc = strings.ReplaceAll(loc, "{assignment}", strconv.FormatInt(w.Assignment, 10))
+	loc = strings.ReplaceAll(loc, "{submitted}", strconv.FormatInt(w.Submitted, 10))
 	if strings.Contains(loc, "{new}") {
 		var id int64
 		var by int64

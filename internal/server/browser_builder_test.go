@@ -155,8 +155,8 @@ func TestTherapistBuildsPreviewsAndAssignsAnExerciseWeekly(t *testing.T) {
 	if n := b.count(`#preview button:disabled`); n != 1 || b.count(`#preview button:enabled`) != 0 {
 		t.Errorf("the preview's send button is not disabled (%d disabled)", n)
 	}
-	if got := b.texts("#preview .scale-ends > span"); !slices.Equal(got, []string{lowLabel, highLabel}) {
-		t.Errorf("preview scale ends = %q, want %q", got, []string{lowLabel, highLabel})
+	if got, want := b.text("#preview .scale-legend"), "0 = "+lowLabel+" · 10 = "+highLabel; got != want {
+		t.Errorf("preview scale legend = %q, want %q", got, want)
 	}
 	if got := b.texts(`#preview [id="a.` + pickKey + `"] label.choice`); !slices.Equal(got, options) {
 		t.Errorf("preview options = %q, want %q", got, options)

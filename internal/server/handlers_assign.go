@@ -169,12 +169,17 @@ type clientPage struct {
 	Client account.User
 	Work   []assignment.Occurrence
 	Notes  []review.Note
+	Form   Form // the private-note form
 	Now    time.Time
 }
 
 // clientPage shows one client of the caseload with their work; another
 // therapist's client is the same 404 as a client that does not exist (R13).
 func (s *Server) clientPage(c *gin.Context) {
+	s.renderClientPage(c, http.StatusOK, emptyForm("note"))
+}
+
+func (s *Server) renderClientPage(c *gin.Context, status int, f Form) {
 	id, ok := s.id(c)
 	if !ok {
 		return
@@ -195,7 +200,7 @@ func (s *Server) clientPage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "therapist_client", clientPage{Page: s.page(c, "Client"), Client: client, Work: work, Notes: notes, Now: time.Now()})
+	s.render(c, status, "therapist_client", clientPage{Page: s.page(c, "Client"), Client: client, Work: work, Notes: notes, Form: f, Now: time.Now()})
 }
 
 func (s *Server) cancelOccurrence(c *gin.Context) {

@@ -99,7 +99,9 @@ func (s *Server) renderReview(c *gin.Context, status int, f Form) {
 		}
 		p.Rows = append(p.Rows, row)
 	}
-	if f.Values["feedback"] == "" && it.Feedback != nil && status == http.StatusOK {
+	// The feedback box shows the saved feedback unless the feedback form
+	// itself is being shown back with a problem.
+	if f.Values["feedback"] == "" && f.Errors["feedback"] == "" && it.Feedback != nil {
 		p.Form.Values["feedback"] = it.Feedback.Body
 	}
 	s.render(c, status, "review", p)
@@ -129,6 +131,9 @@ func (s *Server) reviewAction(c *gin.Context) {
 	default:
 		s.renderError(c, http.StatusBadRequest)
 		return
+	}
+	if msg, invalid := invalidMessage(err); invalid {
+		done, err = msg, nil
 	}
 	if err != nil {
 		s.fail(c, err)
@@ -183,14 +188,16 @@ func (s *Server) addClientNote(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := s.reviews.AddClientNote(c.Request.Context(), actor(c), id, c.PostForm("note"))
-	if msg, invalid := invalidMessage(err); invalid {
-		s.flash(c, msg)
-	} else if err != nil {
+	f := newForm(c, []string{"note"})
+	err := s.reviews.AddClientNote(c.Request.Context(), actor(c), id, f.Values["note"])
+	if f.withErrors(err) {
+		s.renderClientPage(c, http.StatusUnprocessableEntity, f)
+		return
+	}
+	if err != nil {
 		s.fail(c, err)
 		return
-	} else {
-		s.flash(c, "Private note kept. Only you can see it.")
 	}
+	s.flash(c, "Private note kept. Only you can see it.")
 	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"#notes")
 }
