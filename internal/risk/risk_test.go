@@ -617,16 +617,22 @@ func TestScanGivesTheSameMatchesAsTheSlowScan(t *testing.T) {
 		}
 		total += len(slow)
 	}
+	// One text per variant with every corpus row in it. Under -race only
+	// two variants: this test checks the shortcuts, not concurrency, and
+	// the full set runs in every ordinary test run.
 	for _, r := range readCorpus(t, s.CategoryNames()) {
-		for _, v := range variants(r.text) {
-			check(v)
-		}
-		all.WriteString(r.text + " ")
+		all.WriteString(r.text + "\n")
 	}
-	check(all.String())
+	vs := variants(all.String())
+	if raceEnabled {
+		vs = vs[:2]
+	}
+	for _, v := range vs {
+		check(v)
+	}
 	check(reflection(5000, 1, "I want to die. ", "He hits me. ", "I'm scared I'll hurt her. "))
 	// Guard against a vacuous pass: the slow scan must have found plenty.
-	if total < 500 {
+	if total < 150 {
 		t.Fatalf("only %d matches in all, the comparison proves little", total)
 	}
 }
