@@ -20,6 +20,7 @@ import (
 	"github.com/trellis-app/trellis/internal/audit"
 	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/progress"
 	"github.com/trellis-app/trellis/internal/reflection"
 	"github.com/trellis-app/trellis/internal/review"
 	"github.com/trellis-app/trellis/internal/risk"
@@ -39,6 +40,7 @@ type Services struct {
 	Assignments *assignment.Service
 	Reflections *reflection.Service
 	Reviews     *review.Service
+	Progress    *progress.Service
 	Audit       *audit.Reader
 	Sessions    *auth.SessionStore
 }
@@ -57,6 +59,7 @@ func NewServices(db *sqlx.DB) (Services, error) {
 		Assignments: assignment.NewService(db),
 		Reflections: reflection.NewService(db, flags),
 		Reviews:     review.NewService(db),
+		Progress:    progress.NewService(db),
 		Audit:       audit.NewReader(db),
 		Sessions:    auth.NewSessionStore(db),
 	}, nil
@@ -89,6 +92,7 @@ func Deps(cfg config.Config, db *sqlx.DB, log *slog.Logger) (server.Deps, error)
 		Assignments:  svc.Assignments,
 		Reflections:  svc.Reflections,
 		Reviews:      svc.Reviews,
+		Progress:     svc.Progress,
 		Highlighter:  svc.Risk,
 		LoginCounter: auth.NewRateCounter(db),
 	}, nil

@@ -237,6 +237,8 @@ var matrixRows = []matrixRow{
 	// the record does not exist.
 	{route: "GET /therapist/clients/:id", path: userPath("/therapist/clients/%d", theClient),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{route: "GET /therapist/clients/:id/progress", path: userPath("/therapist/clients/%d/progress", theClient),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/reset", path: userPath("/therapist/clients/%d/reset", theClient), form: noForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/remove", path: userPath("/therapist/clients/%d/remove", theClient), form: noForm,

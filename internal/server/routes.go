@@ -76,6 +76,7 @@ func (s *Server) routes() {
 	s.handle(post, "/therapist/work/:id/feedback", therapists, s.saveFeedback)
 	s.handle(post, "/therapist/work/:id/notes", therapists, s.addNote)
 	s.handle(post, "/therapist/clients/:id/notes", therapists, s.addClientNote)
+	s.handle(get, "/therapist/clients/:id/progress", therapists, s.progressPage)
 
 	// Client: their homework portal.
 	s.handle(get, "/home", clients, s.clientHome)

@@ -21,6 +21,7 @@ import (
 	"github.com/trellis-app/trellis/internal/assignment"
 	"github.com/trellis-app/trellis/internal/audit"
 	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/progress"
 	"github.com/trellis-app/trellis/internal/reflection"
 	"github.com/trellis-app/trellis/internal/review"
 
@@ -56,6 +57,7 @@ type Deps struct {
 	Assignments *assignment.Service
 	Reflections *reflection.Service
 	Reviews     *review.Service
+	Progress    *progress.Service
 	// Highlighter marks risk language on the therapist's pages; nil marks
 	// nothing.
 	Highlighter Highlighter
@@ -85,6 +87,7 @@ type Server struct {
 	assignments  *assignment.Service
 	reflections  *reflection.Service
 	reviews      *review.Service
+	progress     *progress.Service
 	loginCounter Counter
 	now          func() time.Time
 }
@@ -126,6 +129,7 @@ func New(d Deps) (*Server, error) {
 		assignments: d.Assignments,
 		reflections: d.Reflections,
 		reviews:     d.Reviews,
+		progress:    d.Progress,
 		now:         d.Now,
 	}
 	if s.now == nil {

@@ -1,0 +1,137 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/trellis-app/trellis/internal/progress"
+)
+
+// Charts are drawn on the server as SVG: no chart library, no script.
+// Each line has its own colour and dash pattern, so the chart does not
+// rely on colour alone, and every chart has a data table beside it.
+
+const (
+	chartW, chartH         = 640, 260
+	padL, padR, padT, padB = 40, 16, 14, 36
+)
+
+var lineStyles = []struct{ Colour, Dash string }{
+	{"#2f5d50", ""}, {"#1b4fb8", "6 3"}, {"#a1261b", "2 3"}, {"#7a5200", "10 4"}, {"#6b3fa0", "4 2 1 2"}, {"#00707a", "1 2"},
+}
+
+// ChartView is an SVG chart ready for the template.
+type ChartView struct {
+	Title   string
+	CheckIn bool
+	W, H    int
+	Lines   []LineView
+	YTicks  []Tick
+	XTicks  []Tick
+	// Table is the same data as rows of date × series, for screen readers
+	// and anyone who prefers numbers.
+	Header []string
+	Rows   []TableRow
+	Empty  bool
+}
+
+// LineView is one series' line.
+type LineView struct {
+	Label, Colour, Dash, Points string
+	Dots                        []DotView
+}
+
+// DotView is one value, with its own tooltip.
+type DotView struct {
+	X, Y  float64
+	Title string
+}
+
+// Tick is an axis label.
+type Tick struct {
+	Pos   float64
+	Label string
+}
+
+// TableRow is one date's values.
+type TableRow struct {
+	Date   string
+	Values []string
+}
+
+func chartView(c progress.Chart, from, to time.Time, zone *time.Location) ChartView {
+	v := ChartView{Title: c.Title, CheckIn: c.CheckIn, W: chartW, H: chartH}
+	lo, hi := 0, 1
+	for i, s := range c.Series {
+		if i == 0 || s.Min < lo {
+			lo = s.Min
+		}
+		if i == 0 || s.Max > hi {
+			hi = s.Max
+		}
+	}
+	if hi <= lo {
+		hi = lo + 1
+	}
+	span := to.AddDate(0, 0, 1).Sub(from).Seconds()
+	x := func(t time.Time) float64 {
+		f := t.Sub(from).Seconds() / span
+		return round(padL + f*float64(chartW-padL-padR))
+	}
+	y := func(val int) float64 {
+		f := float64(val-lo) / float64(hi-lo)
+		return round(float64(chartH-padB) - f*float64(chartH-padT-padB))
+	}
+	step := 1
+	if hi-lo > 10 {
+		step = (hi - lo + 4) / 5
+	} else if hi-lo > 5 {
+		step = 2
+	}
+	for val := lo; val <= hi; val += step {
+		v.YTicks = append(v.YTicks, Tick{Pos: y(val), Label: fmt.Sprint(val)})
+	}
+	days := int(to.Sub(from).Hours()/24) + 1
+	every := max(1, days/6)
+	for d := 0; d <= days; d += every {
+		t := from.AddDate(0, 0, d)
+		v.XTicks = append(v.XTicks, Tick{Pos: x(t), Label: t.Format("2 Jan")})
+	}
+	dates := map[string]map[int]string{}
+	var order []string
+	for i, s := range c.Series {
+		style := lineStyles[i%len(lineStyles)]
+		lv := LineView{Label: s.Label, Colour: style.Colour, Dash: style.Dash}
+		var pts []string
+		for _, p := range s.Points {
+			px, py := x(p.At), y(p.Value)
+			pts = append(pts, fmt.Sprintf("%g,%g", px, py))
+			when := p.At.In(zone).Format("2 Jan 2006")
+			lv.Dots = append(lv.Dots, DotView{X: px, Y: py, Title: fmt.Sprintf("%s, %s: %d", s.Label, when, p.Value)})
+			if dates[when] == nil {
+				dates[when] = map[int]string{}
+				order = append(order, when)
+			}
+			dates[when][i] = fmt.Sprint(p.Value)
+		}
+		lv.Points = strings.Join(pts, " ")
+		v.Lines = append(v.Lines, lv)
+		v.Header = append(v.Header, s.Label)
+	}
+	for _, d := range order {
+		row := TableRow{Date: d}
+		for i := range c.Series {
+			val := dates[d][i]
+			if val == "" {
+				val = "–"
+			}
+			row.Values = append(row.Values, val)
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	v.Empty = len(order) == 0
+	return v
+}
+
+func round(f float64) float64 { return float64(int(f*10+0.5)) / 10 }
