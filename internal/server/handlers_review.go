@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/trellis-app/trellis/internal/account"
 	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/policy"
 	"github.com/trellis-app/trellis/internal/review"
 )
 
@@ -145,42 +147,28 @@ func (s *Server) reviewAction(c *gin.Context) {
 
 func reviewURL(id int64) string { return "/therapist/work/" + strconv.FormatInt(id, 10) }
 
-func (s *Server) saveFeedback(c *gin.Context) {
-	id, ok := s.id(c)
-	if !ok {
-		return
+// reviewText handles the two text forms of a submission's page, feedback
+// and private notes: save, or show the page again with the message beside
+// the field and the text kept.
+func (s *Server) reviewText(field, done, anchor string, save func(context.Context, policy.Actor, int64, string) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := s.id(c)
+		if !ok {
+			return
+		}
+		f := newForm(c, []string{"feedback", "note"})
+		err := save(c.Request.Context(), actor(c), id, f.Values[field])
+		if f.withErrors(err) {
+			s.renderReview(c, http.StatusUnprocessableEntity, f)
+			return
+		}
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.flash(c, done)
+		c.Redirect(http.StatusSeeOther, reviewURL(id)+anchor)
 	}
-	f := newForm(c, []string{"feedback", "note"})
-	err := s.reviews.SaveFeedback(c.Request.Context(), actor(c), id, f.Values["feedback"])
-	if f.withErrors(err) {
-		s.renderReview(c, http.StatusUnprocessableEntity, f)
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.flash(c, "Feedback saved. The client sees it under what they sent.")
-	c.Redirect(http.StatusSeeOther, reviewURL(id))
-}
-
-func (s *Server) addNote(c *gin.Context) {
-	id, ok := s.id(c)
-	if !ok {
-		return
-	}
-	f := newForm(c, []string{"feedback", "note"})
-	err := s.reviews.AddNote(c.Request.Context(), actor(c), id, f.Values["note"])
-	if f.withErrors(err) {
-		s.renderReview(c, http.StatusUnprocessableEntity, f)
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.flash(c, "Private note kept. Only you can see it.")
-	c.Redirect(http.StatusSeeOther, reviewURL(id)+"#notes")
 }
 
 func (s *Server) addClientNote(c *gin.Context) {

@@ -73,8 +73,10 @@ func (s *Server) routes() {
 	s.handle(get, "/therapist/inbox", therapists, s.inboxPage)
 	s.handle(get, "/therapist/work/:id", therapists, s.reviewPage)
 	s.handle(post, "/therapist/work/:id", therapists, s.reviewAction)
-	s.handle(post, "/therapist/work/:id/feedback", therapists, s.saveFeedback)
-	s.handle(post, "/therapist/work/:id/notes", therapists, s.addNote)
+	s.handle(post, "/therapist/work/:id/feedback", therapists,
+		s.reviewText("feedback", "Feedback saved. The client sees it under what they sent.", "", s.reviews.SaveFeedback))
+	s.handle(post, "/therapist/work/:id/notes", therapists,
+		s.reviewText("note", "Private note kept. Only you can see it.", "#notes", s.reviews.AddNote))
 	s.handle(post, "/therapist/clients/:id/notes", therapists, s.addClientNote)
 	s.handle(get, "/therapist/clients/:id/progress", therapists, s.progressPage)
 
