@@ -28,6 +28,7 @@ import (
 	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/database"
+	"github.com/trellis-app/trellis/internal/demo"
 	"github.com/trellis-app/trellis/internal/errkind"
 	"github.com/trellis-app/trellis/internal/reflection"
 )
@@ -122,6 +123,11 @@ func seedDemo(ctx context.Context, cfg config.Config, db *sqlx.DB, stdout io.Wri
 	}
 	if created {
 		fmt.Fprintf(stdout, "\nCreated the demo practice %q.\n", account.DemoPracticeName)
+	}
+	if added, err := demo.Homework(ctx, db, account.DemoPracticeName); err != nil {
+		return err
+	} else if added {
+		fmt.Fprintln(stdout, "Added eight weeks of demo homework for Dr. Amara Okafor's clients.")
 	}
 	fmt.Fprintf(stdout, "\nTrellis demo: open %s/signin\nEvery demo account's password is: %s\n\n", cfg.BaseURL, account.DemoPassword)
 	for _, l := range account.DemoLogins {

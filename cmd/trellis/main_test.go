@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"regexp"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/database"
+	"github.com/trellis-app/trellis/internal/exercise"
 	"github.com/trellis-app/trellis/internal/testkit"
 )
 
@@ -85,6 +87,50 @@ func TestSeedDemoCreatesThePracticeOnceAndPrintsTheLogins(t *testing.T) {
 	}
 	if counts.Practices != 1 || counts.Admins != 1 || counts.Therapists != 2 || counts.Clients != 6 {
 		t.Errorf("demo practice = %+v, want 1 practice, 1 admin, 2 therapists, 6 active clients", counts)
+	}
+
+	// The demo homework: added once (the second run added nothing), for
+	// the first therapist's four clients, and every answer is one the real
+	// form would accept.
+	var work struct {
+		Series      int `db:"series"`
+		Occurrences int `db:"occurrences"`
+		Submitted   int `db:"submitted"`
+		Overdue     int `db:"overdue"`
+		Feedback    int `db:"feedback"`
+		Tracked     int `db:"tracked"`
+	}
+	if err := db.Get(&work, `SELECT (SELECT count(*) FROM assignment_series) AS series,
+		(SELECT count(*) FROM assignments) AS occurrences,
+		(SELECT count(*) FROM submissions) AS submitted,
+		(SELECT count(*) FROM assignments WHERE status = 'open' AND due_at < now()) AS overdue,
+		(SELECT count(*) FROM feedback) AS feedback,
+		(SELECT count(*) FROM tracked_values) AS tracked`); err != nil {
+		t.Fatal(err)
+	}
+	if work.Series != 8 || work.Occurrences != 48 || work.Submitted != 30 || work.Overdue != 2 || work.Feedback != 8 || work.Tracked != 180 {
+		t.Errorf("demo homework = %+v", work)
+	}
+	var rows []struct {
+		Def     []byte `db:"definition"`
+		Answers []byte `db:"answers"`
+	}
+	if err := db.Select(&rows, `SELECT v.definition, s.answers FROM submissions s JOIN assignments a ON a.id = s.assignment_id
+		JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version`); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		var d exercise.Definition
+		var ans exercise.Answers
+		if err := json.Unmarshal(r.Def, &d); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(r.Answers, &ans); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Check(ans); err != nil {
+			t.Fatalf("demo answers the form would refuse: %v (%s)", err, r.Answers)
+		}
 	}
 }
 
