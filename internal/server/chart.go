@@ -50,8 +50,9 @@ type DotView struct {
 
 // Tick is an axis label.
 type Tick struct {
-	Pos   float64
-	Label string
+	Pos    float64
+	Label  string
+	Anchor string // SVG text-anchor: the last date label ends at the edge
 }
 
 // TableRow is one date's values.
@@ -96,7 +97,13 @@ func chartView(c progress.Chart, from, to time.Time, zone *time.Location) ChartV
 	every := max(1, days/6)
 	for d := 0; d <= days; d += every {
 		t := from.AddDate(0, 0, d)
-		v.XTicks = append(v.XTicks, Tick{Pos: x(t), Label: t.Format("2 Jan")})
+		anchor := "middle"
+		if d == 0 {
+			anchor = "start"
+		} else if d+every > days {
+			anchor = "end"
+		}
+		v.XTicks = append(v.XTicks, Tick{Pos: x(t), Label: t.Format("2 Jan"), Anchor: anchor})
 	}
 	dates := map[string]map[int]string{}
 	var order []string
