@@ -1,0 +1,186 @@
+package reports
+
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+	"sync"
+	"unicode"
+
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/text/unicode/norm"
+)
+
+// DejaVu Sans (Debian's fonts-dejavu-core, Bitstream Vera licence, see
+// fonts/LICENSE-DejaVu.txt) is embedded because it covers Latin including
+// Vietnamese, Greek and Cyrillic; the Go fonts lack ễ, ị, ư, ơ.
+var (
+	//go:embed fonts/DejaVuSans.ttf
+	fontRegular []byte
+	//go:embed fonts/DejaVuSans-Bold.ttf
+	fontBold []byte
+)
+
+const fontFamily = "DejaVu"
+
+// Replacement is printed in place of a character the embedded font cannot
+// draw (CJK, Devanagari, Thai, emoji …). DejaVu Sans has a glyph for it, so
+// the reader sees a marked gap rather than an empty box or nothing at all.
+const Replacement = '\uFFFD'
+
+// coverage is a bitmap of the Basic Multilingual Plane: bit r is set when
+// both embedded faces have a glyph for rune r. It is computed once, read
+// only afterwards. Runes above U+FFFF are never covered: gofpdf's UTF-8
+// font tables stop at U+FFFF and fail on anything beyond.
+var coverage = sync.OnceValues(func() (*[1 << 16 / 64]uint64, error) {
+	var bits [1 << 16 / 64]uint64
+	faces := make([]*sfnt.Font, 0, 2)
+	for _, b := range [][]byte{fontRegular, fontBold} {
+		f, err := sfnt.Parse(b)
+		if err != nil {
+			return nil, fmt.Errorf("parse embedded font: %w", err)
+		}
+		faces = append(faces, f)
+	}
+	var buf sfnt.Buffer
+	for r := rune(0); r < 1<<16; r++ {
+		ok := true
+		for _, f := range faces {
+			g, err := f.GlyphIndex(&buf, r)
+			if err != nil || g == 0 {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			bits[r/64] |= 1 << (r % 64)
+		}
+	}
+	return &bits, nil
+})
+
+func covered(bits *[1 << 16 / 64]uint64, r rune) bool {
+	return r >= 0 && r < 1<<16 && bits[r/64]&(1<<(r%64)) != 0
+}
+
+// Missing returns the distinct runes of text, in order of first appearance,
+// that the report cannot print because the embedded DejaVu Sans (regular or
+// bold) has no glyph for them (sfnt GlyphIndex is 0). Line breaks, tabs and
+// invisible formatting characters are not reported: the renderer turns them
+// into layout or drops them. Text is judged after NFC normalisation, the
+// form the report prints.
+func Missing(text string) []rune {
+	bits, err := coverage()
+	if err != nil {
+		// The embedded font is part of the binary; a parse failure is a
+		// build defect, and then nothing can be printed.
+		return uniqueRunes(text)
+	}
+	var out []rune
+	seen := map[rune]bool{}
+	for _, r := range norm.NFC.String(text) {
+		if ignorable(r) || covered(bits, r) || seen[r] {
+			continue
+		}
+		seen[r] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+func uniqueRunes(s string) []rune {
+	var out []rune
+	seen := map[rune]bool{}
+	for _, r := range s {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ignorable runes never reach the page as glyphs: line breaks and tabs
+// become layout, other controls and format characters (zero-width joiners,
+// bidi marks, soft hyphens) are dropped.
+func ignorable(r rune) bool {
+	return r == '\n' || r == '\t' || r == '\r' || unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r)
+}
+
+// cleaner makes user text printable with the embedded font and records
+// what it had to replace, so the report can say so.
+type cleaner struct {
+	bits    *[1 << 16 / 64]uint64
+	missing []rune
+	seen    map[rune]bool
+}
+
+func newCleaner() (*cleaner, error) {
+	bits, err := coverage()
+	if err != nil {
+		return nil, err
+	}
+	return &cleaner{bits: bits, seen: map[rune]bool{}}, nil
+}
+
+// text normalises s to NFC (so "e" + combining marks becomes the single
+// precomposed letter DejaVu draws well), turns tabs into spaces, drops
+// control and format characters, keeps line breaks when multiline, and
+// replaces every rune without a glyph by Replacement.
+func (c *cleaner) text(s string, multiline bool) string {
+	s = norm.NFC.String(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			if multiline {
+				b.WriteRune('\n')
+			} else {
+				b.WriteRune(' ')
+			}
+		case r == '\t':
+			b.WriteString("    ")
+		case r == '\r' || unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r):
+			// dropped: invisible, and gofpdf would draw a missing glyph
+		case covered(c.bits, r):
+			b.WriteRune(r)
+		default:
+			if !c.seen[r] {
+				c.seen[r] = true
+				c.missing = append(c.missing, r)
+			}
+			b.WriteRune(Replacement)
+		}
+	}
+	return b.String()
+}
+
+func (c *cleaner) line(s string) string { return c.text(s, false) }
+
+func (c *cleaner) lines(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = c.text(s, true)
+	}
+	return out
+}
+
+// note explains the replacement character, naming the code points (the
+// characters themselves cannot be printed, by definition).
+func (c *cleaner) note() string {
+	if len(c.missing) == 0 {
+		return ""
+	}
+	const show = 8
+	codes := make([]string, 0, show)
+	for i, r := range c.missing {
+		if i == show {
+			codes = append(codes, fmt.Sprintf("and %d more", len(c.missing)-show))
+			break
+		}
+		codes = append(codes, fmt.Sprintf("U+%04X", r))
+	}
+	return fmt.Sprintf("Some characters cannot be printed with this report's font and are shown as %c (%s). They are kept unchanged in Trellis.",
+		Replacement, strings.Join(codes, ", "))
+}

@@ -1,0 +1,311 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/jung-kurt/gofpdf"
+)
+
+// Page geometry in millimetres: A4 with 18 mm margins on every side. The
+// running header sits in the top margin's lower half, the footer inside
+// the bottom of the text block, so nothing is printed outside the margins
+// except the header band.
+const (
+	pageW    = 210.0
+	pageH    = 297.0
+	margin   = 18.0
+	contentW = pageW - 2*margin
+	footerH  = 13.0 // rule + two footer lines, above the bottom margin
+	bottomY  = pageH - margin - footerH
+)
+
+// Colours: a calm palette matching the web app (#2f5d50 for headings).
+type rgb struct{ r, g, b int }
+
+var (
+	colHeading = rgb{0x2f, 0x5d, 0x50}
+	colText    = rgb{0x22, 0x22, 0x22}
+	colMuted   = rgb{0x5f, 0x66, 0x63}
+	colRule    = rgb{0xc9, 0xd3, 0xce}
+	colGrid    = rgb{0xe3, 0xe8, 0xe5}
+	colTint    = rgb{0xee, 0xf4, 0xf1}
+	colZebra   = rgb{0xf5, 0xf8, 0xf6}
+	colWarn    = rgb{0x9a, 0x3d, 0x12}
+	colWarnBg  = rgb{0xfb, 0xed, 0xe4}
+)
+
+// seriesColours are told apart by hue and by lightness, so a greyscale
+// print still separates most lines; past six, dashes are added.
+var seriesColours = []rgb{
+	{0x2f, 0x5d, 0x50}, // green
+	{0xc0, 0x6a, 0x2b}, // orange
+	{0x3b, 0x6e, 0xa5}, // blue
+	{0x8a, 0x55, 0x9c}, // purple
+	{0xb0, 0x95, 0x2a}, // ochre
+	{0x1f, 0x1f, 0x1f}, // near black
+}
+
+const (
+	confidential = "Confidential. A summary of homework between sessions, not a clinical assessment."
+	therapistTag = "Therapist copy — includes private notes"
+)
+
+// doc wraps one gofpdf document with the Trellis page furniture and text
+// helpers. It is built per report and never shared.
+type doc struct {
+	pdf       *gofpdf.Fpdf
+	loc       *time.Location
+	generated time.Time
+	running   string // running header on pages after the first
+	copyTag   bool   // "therapist copy" band on every page
+}
+
+func newDoc(title string, loc *time.Location, generated time.Time) *doc {
+	if loc == nil {
+		loc = time.UTC
+	}
+	pdf := gofpdf.New("P", "mm", "A4", "")
+	pdf.SetMargins(margin, margin, margin)
+	pdf.SetAutoPageBreak(true, pageH-bottomY)
+	pdf.SetCellMargin(0)
+	pdf.AddUTF8FontFromBytes(fontFamily, "", fontRegular)
+	pdf.AddUTF8FontFromBytes(fontFamily, "B", fontBold)
+	// The title shows in a browser tab and file managers: no client name
+	// there (R20), the name is inside the document only.
+	pdf.SetTitle(title, true)
+	pdf.SetCreator("Trellis", true)
+	if !generated.IsZero() {
+		pdf.SetCreationDate(generated)
+		pdf.SetModificationDate(generated)
+	}
+	pdf.AliasNbPages("{nb}")
+	d := &doc{pdf: pdf, loc: loc, generated: generated}
+	pdf.SetHeaderFuncMode(d.header, true)
+	pdf.SetFooterFunc(d.footer)
+	return d
+}
+
+func (d *doc) header() {
+	p := d.pdf
+	// A padded box may be open across the page break; the furniture is
+	// laid out without cell padding.
+	cm := p.GetCellMargin()
+	p.SetCellMargin(0)
+	defer p.SetCellMargin(cm)
+	if d.copyTag {
+		d.fill(colWarnBg)
+		p.Rect(margin, 6, contentW, 6, "F")
+		d.font("B", 8.5)
+		d.textColour(colWarn)
+		p.SetXY(margin, 6)
+		p.CellFormat(contentW, 6, therapistTag, "", 0, "C", false, 0, "")
+	}
+	if p.PageNo() > 1 && d.running != "" {
+		d.font("", 8)
+		d.textColour(colMuted)
+		p.SetXY(margin, 12.5)
+		p.CellFormat(contentW, 3.5, d.fit(d.running, contentW), "", 0, "L", false, 0, "")
+		d.draw(colRule)
+		p.SetLineWidth(0.2)
+		p.Line(margin, 16.5, margin+contentW, 16.5)
+	}
+}
+
+func (d *doc) footer() {
+	p := d.pdf
+	cm := p.GetCellMargin()
+	p.SetCellMargin(0)
+	defer p.SetCellMargin(cm)
+	y := bottomY + 2
+	d.draw(colRule)
+	p.SetLineWidth(0.2)
+	p.Line(margin, y, margin+contentW, y)
+	d.font("", 7.5)
+	d.textColour(colMuted)
+	p.SetXY(margin, y+1.2)
+	p.CellFormat(contentW, 4, confidential, "", 0, "C", false, 0, "")
+	p.SetXY(margin, y+5.5)
+	p.CellFormat(contentW/2, 4, "Generated "+d.datetime(d.generated), "", 0, "L", false, 0, "")
+	// "{nb}" is replaced by the page count when the document is closed.
+	p.CellFormat(contentW/2, 4, fmt.Sprintf("Page %d of {nb}", p.PageNo()), "", 0, "R", false, 0, "")
+}
+
+// finish writes the document, reporting any error gofpdf recorded while
+// drawing as well as a failed write.
+func (d *doc) finish(w io.Writer) error {
+	if err := d.pdf.Error(); err != nil {
+		return err
+	}
+	if err := d.pdf.Output(w); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (d *doc) font(style string, size float64) { d.pdf.SetFont(fontFamily, style, size) }
+func (d *doc) textColour(c rgb)                { d.pdf.SetTextColor(c.r, c.g, c.b) }
+func (d *doc) draw(c rgb)                      { d.pdf.SetDrawColor(c.r, c.g, c.b) }
+func (d *doc) fill(c rgb)                      { d.pdf.SetFillColor(c.r, c.g, c.b) }
+
+// lineH is the leading for the current font size: 1.4 × the size in mm.
+func (d *doc) lineH() float64 {
+	pt, _ := d.pdf.GetFontSize()
+	return pt * 0.3528 * 1.4
+}
+
+// need starts a new page when less than h mm is left, so a heading is not
+// left alone at the foot of a page. On a fresh page it does nothing: a
+// block taller than a page starts there and flows on.
+func (d *doc) need(h float64) {
+	if y := d.pdf.GetY(); y+h > bottomY && y > margin+1 {
+		d.pdf.AddPage()
+	}
+}
+
+func (d *doc) space(h float64) {
+	if d.pdf.GetY()+h <= bottomY {
+		d.pdf.SetY(d.pdf.GetY() + h)
+	}
+}
+
+// wrap breaks text into lines no wider than width (mm) in the current
+// font: at spaces where it can, inside a word only when the word alone is
+// wider than the line. Explicit line breaks are kept; runs of blank lines
+// collapse to one. Widths are summed in font units exactly as gofpdf
+// measures them, so every line's GetStringWidth is at most width.
+func (d *doc) wrap(text string, width float64) []string {
+	p := d.pdf
+	_, size := p.GetFontSize() // in mm, the unit gofpdf measures widths in
+	limit := int(width * 1000 / size)
+	if limit < 1 {
+		limit = 1
+	}
+	space := p.GetStringSymbolWidth(" ")
+	var out []string
+	blank := false
+	for _, para := range strings.Split(text, "\n") {
+		words := strings.FieldsFunc(para, func(r rune) bool { return r == ' ' })
+		if len(words) == 0 {
+			if !blank && len(out) > 0 {
+				out = append(out, "")
+			}
+			blank = true
+			continue
+		}
+		blank = false
+		var line strings.Builder
+		lw := 0
+		for _, w := range words {
+			ww := p.GetStringSymbolWidth(w)
+			if line.Len() > 0 {
+				if lw+space+ww <= limit {
+					line.WriteByte(' ')
+					line.WriteString(w)
+					lw += space + ww
+					continue
+				}
+				out = append(out, line.String())
+				line.Reset()
+				lw = 0
+			}
+			// A word wider than a line is cut where it must be.
+			for ww > limit {
+				head, rest := d.cut(w, limit)
+				out = append(out, head)
+				w = rest
+				ww = p.GetStringSymbolWidth(w)
+			}
+			line.WriteString(w)
+			lw = ww
+		}
+		out = append(out, line.String())
+	}
+	for len(out) > 0 && out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
+// cut splits w after the longest prefix (at least one rune) no wider than
+// limit font units.
+func (d *doc) cut(w string, limit int) (string, string) {
+	total := 0
+	for i, r := range w {
+		total += d.pdf.GetStringSymbolWidth(string(r))
+		if total > limit {
+			if i == 0 {
+				n := len(string(r))
+				return w[:n], w[n:]
+			}
+			return w[:i], w[i:]
+		}
+	}
+	return w, ""
+}
+
+// fit shortens s with an ellipsis until it fits width in the current font.
+func (d *doc) fit(s string, width float64) string {
+	if d.pdf.GetStringWidth(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 0 && d.pdf.GetStringWidth(string(r)+"…") > width {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
+}
+
+// para prints text wrapped to width from x (mm), line by line, so a long
+// answer flows across as many pages as it needs. The cell margin, when
+// set for a padded box, is kept free on both sides.
+func (d *doc) para(text string, x, width float64, fill bool) {
+	lh := d.lineH()
+	for _, l := range d.wrap(text, width-2*d.pdf.GetCellMargin()) {
+		d.pdf.SetX(x)
+		d.pdf.CellFormat(width, lh, l, "", 2, "L", fill, 0, "")
+	}
+}
+
+// heading prints a section heading, on a new page unless after mm of
+// what follows fit below it, so a heading never ends a page alone.
+func (d *doc) heading(text string, after float64) {
+	d.need(14 + after)
+	d.space(3)
+	d.font("B", 13)
+	d.textColour(colHeading)
+	d.para(text, margin, contentW, false)
+	d.draw(colRule)
+	d.pdf.SetLineWidth(0.3)
+	y := d.pdf.GetY() + 0.8
+	d.pdf.Line(margin, y, margin+contentW, y)
+	d.pdf.SetY(y + 2.5)
+}
+
+func (d *doc) date(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(d.loc).Format("2 Jan 2006")
+}
+
+func (d *doc) datetime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(d.loc).Format("2 Jan 2006, 15:04 MST")
+}
+
+func (d *doc) period(from, to time.Time) string {
+	return d.date(from) + " – " + d.date(to)
+}
+
+// percent is n of total as a whole percentage, rounded half up.
+func percent(n, total int) string {
+	if total <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%d%%", (n*200+total)/(2*total))
+}

@@ -1,0 +1,362 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// WriteProgress renders the progress summary for one client and period as
+// an A4 PDF to w: who and when, completion figures, charts with their
+// tables of values, the reflections with their feedback and, only when
+// s.IncludeNotes is set, the therapist's private notes (every page is then
+// marked as the therapist's copy).
+func WriteProgress(w io.Writer, s Summary) error {
+	cl, err := newCleaner()
+	if err != nil {
+		return fmt.Errorf("progress summary: %w", err)
+	}
+	s = cleanSummary(cl, s)
+
+	d := newDoc("Trellis progress summary", s.Location, s.Generated)
+	d.copyTag = s.IncludeNotes
+	d.running = "Progress summary · " + s.Client + " · " + d.period(s.From, s.To)
+	d.pdf.AddPage()
+
+	d.titleBlock("Progress summary", s.Practice, s.Client, [][2]string{
+		{"Therapist", s.Therapist},
+		{"Period", d.period(s.From, s.To)},
+		{"Generated", d.datetime(s.Generated)},
+	})
+	if note := cl.note(); note != "" {
+		d.font("", 8.5)
+		d.textColour(colMuted)
+		d.para(note, margin, contentW, false)
+		d.space(2)
+	}
+
+	d.heading("Homework in this period", 30)
+	d.completion(s.Completion)
+
+	for _, c := range s.Charts {
+		from, to := window(s.From, s.To, c.Series)
+		pc := plot{Chart: c, from: from, to: d.endOfDay(to)}
+		pc.Title = "Over the period"
+		if !hasPoints(pc) {
+			d.heading(c.Title, 10)
+			d.font("", 10)
+			d.textColour(colMuted)
+			d.para("No values recorded in this period.", margin, contentW, false)
+			continue
+		}
+		const plotH = 58
+		d.heading(c.Title, d.chartHeight(pc, plotH))
+		d.drawChart(pc, plotH)
+		d.valueTable(pc)
+	}
+
+	d.heading(fmt.Sprintf("Reflections (%d)", len(s.Reflections)), 40)
+	if len(s.Reflections) == 0 {
+		d.font("", 10)
+		d.textColour(colMuted)
+		d.para("No reflections were selected for this summary.", margin, contentW, false)
+	}
+	for i, r := range s.Reflections {
+		d.reflection(r, i > 0)
+	}
+
+	if s.IncludeNotes {
+		d.heading("Private notes (therapist only)", 15)
+		if len(s.Notes) == 0 {
+			d.font("", 10)
+			d.textColour(colMuted)
+			d.para("No private notes in this period.", margin, contentW, false)
+		}
+		for _, n := range s.Notes {
+			d.need(12)
+			d.font("B", 9)
+			d.textColour(colMuted)
+			d.para(d.datetime(n.At), margin, contentW, false)
+			d.font("", 10)
+			d.textColour(colText)
+			d.para(n.Text, margin, contentW, false)
+			d.space(2.5)
+		}
+	}
+
+	if err := d.finish(w); err != nil {
+		return fmt.Errorf("progress summary: %w", err)
+	}
+	return nil
+}
+
+// cleanSummary returns a copy of s with every printed string made
+// printable. Notes are dropped entirely unless they are to be printed, so
+// nothing later can print them by mistake.
+func cleanSummary(cl *cleaner, s Summary) Summary {
+	s.Practice, s.Therapist, s.Client = cl.line(s.Practice), cl.line(s.Therapist), cl.line(s.Client)
+	charts := make([]Chart, len(s.Charts))
+	for i, c := range s.Charts {
+		c.Title, c.Unit = cl.line(c.Title), cl.line(c.Unit)
+		series := make([]Series, len(c.Series))
+		for j, se := range c.Series {
+			se.Name = cl.line(se.Name)
+			se.Points = sortedPoints(se.Points)
+			series[j] = se
+		}
+		c.Series = series
+		charts[i] = c
+	}
+	s.Charts = charts
+	refl := make([]Reflection, len(s.Reflections))
+	for i, r := range s.Reflections {
+		r.Title = cl.line(r.Title)
+		r.Flagged = cl.lines(r.Flagged)
+		qas := make([]QA, len(r.Answers))
+		for j, qa := range r.Answers {
+			qas[j] = QA{Question: cl.text(qa.Question, true), Answer: cl.lines(qa.Answer)}
+		}
+		r.Answers = qas
+		fb := make([]Feedback, len(r.Feedback))
+		for j, f := range r.Feedback {
+			fb[j] = Feedback{Given: f.Given, Text: cl.text(f.Text, true)}
+		}
+		r.Feedback = fb
+		refl[i] = r
+	}
+	s.Reflections = refl
+	if s.IncludeNotes {
+		notes := make([]Note, len(s.Notes))
+		for i, n := range s.Notes {
+			notes[i] = Note{At: n.At, Text: cl.text(n.Text, true)}
+		}
+		s.Notes = notes
+	} else {
+		s.Notes = nil
+	}
+	return s
+}
+
+func hasPoints(c plot) bool {
+	for _, s := range c.Series {
+		for _, p := range s.Points {
+			if !p.At.Before(c.from) && !p.At.After(c.to) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// titleBlock is the first page's heading: practice, report title, client
+// and a few labelled facts.
+func (d *doc) titleBlock(title, practice, client string, facts [][2]string) {
+	p := d.pdf
+	d.font("", 9.5)
+	d.textColour(colMuted)
+	d.para(practice, margin, contentW, false)
+	d.space(1)
+	d.font("B", 19)
+	d.textColour(colHeading)
+	d.para(title, margin, contentW, false)
+	d.font("B", 14)
+	d.textColour(colText)
+	d.para(client, margin, contentW, false)
+	d.space(2)
+	const labelW = 29
+	for _, f := range facts {
+		y := p.GetY()
+		d.font("B", 9.5)
+		d.textColour(colMuted)
+		p.SetXY(margin, y)
+		p.CellFormat(labelW, d.lineH(), f[0], "", 0, "L", false, 0, "")
+		d.font("", 9.5)
+		d.textColour(colText)
+		p.SetY(y)
+		d.para(f[1], margin+labelW, contentW-labelW, false)
+	}
+	d.space(2)
+	d.draw(colHeading)
+	p.SetLineWidth(0.5)
+	p.Line(margin, p.GetY(), margin+contentW, p.GetY())
+	d.space(3)
+}
+
+// completion prints the period's figures as three boxes and a sentence.
+func (d *doc) completion(c Completion) {
+	p := d.pdf
+	d.need(30)
+	boxes := []struct{ n, label string }{
+		{strconv.Itoa(c.Assigned), "assigned"},
+		{strconv.Itoa(c.Submitted), "submitted · " + percent(c.Submitted, c.Assigned)},
+		{strconv.Itoa(c.OnTime), "on time · " + percent(c.OnTime, c.Assigned)},
+	}
+	const gap, h = 4.0, 18.0
+	bw := (contentW - 2*gap) / 3
+	y := p.GetY()
+	for i, b := range boxes {
+		x := margin + float64(i)*(bw+gap)
+		d.fill(colTint)
+		p.Rect(x, y, bw, h, "F")
+		d.font("B", 18)
+		d.textColour(colHeading)
+		p.SetXY(x+4, y+2.5)
+		p.CellFormat(bw-8, 8, b.n, "", 0, "L", false, 0, "")
+		d.font("", 9)
+		d.textColour(colMuted)
+		p.SetXY(x+4, y+11)
+		p.CellFormat(bw-8, 4.5, d.fit(b.label, bw-8), "", 0, "L", false, 0, "")
+	}
+	p.SetXY(margin, y+h+3)
+	d.font("", 10)
+	d.textColour(colText)
+	var line string
+	switch {
+	case c.Assigned == 0:
+		line = "No homework was due in this period."
+	default:
+		line = fmt.Sprintf("%d of %d assignments submitted (%s); %d on time (%s).",
+			c.Submitted, c.Assigned, percent(c.Submitted, c.Assigned), c.OnTime, percent(c.OnTime, c.Assigned))
+	}
+	d.para(line, margin, contentW, false)
+	d.space(2)
+}
+
+// reflection prints one reflection: title, when and which version, why it
+// was flagged, each question (bold) and answer, then the feedback.
+func (d *doc) reflection(r Reflection, rule bool) {
+	p := d.pdf
+	d.need(d.reflectionHeadH(r, rule))
+	if rule {
+		d.draw(colRule)
+		p.SetLineWidth(0.2)
+		p.Line(margin, p.GetY(), margin+contentW, p.GetY())
+		d.space(3)
+	}
+	d.font("B", 11.5)
+	d.textColour(colHeading)
+	d.para(r.Title, margin, contentW, false)
+	d.font("", 8.5)
+	d.textColour(colMuted)
+	meta := "Sent " + d.datetime(r.Sent)
+	if r.Version > 1 {
+		meta += " · version " + strconv.Itoa(r.Version)
+	}
+	d.para(meta, margin, contentW, false)
+	if len(r.Flagged) > 0 {
+		d.space(1)
+		d.font("B", 9)
+		d.textColour(colWarn)
+		d.para("Flagged: "+strings.Join(r.Flagged, "; "), margin, contentW, false)
+	}
+	d.space(2)
+
+	for _, qa := range r.Answers {
+		d.font("B", 10)
+		q := d.wrap(qa.Question, contentW)
+		d.need(float64(len(q)+2) * d.lineH())
+		d.textColour(colText)
+		d.para(qa.Question, margin, contentW, false)
+		d.font("", 10)
+		d.answer(qa.Answer)
+		d.space(2)
+	}
+
+	for _, f := range r.Feedback {
+		d.need(16)
+		d.font("B", 9)
+		d.textColour(colHeading)
+		label := "Feedback"
+		if !f.Given.IsZero() {
+			label += " · " + d.date(f.Given)
+		}
+		d.para(label, margin, contentW, false)
+		d.font("", 10)
+		d.textColour(colText)
+		d.fill(colTint)
+		// A tinted box with 2.5 mm of padding at the sides and 1.2 mm above
+		// and below; it may run across pages like any long text.
+		const pad = 1.2
+		y := p.GetY()
+		p.Rect(margin, y, contentW, pad, "F")
+		p.SetY(y + pad)
+		p.SetCellMargin(2.5)
+		d.para(f.Text, margin, contentW, true)
+		p.SetCellMargin(0)
+		if y := p.GetY(); y+pad <= bottomY {
+			p.Rect(margin, y, contentW, pad, "F")
+			p.SetY(y + pad)
+		}
+		d.space(2)
+	}
+	d.space(2)
+}
+
+// answer prints the entries of one answer: plain paragraphs for a single
+// entry, a bulleted list for several (chosen options, list items).
+func (d *doc) answer(entries []string) {
+	var nonEmpty []string
+	for _, a := range entries {
+		if strings.TrimSpace(a) != "" {
+			nonEmpty = append(nonEmpty, a)
+		}
+	}
+	d.font("", 10)
+	if len(nonEmpty) == 0 {
+		d.textColour(colMuted)
+		d.para("(no answer)", margin, contentW, false)
+		return
+	}
+	d.textColour(colText)
+	if len(nonEmpty) == 1 {
+		d.para(nonEmpty[0], margin, contentW, false)
+		return
+	}
+	const indent = 5.0
+	lh := d.lineH()
+	for _, a := range nonEmpty {
+		lines := d.wrap(a, contentW-indent)
+		for i, l := range lines {
+			if i == 0 {
+				d.need(lh)
+				d.pdf.SetX(margin + 1)
+				d.pdf.CellFormat(indent-1, lh, "•", "", 0, "L", false, 0, "")
+			}
+			d.pdf.SetX(margin + indent)
+			d.pdf.CellFormat(contentW-indent, lh, l, "", 2, "L", false, 0, "")
+		}
+	}
+}
+
+// reflectionHeadH is the height of a reflection's title, meta and flag
+// lines plus its first question and two lines of answer: the part that is
+// kept together on one page.
+func (d *doc) reflectionHeadH(r Reflection, rule bool) float64 {
+	h := 2.0 + 2 // spacing after the meta lines, slack
+	if rule {
+		h += 3
+	}
+	d.font("B", 11.5)
+	h += float64(len(d.wrap(r.Title, contentW))) * d.lineH()
+	d.font("", 8.5)
+	h += d.lineH()
+	if len(r.Flagged) > 0 {
+		d.font("B", 9)
+		h += 1 + float64(len(d.wrap("Flagged: "+strings.Join(r.Flagged, "; "), contentW)))*d.lineH()
+	}
+	if len(r.Answers) > 0 {
+		d.font("B", 10)
+		h += float64(len(d.wrap(r.Answers[0].Question, contentW))+2) * d.lineH()
+	}
+	return h
+}
+
+// sortedPoints returns the points in time order (a copy; the caller's
+// slice is left alone), since lines are drawn from point to point.
+func sortedPoints(ps []Point) []Point {
+	out := slices.Clone(ps)
+	slices.SortStableFunc(out, func(a, b Point) int { return a.At.Compare(b.At) })
+	return out
+}
