@@ -80,10 +80,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c := Config{
-		DatabaseURL:     get(VarDatabaseURL, ""),
-		Addr:            get(VarAddr, "127.0.0.1:8080"),
-		Env:             get(VarEnv, EnvDevelopment),
-		MaxBodyBytes:    1 << 20,
+		DatabaseURL: get(VarDatabaseURL, ""),
+		Addr:        get(VarAddr, "127.0.0.1:8080"),
+		Env:         get(VarEnv, EnvDevelopment),
+		// Room for several 50,000-character answers in any script,
+		// URL-encoded (up to 9 bytes a character).
+		MaxBodyBytes:    4 << 20,
 		ShutdownTimeout: 20 * time.Second,
 		DBMaxConns:      20,
 	}

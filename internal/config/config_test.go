@@ -36,7 +36,7 @@ func TestLoadAppliesDefaults(t *testing.T) {
 	if len(c.TrustedProxies) != 0 {
 		t.Errorf("TrustedProxies = %v, want none trusted by default", c.TrustedProxies)
 	}
-	if c.MaxBodyBytes != 1<<20 || c.ShutdownTimeout != 20*time.Second || c.DBMaxConns != 20 {
+	if c.MaxBodyBytes != 4<<20 || c.ShutdownTimeout != 20*time.Second || c.DBMaxConns != 20 {
 		t.Errorf("limits = %d, %v, %d", c.MaxBodyBytes, c.ShutdownTimeout, c.DBMaxConns)
 	}
 	if c.HTTPS() {

@@ -33,6 +33,9 @@ func AnswersFromForm(d Definition, form url.Values) Answers {
 	for _, f := range d.Fields {
 		var vals []string
 		for _, v := range form[FormName(f.Key)] {
+			// PostgreSQL cannot store U+0000 in text or JSON; it never
+			// carries meaning in a reflection.
+			v = strings.ReplaceAll(v, "\x00", "")
 			if f.Type != LongText {
 				v = strings.TrimSpace(v)
 			}

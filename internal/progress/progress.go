@@ -6,7 +6,9 @@ package progress
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -91,8 +93,11 @@ func (s *Service) ForClient(ctx context.Context, actor policy.Actor, clientID in
 	end := to.AddDate(0, 0, 1)
 	err := s.db.QueryRowxContext(ctx, `SELECT display_name FROM users WHERE id = $1 AND role = 'client' AND therapist_id = $2`,
 		clientID, actor.UserID).Scan(&r.ClientName)
-	if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
 		return Report{}, errkind.ErrNotFound
+	}
+	if err != nil {
+		return Report{}, fmt.Errorf("load client %d: %w", clientID, err)
 	}
 	if err := sqlx.GetContext(ctx, s.db, &r.Completion, `
 		SELECT count(*) AS assigned,

@@ -223,6 +223,9 @@ type Result struct {
 	Repeat bool
 	// Flags are the categories of risk language found, if any.
 	Flags []string
+	// Kept: a repeat whose words differed from what was sent; they were
+	// kept as a draft, not sent.
+	Kept bool
 }
 
 var tokenRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -274,7 +277,7 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 		err = tx.QueryRowxContext(ctx, `SELECT version, answers = $3::jsonb FROM submissions WHERE client_id = $1 AND form_token = $2`,
 			actor.UserID, token, mustJSON(answers)).Scan(&prior, &same)
 		if err == nil {
-			res = Result{Version: prior, Repeat: true}
+			res = Result{Version: prior, Repeat: true, Kept: !same}
 			if !same {
 				// The same form came back with different words (the back
 				// button, then edits): they are not sent twice, but they
@@ -335,7 +338,7 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 			return fmt.Errorf("clear draft: %w", err)
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: audit.SubmissionMade, PracticeID: actor.PracticeID, ActorID: actor.UserID,
-			TargetType: "submission", TargetID: subID, Detail: map[string]any{"assignment": id, "version": res.Version, "flagged": len(res.Flags) > 0}})
+			TargetType: "submission", TargetID: subID, Detail: map[string]any{"assignment": id, "version": res.Version}})
 	})
 	if err == nil && refused != nil {
 		return Result{}, refused
@@ -362,18 +365,31 @@ func mustJSON(a exercise.Answers) []byte {
 }
 
 // KeepPending stores text posted to an assignment after the session ended
-// and returns the token to hand the browser. Nothing is written to any
-// assignment until its client signs in (Restore).
-func (s *Service) KeepPending(ctx context.Context, id int64, form map[string][]string) (string, error) {
+// and returns the token to hand the browser, and whether it is a new one.
+// A browser that already holds a token for the same assignment updates it
+// (autosave keeps running while signed out), so one stretch of writing is
+// one row. Nothing is written to any assignment until its client signs in
+// (Restore).
+func (s *Service) KeepPending(ctx context.Context, id int64, form map[string][]string, held string) (token string, fresh bool, err error) {
 	doc, err := json.Marshal(form)
 	if err != nil {
-		return "", err
+		return "", false, err
+	}
+	if held != "" {
+		res, err := s.db.ExecContext(ctx, `UPDATE pending_drafts SET answers = $3, created_at = now()
+			WHERE token_hash = $1 AND assignment_id = $2`, auth.HashToken(held), id, doc)
+		if err != nil {
+			return "", false, fmt.Errorf("update pending draft: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return held, false, nil
+		}
 	}
 	token, hash := auth.NewToken()
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO pending_drafts (token_hash, assignment_id, answers) VALUES ($1, $2, $3)`, hash, id, doc); err != nil {
-		return "", fmt.Errorf("keep pending draft: %w", err)
+		return "", false, fmt.Errorf("keep pending draft: %w", err)
 	}
-	return token, nil
+	return token, true, nil
 }
 
 // PendingTTL is how long text kept after a session ended waits for its
@@ -382,20 +398,23 @@ const PendingTTL = 24 * time.Hour
 
 // Restore puts text kept under token into the actor's draft of that
 // assignment, if the assignment is theirs; anyone else's assignment gets
-// nothing and the text is discarded. It returns the assignment id it
-// restored, or 0.
-func (s *Service) Restore(ctx context.Context, actor policy.Actor, token string) (int64, error) {
+// nothing. It returns the assignment id it restored (0 for none) and
+// whether that work had already been sent (the words are then changes).
+func (s *Service) Restore(ctx context.Context, actor policy.Actor, token string) (restored int64, sent bool, err error) {
 	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
-		return 0, nil
+		return 0, false, nil
 	}
-	var restored int64
-	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var p struct {
 			AssignmentID int64  `db:"assignment_id"`
 			Answers      []byte `db:"answers"`
 		}
-		err := tx.GetContext(ctx, &p, `DELETE FROM pending_drafts WHERE token_hash = $1 AND created_at > now() - $2::interval
-			RETURNING assignment_id, answers`, auth.HashToken(token), PendingTTL.String())
+		// Only text kept for this client's own assignment is taken: anyone
+		// else's stays untouched (and expires), never written anywhere.
+		err := tx.GetContext(ctx, &p, `DELETE FROM pending_drafts p USING assignments a
+			WHERE p.token_hash = $1 AND p.created_at > now() - $2::interval
+			  AND a.id = p.assignment_id AND a.client_id = $3 AND a.status <> 'cancelled'
+			RETURNING p.assignment_id, p.answers`, auth.HashToken(token), PendingTTL.String(), actor.UserID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -416,10 +435,10 @@ func (s *Service) Restore(ctx context.Context, actor policy.Actor, token string)
 		if _, err := saveDraft(ctx, tx, actor.UserID, p.AssignmentID, exercise.AnswersFromForm(w.Definition, form)); err != nil {
 			return err
 		}
-		restored = p.AssignmentID
+		restored, sent = p.AssignmentID, w.Submitted()
 		return nil
 	})
-	return restored, err
+	return restored, sent, err
 }
 
 // SweepPending deletes pending text older than PendingTTL.

@@ -104,16 +104,22 @@ func (s *Service) Inbox(ctx context.Context, actor policy.Actor, f Filter) ([]In
 		SELECT * FROM (
 			SELECT a.id, c.id AS client_id, c.display_name AS client_name, v.definition->>'title' AS title, a.status,
 			       a.submitted_at, ls.version AS versions, ls.flags, a.discuss,
-			       CASE WHEN a.status = 'submitted' AND ls.flags <> '{}' THEN 0 WHEN a.status = 'submitted' THEN 1 ELSE 2 END AS rank
+			       CASE WHEN a.status = 'submitted' AND ls.flagged THEN 0 WHEN a.status = 'submitted' THEN 1 ELSE 2 END AS rank
 			FROM users c
 			JOIN assignments a ON a.client_id = c.id AND a.status IN ('submitted', 'reviewed')
 			JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
-			JOIN LATERAL (SELECT s.version, s.flags FROM submissions s WHERE s.assignment_id = a.id ORDER BY s.version DESC LIMIT 1) ls ON true
+			-- The latest version, and its flags together with those of every
+			-- earlier version: risk language edited out still needs a look.
+			JOIN LATERAL (SELECT max(s.version) AS version,
+			                     coalesce(array_agg(DISTINCT f) FILTER (WHERE f IS NOT NULL), '{}') AS flags,
+			                     bool_or(s.flags <> '{}') AS flagged
+			              FROM submissions s LEFT JOIN LATERAL unnest(s.flags) f ON true
+			              WHERE s.assignment_id = a.id) ls ON true
 			WHERE c.therapist_id = $1 AND c.role = 'client'
 			  AND ($2::bigint = 0 OR c.id = $2)
 			  AND ($3::bigint = 0 OR a.exercise_id = $3)
 			  AND ($4 = '' OR ($4 = 'unreviewed' AND a.status = 'submitted') OR ($4 = 'reviewed' AND a.status = 'reviewed'))
-			  AND (NOT $5 OR ls.flags <> '{}')
+			  AND (NOT $5 OR ls.flagged)
 		) inbox
 		WHERE rank > $6 OR (rank = $6 AND (submitted_at, id) < ($7, $8))
 		ORDER BY rank, submitted_at DESC, id DESC
@@ -276,14 +282,27 @@ func (s *Service) change(ctx context.Context, actor policy.Actor, id int64, acti
 	})
 }
 
-// SetReviewed marks a submission reviewed, or back to waiting.
-func (s *Service) SetReviewed(ctx context.Context, actor policy.Actor, id int64, reviewed bool) error {
-	status, at := "submitted", "NULL"
+// SetReviewed marks a submission reviewed, or back to waiting. read is the
+// version the therapist had on screen: if the client has sent a newer one
+// since, it is not marked reviewed unread.
+func (s *Service) SetReviewed(ctx context.Context, actor policy.Actor, id int64, reviewed bool, read int) error {
+	status := "submitted"
 	if reviewed {
-		status, at = "reviewed", "now()"
+		status = "reviewed"
 	}
 	return s.change(ctx, actor, id, audit.Reviewed, map[string]any{"reviewed": reviewed}, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE assignments SET status = $2, reviewed_at = `+at+` WHERE id = $1`, id, status)
+		if reviewed {
+			var latest int
+			if err := tx.GetContext(ctx, &latest, `SELECT coalesce(max(version), 0) FROM submissions WHERE assignment_id = $1`, id); err != nil {
+				return fmt.Errorf("load latest version: %w", err)
+			}
+			if latest != read {
+				v := errkind.NewInvalid()
+				v.Add("version", "The client sent a newer version while you were reading. Please read it before marking it reviewed.")
+				return v
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE assignments SET status = $2, reviewed_at = CASE WHEN $3 THEN now() END WHERE id = $1`, id, status, reviewed)
 		return err
 	})
 }

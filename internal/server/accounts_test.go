@@ -849,12 +849,12 @@ func TestParallelGuessesCannotGetPastTheLock(t *testing.T) {
 
 func TestOversizedFormWithoutALengthGets413(t *testing.T) {
 	a := testkit.NewApp(t)
-	body := "email=x%40test.example&password=" + strings.Repeat("a", 2<<20)
+	body := "email=x%40test.example&password=" + strings.Repeat("a", 5<<20)
 	r := httptest.NewRequest(http.MethodPost, "/signin", io.NopCloser(strings.NewReader(body)))
 	r.ContentLength = -1
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if w := a.Do(r); w.Code != http.StatusRequestEntityTooLarge {
-		t.Fatalf("chunked 2 MB sign-in = %d, want 413", w.Code)
+		t.Fatalf("chunked 5 MB sign-in = %d, want 413", w.Code)
 	}
 }
 

@@ -160,7 +160,9 @@ func sendCheckIn(t *testing.T, c *testkit.Session, a *testkit.App, id int64, not
 }
 
 // reviewedForm marks a submission reviewed.
-func reviewedForm(matrixWorld, *account.User) url.Values { return url.Values{"op": {"reviewed"}} }
+func reviewedForm(matrixWorld, *account.User) url.Values {
+	return url.Values{"op": {"reviewed"}, "version": {"1"}}
+}
 
 // feedbackForm is valid feedback for the client.
 func feedbackForm(matrixWorld, *account.User) url.Values {

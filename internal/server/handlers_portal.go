@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"github.com/trellis-app/trellis/internal/assignment"
 	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/database"
+	"github.com/trellis-app/trellis/internal/errkind"
 	"github.com/trellis-app/trellis/internal/exercise"
 	"github.com/trellis-app/trellis/internal/policy"
 	"github.com/trellis-app/trellis/internal/reflection"
@@ -176,10 +178,16 @@ func (s *Server) saveWork(c *gin.Context) {
 		s.failKeepingText(c, err)
 		return
 	}
-	if res.Repeat {
+	path := "/home/assignments/" + strconv.FormatInt(id, 10)
+	switch {
+	case res.Repeat && res.Kept:
+		s.flash(c, "That page had already been sent, so your changes were not sent yet. They are kept here: check them and press Send.")
+		c.Redirect(http.StatusSeeOther, path+"?change=1")
+		return
+	case res.Repeat:
 		s.flash(c, "This was already sent, so it was not sent twice.")
 	}
-	c.Redirect(http.StatusSeeOther, "/home/assignments/"+strconv.FormatInt(id, 10)+"?sent=1")
+	c.Redirect(http.StatusSeeOther, path+"?sent=1")
 }
 
 func changeQuery(c *gin.Context) string {
@@ -216,8 +224,8 @@ func (s *Server) autosave(c *gin.Context) {
 	}
 }
 
-// pendingCookie holds the token of text kept after a session ended.
-const pendingCookie = "trellis_kept"
+// pendingCookieName holds the token of text kept after a session ended.
+const pendingCookieName = "trellis_kept"
 
 // KeptPerHour bounds how much signed-out text one address may leave.
 const KeptPerHour = 60
@@ -232,28 +240,39 @@ func (s *Server) keepText(c *gin.Context) {
 		s.renderError(c, http.StatusNotFound)
 		return
 	}
-	// Anyone can post here, so kept text is limited per address.
+	// Anyone can post here, so new kept text is limited per address; a
+	// browser that already holds a token keeps updating its own row.
 	ctx := c.Request.Context()
+	var held string
+	if ck, err := c.Request.Cookie(s.pendingCookie()); err == nil {
+		held = ck.Value
+	}
 	key := "kept:" + auth.ClientKey(c.ClientIP())
-	n, err := s.loginCounter.Count(ctx, key, time.Hour)
+	if held == "" {
+		n, err := s.loginCounter.Count(ctx, key, time.Hour)
+		if err != nil {
+			s.failKeepingText(c, err)
+			return
+		}
+		if n >= KeptPerHour {
+			s.log.WarnContext(ctx, "kept-text limit reached", "request_id", requestID(c))
+			s.renderUnsaved(c.Writer, c.Request, requestID(c), http.StatusTooManyRequests)
+			c.Abort()
+			return
+		}
+	}
+	token, fresh, err := s.reflections.KeepPending(ctx, id, c.Request.PostForm, held)
 	if err != nil {
 		s.failKeepingText(c, err)
 		return
 	}
-	if n >= KeptPerHour {
-		s.renderError(c, http.StatusTooManyRequests)
-		return
+	if fresh {
+		if err := s.loginCounter.Add(ctx, key); err != nil {
+			s.failKeepingText(c, err)
+			return
+		}
 	}
-	token, err := s.reflections.KeepPending(ctx, id, c.Request.PostForm)
-	if err != nil {
-		s.failKeepingText(c, err)
-		return
-	}
-	if err := s.loginCounter.Add(ctx, key); err != nil {
-		s.failKeepingText(c, err)
-		return
-	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: pendingCookie, Value: token, Path: "/", MaxAge: int(reflection.PendingTTL.Seconds()),
+	http.SetCookie(c.Writer, &http.Cookie{Name: s.pendingCookie(), Value: token, Path: "/", MaxAge: int(reflection.PendingTTL.Seconds()),
 		HttpOnly: true, Secure: s.cfg.HTTPS(), SameSite: http.SameSiteLaxMode})
 	if c.GetHeader("Accept") == "application/json" {
 		c.JSON(http.StatusUnauthorized, gin.H{"signed_out": true, "kept": true})
@@ -270,12 +289,12 @@ func (s *Server) keepText(c *gin.Context) {
 // "" with presented true when kept text was there but was not theirs (then
 // the sign-in's own "next", which pointed at that assignment, is ignored).
 func (s *Server) restoreKept(c *gin.Context, a policy.Actor) (to string, presented bool) {
-	ck, err := c.Request.Cookie(pendingCookie)
+	ck, err := c.Request.Cookie(s.pendingCookie())
 	if err != nil || ck.Value == "" {
 		return "", false
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: pendingCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.HTTPS(), SameSite: http.SameSiteLaxMode})
-	id, err := s.reflections.Restore(c.Request.Context(), a, ck.Value)
+	http.SetCookie(c.Writer, &http.Cookie{Name: s.pendingCookie(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.HTTPS(), SameSite: http.SameSiteLaxMode})
+	id, sent, err := s.reflections.Restore(c.Request.Context(), a, ck.Value)
 	if err != nil {
 		s.log.WarnContext(c.Request.Context(), "restore kept text", "request_id", requestID(c), "err", err)
 		return "", true
@@ -284,13 +303,29 @@ func (s *Server) restoreKept(c *gin.Context, a policy.Actor) (to string, present
 		return "", true
 	}
 	s.flash(c, "Welcome back. Everything you wrote is here: check it and send it when you are ready.")
-	return "/home/assignments/" + strconv.FormatInt(id, 10), true
+	to = "/home/assignments/" + strconv.FormatInt(id, 10)
+	if sent {
+		to += "?change=1" // on sent work the restored words are changes
+	}
+	return to, true
+}
+
+// pendingCookie names the cookie holding kept text's token: __Host- over
+// HTTPS, so no sibling subdomain can plant one.
+func (s *Server) pendingCookie() string {
+	if s.cfg.HTTPS() {
+		return "__Host-" + pendingCookieName
+	}
+	return pendingCookieName
 }
 
 type unsavedPage struct {
 	Page
 	Action string
 	Values []unsavedValue
+	// Gone: the exercise was withdrawn (or is not theirs); the words are
+	// shown so they can be copied, with no button to send them.
+	Gone bool
 }
 
 type unsavedValue struct {
@@ -304,22 +339,27 @@ func (v unsavedValue) Label() string {
 	return strings.ReplaceAll(strings.TrimPrefix(v.Name, "a."), "_", " ")
 }
 
-// failKeepingText answers a failed save on a client's form. When the
-// database is unreachable, the page shows every word they wrote and a
-// button that sends it all again; nothing depends on the database.
+// failKeepingText answers a failed save on a client's form: whatever went
+// wrong (the database unreachable, the work withdrawn meanwhile, anything
+// else), the page shows every word they wrote, with a button to send it
+// again; nothing on it depends on the database.
 func (s *Server) failKeepingText(c *gin.Context, err error) {
-	if !database.IsUnavailable(err) {
-		s.fail(c, err)
-		return
-	}
 	s.log.WarnContext(c.Request.Context(), "could not save client text", "request_id", requestID(c), "err", err)
-	s.renderUnsaved(c.Writer, c.Request, requestID(c))
+	status := http.StatusInternalServerError
+	switch {
+	case database.IsUnavailable(err):
+		status = http.StatusServiceUnavailable
+	case errors.Is(err, errkind.ErrNotFound):
+		status = http.StatusNotFound
+	}
+	s.renderUnsaved(c.Writer, c.Request, requestID(c), status)
 	c.Abort()
 }
 
 // renderUnsaved writes the "could not save, your text is still here" page.
-func (s *Server) renderUnsaved(w http.ResponseWriter, r *http.Request, reqID string) {
-	p := unsavedPage{Page: Page{Title: "Not saved yet", RequestID: reqID, Crisis: defaultCrisis}, Action: r.URL.Path}
+func (s *Server) renderUnsaved(w http.ResponseWriter, r *http.Request, reqID string, status int) {
+	p := unsavedPage{Page: Page{Title: "Not saved yet", RequestID: reqID, Crisis: defaultCrisis}, Action: r.URL.Path,
+		Gone: status == http.StatusNotFound}
 	if r.PostForm == nil {
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		_ = r.ParseForm()
@@ -337,8 +377,10 @@ func (s *Server) renderUnsaved(w http.ResponseWriter, r *http.Request, reqID str
 	}
 	setSecurityHeaders(w.Header(), s.cfg.HTTPS(), r.URL.Path)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Retry-After", "10")
-	w.WriteHeader(http.StatusServiceUnavailable)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "10")
+	}
+	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 
@@ -349,8 +391,15 @@ func isPortalPost(r *http.Request) bool {
 
 var portalPostRe = regexp.MustCompile(`^/home/assignments/[0-9]+(/draft)?$`)
 
+// sortUnsaved puts the answers first, then orders by name: the same words
+// always make the same page.
 func sortUnsaved(v []unsavedValue) {
-	sort.SliceStable(v, func(i, j int) bool { return v[i].Visible && !v[j].Visible })
+	sort.SliceStable(v, func(i, j int) bool {
+		if v[i].Visible != v[j].Visible {
+			return v[i].Visible
+		}
+		return v[i].Name < v[j].Name
+	})
 }
 
 type historyPage struct {

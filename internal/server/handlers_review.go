@@ -121,9 +121,10 @@ func (s *Server) reviewAction(c *gin.Context) {
 	var done string
 	switch c.PostForm("op") {
 	case "reviewed":
-		err, done = s.reviews.SetReviewed(ctx, a, id, true), "Marked as reviewed."
+		read, _ := strconv.Atoi(c.PostForm("version"))
+		err, done = s.reviews.SetReviewed(ctx, a, id, true, read), "Marked as reviewed."
 	case "unreviewed":
-		err, done = s.reviews.SetReviewed(ctx, a, id, false), "Marked as not reviewed yet."
+		err, done = s.reviews.SetReviewed(ctx, a, id, false, 0), "Marked as not reviewed yet."
 	case "discuss":
 		err, done = s.reviews.SetDiscuss(ctx, a, id, true), "Marked to discuss in session."
 	case "undiscuss":

@@ -238,3 +238,58 @@ func TestRiskLanguageIsFlaggedForTheTherapistAndTheClientSeesWhereToGetHelp(t *t
 		t.Error("the dashboard's needs-attention list does not show the flag")
 	}
 }
+
+func TestKeptTextOnSentWorkComesBackAsChanges(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	id := checkInFor(t, a, a.Login(t, w.Therapist), w.Client.ID)
+	c := a.Login(t, w.Client)
+	path := "/home/assignments/" + strconv.FormatInt(id, 10)
+	c.PostForm(path, with(fullCheckIn, "op", "send", "form_token", formToken(t, c.Get(path).Body.String())))
+	edit := c.Get(path + "?change=1").Body.String()
+	if _, err := a.DB.Exec(`UPDATE sessions SET revoked = true`); err != nil {
+		t.Fatal(err)
+	}
+	r := c.PostForm(path, with(fullCheckIn, "a.note", "A change written after my session ended.", "op", "send", "change", "1", "form_token", formToken(t, edit)))
+	if r.Code != http.StatusSeeOther || !strings.Contains(r.Header().Get("Location"), "kept=1") {
+		t.Fatalf("signed-out send = %d %q", r.Code, r.Header().Get("Location"))
+	}
+	in := c.PostForm("/signin", url.Values{"email": {w.Client.Email}, "password": {testkit.Password}})
+	if got := in.Header().Get("Location"); got != path+"?change=1" {
+		t.Fatalf("after sign-in: %q, want %s?change=1 (the words are changes to sent work)", got, path)
+	}
+	if !strings.Contains(c.Get(path+"?change=1").Body.String(), "A change written after my session ended.") {
+		t.Error("the restored change is not in the form")
+	}
+}
+
+func TestANullCharacterCannotLoseTheText(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	id := checkInFor(t, a, a.Login(t, w.Therapist), w.Client.ID)
+	c := a.Login(t, w.Client)
+	path := "/home/assignments/" + strconv.FormatInt(id, 10)
+	r := c.PostForm(path, with(fullCheckIn, "a.note", "Before\x00after.", "op", "send", "form_token", formToken(t, c.Get(path).Body.String())))
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("send with a NUL = %d", r.Code)
+	}
+	var note string
+	if err := a.DB.Get(&note, `SELECT answers->'note'->>0 FROM submissions WHERE assignment_id = $1`, id); err != nil || note != "Beforeafter." {
+		t.Errorf("stored note = %q (%v)", note, err)
+	}
+}
+
+func TestSendingWithdrawnWorkShowsTheWordsBack(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	therapist := a.Login(t, w.Therapist)
+	id := checkInFor(t, a, therapist, w.Client.ID)
+	c := a.Login(t, w.Client)
+	path := "/home/assignments/" + strconv.FormatInt(id, 10)
+	token := formToken(t, c.Get(path).Body.String())
+	therapist.PostForm("/therapist/assignments/"+strconv.FormatInt(id, 10)+"/cancel", nil)
+	r := c.PostForm(path, with(fullCheckIn, "a.note", "Words for work that was withdrawn meanwhile.", "op", "send", "form_token", token))
+	if r.Code != http.StatusNotFound || !strings.Contains(r.Body.String(), "Words for work that was withdrawn meanwhile.") || !strings.Contains(r.Body.String(), "no longer open") {
+		t.Errorf("send to withdrawn work = %d; the words must be shown back", r.Code)
+	}
+}

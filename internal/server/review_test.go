@@ -554,7 +554,7 @@ func TestInboxOrderAndBadgesFollowTheMarks(t *testing.T) {
 	}
 	mark := func(id int64, op string) {
 		t.Helper()
-		seeOtherTo(t, th, reviewPath(id), url.Values{"op": {op}}, reviewPath(id))
+		seeOtherTo(t, th, reviewPath(id), url.Values{"op": {op}, "version": {"1"}}, reviewPath(id))
 	}
 
 	expect("three sent", []int64{o3, o2, o1}, map[int64]string{o1: "New", o2: "New", o3: "New"})
@@ -711,7 +711,7 @@ func TestChangedAnswersShowAsVersions(t *testing.T) {
 	w := reviewWorld(t, a)
 	id := w.Submitted
 	th := a.Login(t, w.Therapist)
-	seeOtherTo(t, th, reviewPath(id), url.Values{"op": {"reviewed"}}, reviewPath(id))
+	seeOtherTo(t, th, reviewPath(id), url.Values{"op": {"reviewed"}, "version": {"1"}}, reviewPath(id))
 
 	changed := "Changed: Ελένη wrote this the day after, more calmly."
 	c := a.Login(t, w.Client)
@@ -958,5 +958,48 @@ func BenchmarkInbox(b *testing.B) {
 			}
 			b.ReportMetric(float64(a.Queries.Count()-before)/float64(b.N), "queries/op")
 		})
+	}
+}
+
+func TestANewerVersionIsNotMarkedReviewedUnread(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := reviewWorld(t, a)
+	id := w.Submitted
+	th := a.Login(t, w.Therapist)
+	// The therapist has version 1 on screen; the client sends version 2.
+	c := a.Login(t, w.Client)
+	f := sendForm("A second thought, sent later.", portalTokenIn(t, page(t, c, workPathOf(id)+"?change=1", http.StatusOK)))
+	f.Set("change", "1")
+	c.PostForm(workPathOf(id), f)
+	r := th.PostForm(reviewPath(id), url.Values{"op": {"reviewed"}, "version": {"1"}})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("mark reviewed = %d", r.Code)
+	}
+	var status string
+	if err := a.DB.Get(&status, `SELECT status FROM assignments WHERE id = $1`, id); err != nil || status != "submitted" {
+		t.Fatalf("status = %q (%v): a version the therapist never saw was marked reviewed", status, err)
+	}
+	if !strings.Contains(th.Get(r.Header().Get("Location")).Body.String(), "sent a newer version") {
+		t.Error("the therapist is not told why")
+	}
+}
+
+func TestRiskLanguageEditedOutStillFlagsTheInbox(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := reviewWorld(t, a)
+	id := w.Submitted
+	c := a.Login(t, w.Client)
+	for _, text := range []string{"Some days I want to kill myself.", "I was upset; it is better now."} {
+		f := sendForm(text, portalTokenIn(t, page(t, c, workPathOf(id)+"?change=1", http.StatusOK)))
+		f.Set("change", "1")
+		c.PostForm(workPathOf(id), f)
+	}
+	th := a.Login(t, w.Therapist)
+	inbox := th.Get("/therapist/inbox?flagged=1").Body.String()
+	if !strings.Contains(inbox, reviewPath(id)) {
+		t.Error("an assignment whose earlier version was flagged drops out of the flagged inbox")
+	}
+	if !strings.Contains(th.Get(reviewPath(id)).Body.String(), "An earlier version was flagged") {
+		t.Error("the review page does not say an earlier version was flagged")
 	}
 }

@@ -178,7 +178,7 @@ func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error)
 	s.log.WarnContext(r.Context(), "session store failed", "status", status, "err", err)
 	if status == http.StatusServiceUnavailable && isPortalPost(r) {
 		// A client was sending their words: show every one of them back.
-		s.renderUnsaved(w, r, w.Header().Get("X-Request-ID"))
+		s.renderUnsaved(w, r, w.Header().Get("X-Request-ID"), status)
 		return
 	}
 	setSecurityHeaders(w.Header(), s.cfg.HTTPS(), r.URL.Path)
