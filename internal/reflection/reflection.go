@@ -406,15 +406,16 @@ func (s *Service) Restore(ctx context.Context, actor policy.Actor, token string)
 	}
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var p struct {
-			AssignmentID int64  `db:"assignment_id"`
-			Answers      []byte `db:"answers"`
+			AssignmentID int64     `db:"assignment_id"`
+			Answers      []byte    `db:"answers"`
+			CreatedAt    time.Time `db:"created_at"`
 		}
 		// Only text kept for this client's own assignment is taken: anyone
 		// else's stays untouched (and expires), never written anywhere.
 		err := tx.GetContext(ctx, &p, `DELETE FROM pending_drafts p USING assignments a
 			WHERE p.token_hash = $1 AND p.created_at > now() - $2::interval
 			  AND a.id = p.assignment_id AND a.client_id = $3 AND a.status <> 'cancelled'
-			RETURNING p.assignment_id, p.answers`, auth.HashToken(token), PendingTTL.String(), actor.UserID)
+			RETURNING p.assignment_id, p.answers, p.created_at`, auth.HashToken(token), PendingTTL.String(), actor.UserID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -432,13 +433,49 @@ func (s *Service) Restore(ctx context.Context, actor policy.Actor, token string)
 		if err := json.Unmarshal(p.Answers, &form); err != nil {
 			return fmt.Errorf("decode pending draft: %w", err)
 		}
-		if _, err := saveDraft(ctx, tx, actor.UserID, p.AssignmentID, exercise.AnswersFromForm(w.Definition, form)); err != nil {
+		// The kept text was usually typed on top of the draft, in the same
+		// browser: it is the newest, and replaces it. A draft saved after it
+		// (on another device, say) is not overwritten: the two are merged.
+		kept := exercise.AnswersFromForm(w.Definition, form)
+		if w.Draft != nil && w.DraftSaved.Valid && w.DraftSaved.Time.After(p.CreatedAt) {
+			kept = merge(w.Definition, w.Draft, kept)
+		}
+		if _, err := saveDraft(ctx, tx, actor.UserID, p.AssignmentID, kept); err != nil {
 			return err
 		}
 		restored, sent = p.AssignmentID, w.Submitted()
 		return nil
 	})
 	return restored, sent, err
+}
+
+// merge joins a draft and text kept after a session ended. Where both hold
+// different writing, both are kept, the draft's first; for anything else
+// (a scale, a choice) the draft's answer stands and the kept one fills gaps.
+func merge(d exercise.Definition, draft, kept exercise.Answers) exercise.Answers {
+	out := exercise.Answers{}
+	for _, f := range d.Fields {
+		a, b := draft[f.Key], kept[f.Key]
+		switch {
+		case len(a) == 0:
+			if len(b) > 0 {
+				out[f.Key] = b
+			}
+		case len(b) == 0 || (f.Type != exercise.LongText && f.Type != exercise.ShortText) || contains(a[0], b[0]):
+			out[f.Key] = a
+		case contains(b[0], a[0]):
+			out[f.Key] = b
+		default:
+			out[f.Key] = []string{a[0] + "\n\n" + b[0]}
+		}
+	}
+	return out
+}
+
+// contains reports whether text a already holds b, whatever the newlines.
+func contains(a, b string) bool {
+	n := strings.NewReplacer("\r\n", "\n")
+	return strings.Contains(n.Replace(a), n.Replace(b))
 }
 
 // SweepPending deletes pending text older than PendingTTL.

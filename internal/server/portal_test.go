@@ -293,3 +293,28 @@ func TestSendingWithdrawnWorkShowsTheWordsBack(t *testing.T) {
 		t.Errorf("send to withdrawn work = %d; the words must be shown back", r.Code)
 	}
 }
+
+func TestRestoredTextIsMergedWithANewerDraftNotOverIt(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	id := checkInFor(t, a, a.Login(t, w.Therapist), w.Client.ID)
+	path := "/home/assignments/" + strconv.FormatInt(id, 10)
+	// The laptop's session has ended; what it sends is kept.
+	laptop := a.Anonymous(t)
+	r := laptop.PostForm(path, url.Values{"a.note": {"Written on the laptop."}, "a.overall": {"4"}, "op": {"draft"}})
+	if !strings.Contains(r.Header().Get("Location"), "kept=1") {
+		t.Fatalf("laptop send = %d %q", r.Code, r.Header().Get("Location"))
+	}
+	// Meanwhile the phone saved newer writing.
+	phone := a.Login(t, w.Client)
+	phone.PostForm(path, url.Values{"a.note": {"Written on the phone, later."}, "a.overall": {"6"}, "op": {"draft"}})
+	// The laptop signs in: both texts are there, the phone's scale stands.
+	laptop.PostForm("/signin", url.Values{"email": {w.Client.Email}, "password": {testkit.Password}})
+	var note, overall string
+	if err := a.DB.QueryRow(`SELECT answers->'note'->>0, answers->'overall'->>0 FROM drafts WHERE assignment_id = $1`, id).Scan(&note, &overall); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(note, "Written on the phone, later.") || !strings.Contains(note, "Written on the laptop.") || overall != "6" {
+		t.Errorf("merged draft: note %q, overall %q", note, overall)
+	}
+}
