@@ -10,15 +10,13 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/trellis-app/trellis/internal/errkind"
+	"github.com/trellis-app/trellis/internal/exercise"
 	"github.com/trellis-app/trellis/internal/policy"
 )
 
-// CheckInKey and CheckInField name the series the dashboard shows: the
-// overall score of the built-in weekly trust check-in.
-const (
-	CheckInKey   = "weekly-trust-check-in"
-	CheckInField = "overall"
-)
+// CheckInField is the check-in's question the dashboard shows: the overall
+// score of the built-in weekly trust check-in (exercise.CheckInKey).
+const CheckInField = "overall"
 
 // CaseloadRow is one client on the dashboard.
 type CaseloadRow struct {
@@ -106,7 +104,7 @@ func (s *Service) Dashboard(ctx context.Context, actor policy.Actor, sort, searc
 			) lc ON true
 			WHERE c.role = 'client' AND c.therapist_id = $1 AND c.display_name ILIKE $2
 		) rows
-		ORDER BY `+order, actor.UserID, pattern, CheckInKey, CheckInField)
+		ORDER BY `+order, actor.UserID, pattern, exercise.CheckInKey, CheckInField)
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("load caseload: %w", err)
 	}

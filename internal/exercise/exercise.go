@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// CheckInKey is the built-in weekly trust check-in: the main series of the
+// dashboard, the progress charts and the reports.
+const CheckInKey = "weekly-trust-check-in"
+
 // FieldType is the kind of input a field asks for.
 type FieldType string
 

@@ -20,9 +20,6 @@ import (
 	"github.com/trellis-app/trellis/internal/policy"
 )
 
-// CheckInKey is the built-in exercise charted first.
-const CheckInKey = "weekly-trust-check-in"
-
 // Service gathers progress.
 type Service struct {
 	db *sqlx.DB
@@ -139,7 +136,7 @@ func (s *Service) ForClient(ctx context.Context, actor policy.Actor, clientID in
 				return Report{}, fmt.Errorf("decode exercise %d: %w", row.ExerciseID, err)
 			}
 			defs[row.ExerciseID] = d
-			ch = &Chart{ExerciseID: row.ExerciseID, Title: d.Title, CheckIn: row.Builtin != nil && *row.Builtin == CheckInKey}
+			ch = &Chart{ExerciseID: row.ExerciseID, Title: d.Title, CheckIn: row.Builtin != nil && *row.Builtin == exercise.CheckInKey}
 			for _, f := range d.Fields {
 				if f.Tracked && (f.Type.Numeric() || f.Type == exercise.YesNo) {
 					lo, hi := f.Bounds()

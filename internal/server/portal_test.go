@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -43,6 +44,13 @@ func formToken(t *testing.T, body string) string {
 
 var fullCheckIn = url.Values{"a.open_communication": {"6"}, "a.respect": {"7"}, "a.consistency": {"5"}, "a.empathy": {"8"},
 	"a.forgiveness": {"4"}, "a.overall": {"6"}, "a.note": {"We talked on Sunday — Ελένη said she felt heard."}}
+
+// send opens page (the form, or ?change=1) as c, takes its one-time token
+// and posts the check-in to path with fields overridden by kv.
+func send(t *testing.T, c *testkit.Session, path, page string, kv ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	return c.PostForm(path, with(fullCheckIn, append([]string{"op", "send", "form_token", formToken(t, c.Get(page).Body.String())}, kv...)...))
+}
 
 func with(v url.Values, kv ...string) url.Values {
 	out := url.Values{}
@@ -124,7 +132,7 @@ func TestChangingWhatWasSentMakesANewVersion(t *testing.T) {
 	id := checkInFor(t, a, a.Login(t, w.Therapist), w.Client.ID)
 	c := a.Login(t, w.Client)
 	path := "/home/assignments/" + strconv.FormatInt(id, 10)
-	c.PostForm(path, with(fullCheckIn, "op", "send", "form_token", formToken(t, c.Get(path).Body.String())))
+	send(t, c, path, path)
 
 	edit := c.Get(path + "?change=1").Body.String()
 	if !strings.Contains(edit, "You are changing what you sent") || !strings.Contains(edit, "felt heard.</textarea>") {
@@ -161,7 +169,7 @@ func TestClientHomeGroupsTheWork(t *testing.T) {
 	sent := checkInFor(t, a, therapist, w.Client.ID)
 	c := a.Login(t, w.Client)
 	p := "/home/assignments/" + strconv.FormatInt(sent, 10)
-	c.PostForm(p, with(fullCheckIn, "op", "send", "form_token", formToken(t, c.Get(p).Body.String())))
+	send(t, c, p, p)
 
 	home := c.Get("/home").Body.String()
 	sections := map[string]string{
@@ -190,8 +198,8 @@ func TestTherapistSeesThatAChangedSubmissionHasVersions(t *testing.T) {
 	id := checkInFor(t, a, therapist, w.Client.ID)
 	c := a.Login(t, w.Client)
 	path := "/home/assignments/" + strconv.FormatInt(id, 10)
-	c.PostForm(path, with(fullCheckIn, "op", "send", "form_token", formToken(t, c.Get(path).Body.String())))
-	c.PostForm(path, with(fullCheckIn, "a.note", "changed", "op", "send", "change", "1", "form_token", formToken(t, c.Get(path+"?change=1").Body.String())))
+	send(t, c, path, path)
+	send(t, c, path, path+"?change=1", "a.note", "changed", "change", "1")
 	page := therapist.Get("/therapist/clients/" + strconv.FormatInt(w.Client.ID, 10)).Body.String()
 	if !strings.Contains(page, "(2 versions)") {
 		t.Errorf("the therapist's view of the client does not show the two versions:\n%s", between(page, "<tbody>", "</tbody>"))
@@ -207,7 +215,7 @@ func TestRiskLanguageIsFlaggedForTheTherapistAndTheClientSeesWhereToGetHelp(t *t
 	c := a.Login(t, w.Client)
 	path := "/home/assignments/" + strconv.FormatInt(id, 10)
 	note := "Ελένη: some nights I think everyone would be better off if I ended my life."
-	c.PostForm(path, with(fullCheckIn, "a.note", note, "op", "send", "form_token", formToken(t, c.Get(path).Body.String())))
+	send(t, c, path, path, "a.note", note)
 
 	var flags string
 	if err := a.DB.Get(&flags, `SELECT array_to_string(flags, ',') FROM submissions WHERE assignment_id = $1`, id); err != nil || flags == "" {
@@ -220,7 +228,7 @@ func TestRiskLanguageIsFlaggedForTheTherapistAndTheClientSeesWhereToGetHelp(t *t
 	// A calm send gets the usual confirmation only.
 	c2 := a.Login(t, w.Client2)
 	p2 := "/home/assignments/" + strconv.FormatInt(calm, 10)
-	c2.PostForm(p2, with(fullCheckIn, "op", "send", "form_token", formToken(t, c2.Get(p2).Body.String())))
+	send(t, c2, p2, p2)
 	if strings.Contains(c2.Get(p2+"?sent=1").Body.String(), "If things feel very hard right now") {
 		t.Error("a calm send shows the flagged-send message")
 	}
@@ -245,7 +253,7 @@ func TestKeptTextOnSentWorkComesBackAsChanges(t *testing.T) {
 	id := checkInFor(t, a, a.Login(t, w.Therapist), w.Client.ID)
 	c := a.Login(t, w.Client)
 	path := "/home/assignments/" + strconv.FormatInt(id, 10)
-	c.PostForm(path, with(fullCheckIn, "op", "send", "form_token", formToken(t, c.Get(path).Body.String())))
+	send(t, c, path, path)
 	edit := c.Get(path + "?change=1").Body.String()
 	if _, err := a.DB.Exec(`UPDATE sessions SET revoked = true`); err != nil {
 		t.Fatal(err)
