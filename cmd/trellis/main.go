@@ -5,6 +5,9 @@
 //	trellis seed-demo      create the demo practice (idempotent)
 //	trellis user create-admin -practice NAME -name NAME -email EMAIL
 //	                       bootstrap a practice's first admin (prints a link)
+//	trellis seed-scale     build a large synthetic practice for measuring
+//	trellis backup FILE    dump the database to FILE (pg_dump custom format)
+//	trellis restore FILE   restore a dump made by backup into DATABASE_URL
 //	trellis version        print the build's version
 package main
 
@@ -50,6 +53,9 @@ commands:
   seed-demo   create the demo practice and print its sign-ins
   user create-admin -practice NAME -name NAME -email EMAIL
               create a practice's first admin and print their invite link
+  seed-scale  build a large synthetic practice for measuring (not in production)
+  backup FILE   dump the database to FILE (pg_dump custom format)
+  restore FILE  restore a dump made by backup into the database
   version     print the version
 `
 
@@ -72,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if len(args) > 0 {
 			return fmt.Errorf("%w: %s takes no arguments (configuration comes from the environment)", errUsage, cmd)
 		}
+	case "seed-scale", "backup", "restore":
+		// Their own flags and arguments are checked by each command.
 	case "user":
 		if len(args) == 0 || args[0] != "create-admin" {
 			fmt.Fprint(stdout, usage)
@@ -86,6 +94,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := newLogger(cfg, stdout)
+	switch cmd {
+	case "backup":
+		return backup(ctx, cfg, args, stdout)
+	case "restore":
+		return restore(ctx, cfg, args, stdout)
+	}
 	db, err := database.Open(ctx, cfg.DatabaseURL, database.Options{MaxOpenConns: cfg.DBMaxConns})
 	if err != nil {
 		return err
@@ -101,6 +115,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return nil
 	case "seed-demo":
 		return seedDemo(ctx, cfg, db, stdout)
+	case "seed-scale":
+		return seedScale(ctx, cfg, db, args, stdout)
 	case "user":
 		return createAdmin(ctx, cfg, db, args[1:], stdout)
 	default:
