@@ -191,7 +191,9 @@ func (d *doc) completion(c Completion) {
 	boxes := []struct{ n, label string }{
 		{strconv.Itoa(c.Assigned), "assigned"},
 		{strconv.Itoa(c.Submitted), "submitted · " + percent(c.Submitted, c.Assigned)},
-		{strconv.Itoa(c.OnTime), "on time · " + percent(c.OnTime, c.Assigned)},
+		// On time is a share of what was sent, as on the progress page:
+		// how punctual the client is when they do send.
+		{strconv.Itoa(c.OnTime), "on time · " + percent(c.OnTime, c.Submitted) + " of sent"},
 	}
 	const gap, h = 4.0, 18.0
 	bw := (contentW - 2*gap) / 3
@@ -217,8 +219,8 @@ func (d *doc) completion(c Completion) {
 	case c.Assigned == 0:
 		line = "No homework was due in this period."
 	default:
-		line = fmt.Sprintf("%d of %d assignments submitted (%s); %d on time (%s).",
-			c.Submitted, c.Assigned, percent(c.Submitted, c.Assigned), c.OnTime, percent(c.OnTime, c.Assigned))
+		line = fmt.Sprintf("%d of %d assignments submitted (%s); %d of them on time (%s).",
+			c.Submitted, c.Assigned, percent(c.Submitted, c.Assigned), c.OnTime, percent(c.OnTime, c.Submitted))
 	}
 	d.para(line, margin, contentW, false)
 	d.space(2)

@@ -35,7 +35,7 @@ func WriteSession(w io.Writer, r SessionReport) error {
 	}
 	facts := [][2]string{{"Therapist", r.Therapist}, {"Covers", since}}
 	if !r.NextSession.IsZero() {
-		facts = append(facts, [2]string{"Next session", d.datetime(r.NextSession)})
+		facts = append(facts, [2]string{"Next session", d.date(r.NextSession)}) // a day, not a time
 	}
 	facts = append(facts, [2]string{"Generated", d.datetime(r.Generated)})
 	d.titleBlock("Session report", r.Practice, r.Client, facts)

@@ -103,7 +103,7 @@ type SessionReport struct {
 	// LastSession is when the last session was recorded; zero when none
 	// has been, and then the report covers everything it is given.
 	LastSession time.Time
-	NextSession time.Time // zero when not scheduled
+	NextSession time.Time // a day; zero when not scheduled
 	Generated   time.Time
 	Location    *time.Location // nil means UTC
 

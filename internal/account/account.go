@@ -62,6 +62,8 @@ type User struct {
 	AuthVersion   int         `db:"auth_version"`
 	LockedUntil   *time.Time  `db:"locked_until"`
 	CreatedAt     time.Time   `db:"created_at"`
+	// ProgressShared: the client's therapist lets them see their progress.
+	ProgressShared bool `db:"progress_shared"`
 }
 
 // Actor is the user as a policy actor.

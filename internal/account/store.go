@@ -13,7 +13,8 @@ import (
 )
 
 const userColumns = `u.id, u.practice_id, u.role, u.status, u.email, u.display_name, u.password_hash,
-	u.therapist_id, t.display_name AS therapist_name, u.auth_version, u.locked_until, u.created_at`
+	u.therapist_id, t.display_name AS therapist_name, u.auth_version, u.locked_until, u.created_at,
+	u.progress_shared`
 
 const userFrom = ` FROM users u LEFT JOIN users t ON t.id = u.therapist_id `
 

@@ -45,6 +45,10 @@ const (
 	FeedbackSaved     = "feedback.saved"
 	FeedbackWithdrawn = "feedback.withdrawn"
 	NoteAdded         = "note.added"
+	ReportExported    = "report.exported"
+	SessionRecorded   = "session.recorded"
+	SessionRemoved    = "session.removed"
+	ProgressSharing   = "progress.sharing"
 )
 
 // AllActions lists the actions, for the admin's filter.
@@ -54,6 +58,7 @@ var AllActions = []string{
 	UserDisabled, UserEnabled, ClientTransfered, ClientRemoved, PracticeUpdated,
 	ExerciseCreated, ExerciseUpdated, AssignmentMade, AssignmentChange, AssignmentCancel, SubmissionMade,
 	Reviewed, Discuss, FeedbackSaved, FeedbackWithdrawn, NoteAdded,
+	ReportExported, SessionRecorded, SessionRemoved, ProgressSharing,
 }
 
 // Entry is one thing that happened.

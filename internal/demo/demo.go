@@ -1,8 +1,9 @@
 // Package demo fills the demo practice with homework, so that a newcomer's
 // `make run` shows a living dashboard, inbox, portal and progress charts:
 // eight weeks of weekly check-ins for the first therapist's clients, some
-// reviewed with feedback, one waiting, one overdue, and an honest
-// conversation plan due this week. It is only ever run by `trellis
+// reviewed with feedback, one waiting (marked to discuss), one overdue, an
+// honest conversation plan due this week, a past and a planned session,
+// and progress shared with the first client. It is only ever run by `trellis
 // seed-demo`, on the demo practice, once.
 package demo
 
@@ -86,6 +87,16 @@ func Homework(ctx context.Context, db *sqlx.DB, practiceName string) (bool, erro
 			RETURNING id, client_id, exercise_id, exercise_version)
 		 INSERT INTO assignments (series_id, client_id, exercise_id, exercise_version, due_on, due_at)
 		 SELECT id, client_id, exercise_id, exercise_version, current_date + 3, (current_date + 3) + time '23:59:59' FROM ins`,
+		// A session a fortnight ago and the next one planned, so the
+		// session report has a "since"; last week's check-in marked to
+		// discuss where it was sent.
+		`INSERT INTO clinical_sessions (client_id, therapist_id, held_on)
+		 SELECT s.client_id, x.assigned_by, current_date + d
+		 FROM demo_series s JOIN assignment_series x ON x.id = s.id, (VALUES (-14), (4)) v(d)`,
+		`UPDATE assignments a SET discuss = true FROM demo_series s
+		 WHERE a.series_id = s.id AND a.status = 'submitted'`,
+		// The first client sees their own progress.
+		`UPDATE users SET progress_shared = true WHERE id = (SELECT min(client_id) FROM demo_series)`,
 	}
 	err := database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
 		for i, q := range stmts {

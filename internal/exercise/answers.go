@@ -176,3 +176,41 @@ func (f Field) OptionLabel(key string) string {
 	}
 	return key
 }
+
+// Readable is one question with its answer as a person reads it: option
+// labels instead of keys, "Yes"/"No", "7 out of 10", "40%". Answers holds
+// one entry per paragraph or chosen option, none when unanswered.
+type Readable struct {
+	Label   string
+	Answers []string
+}
+
+// Readable returns every question of d, in order, with a's answers shown
+// the way the client and their therapist read them (the portal, the review
+// page and the printed reports all use it).
+func (d Definition) Readable(a Answers) []Readable {
+	out := make([]Readable, 0, len(d.Fields))
+	for _, f := range d.Fields {
+		r := Readable{Label: f.Label}
+		for _, v := range a[f.Key] {
+			switch f.Type {
+			case Choice, Checklist:
+				v = f.OptionLabel(v)
+			case YesNo:
+				if v == "yes" {
+					v = "Yes"
+				} else {
+					v = "No"
+				}
+			case Percent:
+				v += "%"
+			case Scale:
+				_, hi := f.Bounds()
+				v += " out of " + strconv.Itoa(hi)
+			}
+			r.Answers = append(r.Answers, v)
+		}
+		out = append(out, r)
+	}
+	return out
+}

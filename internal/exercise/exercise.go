@@ -12,6 +12,10 @@ import (
 // dashboard, the progress charts and the reports.
 const CheckInKey = "weekly-trust-check-in"
 
+// CheckInOverallKey is the check-in's "overall trust" question, the one
+// line a session report's trend shows.
+const CheckInOverallKey = "overall"
+
 // FieldType is the kind of input a field asks for.
 type FieldType string
 

@@ -56,6 +56,8 @@ const (
 	Assign       Action = "assignment.create"
 	ManageWork   Action = "assignment.manage"
 	ReviewWork   Action = "submission.review"
+	ExportReport Action = "report.export"
+	KeepSessions Action = "session.record"
 
 	UsePortal Action = "portal.use"
 )
@@ -82,6 +84,8 @@ var table = map[Action][]Role{
 	Assign:       {Therapist},
 	ManageWork:   {Therapist},
 	ReviewWork:   {Therapist},
+	ExportReport: {Therapist},
+	KeepSessions: {Therapist},
 
 	UsePortal: {Client},
 }

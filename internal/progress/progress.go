@@ -87,7 +87,6 @@ func (s *Service) ForClient(ctx context.Context, actor policy.Actor, clientID in
 		return Report{}, errkind.ErrForbidden
 	}
 	r := Report{ClientID: clientID, From: from, To: to}
-	end := to.AddDate(0, 0, 1)
 	err := s.db.QueryRowxContext(ctx, `SELECT display_name FROM users WHERE id = $1 AND role = 'client' AND therapist_id = $2`,
 		clientID, actor.UserID).Scan(&r.ClientName)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -96,13 +95,44 @@ func (s *Service) ForClient(ctx context.Context, actor policy.Actor, clientID in
 	if err != nil {
 		return Report{}, fmt.Errorf("load client %d: %w", clientID, err)
 	}
+	if err := s.gather(ctx, &r); err != nil {
+		return Report{}, err
+	}
+	return r, nil
+}
+
+// ForSelf is a client's own progress, when their therapist has chosen to
+// share it with them; otherwise ErrNotFound, as if the page did not exist.
+func (s *Service) ForSelf(ctx context.Context, actor policy.Actor, from, to time.Time) (Report, error) {
+	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID, ClientID: actor.UserID}) {
+		return Report{}, errkind.ErrForbidden
+	}
+	r := Report{ClientID: actor.UserID, From: from, To: to}
+	err := s.db.QueryRowxContext(ctx, `SELECT display_name FROM users WHERE id = $1 AND role = 'client' AND progress_shared`,
+		actor.UserID).Scan(&r.ClientName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Report{}, errkind.ErrNotFound
+	}
+	if err != nil {
+		return Report{}, fmt.Errorf("load client %d: %w", actor.UserID, err)
+	}
+	if err := s.gather(ctx, &r); err != nil {
+		return Report{}, err
+	}
+	return r, nil
+}
+
+// gather fills r's completion and charts for r.ClientID over r.From–r.To;
+// the caller has checked that the actor may see them.
+func (s *Service) gather(ctx context.Context, r *Report) error {
+	clientID, from, end := r.ClientID, r.From, r.To.AddDate(0, 0, 1)
 	if err := sqlx.GetContext(ctx, s.db, &r.Completion, `
 		SELECT count(*) AS assigned,
 		       count(*) FILTER (WHERE status IN ('submitted', 'reviewed')) AS submitted,
 		       count(*) FILTER (WHERE status IN ('submitted', 'reviewed') AND submitted_at <= due_at) AS on_time
 		FROM assignments WHERE client_id = $1 AND status <> 'cancelled' AND due_on >= $2 AND due_on < $3`,
 		clientID, from, end); err != nil {
-		return Report{}, fmt.Errorf("load completion: %w", err)
+		return fmt.Errorf("load completion: %w", err)
 	}
 	var rows []struct {
 		ExerciseID int64     `db:"exercise_id"`
@@ -123,7 +153,7 @@ func (s *Service) ForClient(ctx context.Context, actor policy.Actor, clientID in
 		WHERE tv.client_id = $1 AND tv.recorded_at >= $2 AND tv.recorded_at < $3
 		  AND sub.version = (SELECT max(version) FROM submissions s2 WHERE s2.assignment_id = sub.assignment_id)
 		ORDER BY tv.exercise_id, tv.recorded_at`, clientID, from, end); err != nil {
-		return Report{}, fmt.Errorf("load tracked values: %w", err)
+		return fmt.Errorf("load tracked values: %w", err)
 	}
 	charts := map[int64]*Chart{}
 	defs := map[int64]exercise.Definition{}
@@ -133,7 +163,7 @@ func (s *Service) ForClient(ctx context.Context, actor policy.Actor, clientID in
 		if !ok {
 			var d exercise.Definition
 			if err := json.Unmarshal(row.Definition, &d); err != nil {
-				return Report{}, fmt.Errorf("decode exercise %d: %w", row.ExerciseID, err)
+				return fmt.Errorf("decode exercise %d: %w", row.ExerciseID, err)
 			}
 			defs[row.ExerciseID] = d
 			ch = &Chart{ExerciseID: row.ExerciseID, Title: d.Title, CheckIn: row.Builtin != nil && *row.Builtin == exercise.CheckInKey}
@@ -165,5 +195,5 @@ func (s *Service) ForClient(ctx context.Context, actor policy.Actor, clientID in
 		}
 		return r.Charts[i].Title < r.Charts[j].Title
 	})
-	return r, nil
+	return nil
 }

@@ -101,6 +101,11 @@ func TestClientPagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 	b.expectAccessible("home with something sent")
 	b.open("/home/history", http.StatusOK)
 	b.expectAccessible("history with something sent")
+	if r := therapist.PostForm("/therapist/clients/"+strconv.FormatInt(w.Client.ID, 10)+"/sharing", url.Values{"shared": {"1"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("share progress: %d", r.Code)
+	}
+	b.open("/home/progress", http.StatusOK)
+	b.expectAccessible("my progress, with a check-in charted")
 
 	b.open("/account/password", http.StatusOK)
 	b.expectAccessible("change password page")
@@ -114,6 +119,8 @@ func TestClientPagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 	page = "/home/assignments/" + strconv.FormatInt(talk, 10)
 	b.open(page, http.StatusOK)
 	b.expectAccessible("assignment form " + page + " at 320 px")
+	b.open("/home/progress", http.StatusOK)
+	b.expectAccessible("my progress at 320 px")
 	b.do("restore the screen", chromedp.ResetViewport())
 }
 
@@ -142,10 +149,15 @@ func TestStaffPagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 		"/therapist/exercises/" + strconv.FormatInt(exercise, 10),
 		"/therapist/series/" + strconv.FormatInt(series, 10),
 		"/therapist/clients/" + strconv.FormatInt(w.Client.ID, 10),
+		"/therapist/clients/" + strconv.FormatInt(w.Client.ID, 10) + "/progress",
+		"/therapist/clients/" + strconv.FormatInt(w.Client.ID, 10) + "/reports",
+		"/therapist/clients/" + strconv.FormatInt(w.Client.ID, 10) + "/session-report",
 	} {
 		b.open(path, http.StatusOK)
 		b.expectAccessible(path)
 	}
+	b.open("/therapist/clients/"+strconv.FormatInt(w.Client.ID, 10)+"/progress.pdf?from=31/01/2026", http.StatusUnprocessableEntity)
+	b.expectAccessible("export form refusing a wrong date")
 
 	b.open("/therapist/assign", http.StatusOK)
 	b.expectAccessible("assign form")

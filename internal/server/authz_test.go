@@ -239,6 +239,29 @@ var matrixRows = []matrixRow{
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
 	{route: "GET /therapist/clients/:id/progress", path: userPath("/therapist/clients/%d/progress", theClient),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	// Reports and session dates: only the client's own therapist (R13,
+	// R26). Exporting reads; recording a session or sharing progress is a
+	// POST and refused without a trace for anyone else.
+	{route: "GET /therapist/clients/:id/reports", path: userPath("/therapist/clients/%d/reports", theClient),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{route: "GET /therapist/clients/:id/progress.pdf", path: userPath("/therapist/clients/%d/progress.pdf", theClient),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{route: "GET /therapist/clients/:id/session-report", path: userPath("/therapist/clients/%d/session-report", theClient),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{route: "GET /therapist/clients/:id/session-report.pdf", path: userPath("/therapist/clients/%d/session-report.pdf", theClient),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{route: "POST /therapist/clients/:id/sessions", path: userPath("/therapist/clients/%d/sessions", theClient), form: sessionForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: seeOther("/therapist/clients/{client}/reports"), therapist2: wantNotFound, admin: wantForbidden},
+	{route: "POST /therapist/clients/:id/sessions/:session/remove", path: func(w matrixWorld) string {
+		return fmt.Sprintf("/therapist/clients/%d/sessions/%d/remove", w.Client.ID, w.Session)
+	}, form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: seeOther("/therapist/clients/{client}/reports"), therapist2: wantNotFound, admin: wantForbidden},
+	{route: "POST /therapist/clients/:id/sharing", path: userPath("/therapist/clients/%d/sharing", theClient), form: sharingForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: seeOther("/therapist/clients/{client}/reports"), therapist2: wantNotFound, admin: wantForbidden},
+	// Client's therapist shares their progress with them; OtherClient's
+	// does not, so to them the page does not exist.
+	{route: "GET /home/progress", path: at("/home/progress"),
+		anon: wantSigninNext, client: wantOK, otherClient: wantNotFound, therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/reset", path: userPath("/therapist/clients/%d/reset", theClient), form: noForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/remove", path: userPath("/therapist/clients/%d/remove", theClient), form: noForm,
@@ -391,7 +414,8 @@ func (r matrixRow) send(s *testkit.Session, w matrixWorld, as *account.User) *ht
 // (status, caseload, sessions' auth version, password), practices, links
 // and the therapists' work (exercises and their versions, series and their
 // occurrences, reviewed and to-discuss marks, feedback and private notes),
-// and the clients' (drafts and submissions). Sessions, the
+// and the clients' (drafts and submissions), session dates and whether
+// progress is shared. Sessions, the
 // audit log and text kept for a signed-out visitor (pending_drafts) are
 // left out: refused requests may legitimately touch them.
 func authzState(t *testing.T, a *testkit.App) string {
@@ -418,7 +442,9 @@ func authzState(t *testing.T, a *testkit.App) string {
 		coalesce((SELECT string_agg(concat_ws(':', assignment_id, author_id, md5(body), created_at, updated_at, coalesce(seen_at::text, '-')),
 			',' ORDER BY assignment_id) FROM feedback), '') || '|' ||
 		coalesce((SELECT string_agg(concat_ws(':', id, author_id, client_id, coalesce(assignment_id::text, '-'), md5(body), created_at),
-			',' ORDER BY id) FROM notes), '')`)
+			',' ORDER BY id) FROM notes), '') || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', id, client_id, therapist_id, held_on), ',' ORDER BY id) FROM clinical_sessions), '') || '|' ||
+		coalesce((SELECT string_agg(id::text, ',' ORDER BY id) FROM users WHERE progress_shared), '')`)
 	if err != nil {
 		t.Fatalf("read state: %v", err)
 	}
@@ -557,6 +583,19 @@ func TestSomeoneElsesRecordIsTheSame404AsAMissingOne(t *testing.T) {
 			http.MethodPost, "/therapist/clients/%d/reset", other(func(w testkit.World) account.User { return w.OtherClient }), noForm, ""},
 		{"therapist removes another therapist's client", func(w testkit.World) account.User { return w.Therapist },
 			http.MethodPost, "/therapist/clients/%d/remove", other(func(w testkit.World) account.User { return w.OtherClient }), noForm, ""},
+		// Reports and sessions follow the caseload (R13, R26).
+		{"therapist opens the reports page of another therapist's client", therapist2,
+			http.MethodGet, "/therapist/clients/%d/reports", other(theClient), nil, ""},
+		{"therapist exports another therapist's client's progress summary", therapist2,
+			http.MethodGet, "/therapist/clients/%d/progress.pdf?all=1&notes=1", other(theClient), nil, ""},
+		{"therapist prints another therapist's client's session report", therapist2,
+			http.MethodGet, "/therapist/clients/%d/session-report", other(theClient), nil, ""},
+		{"therapist exports another therapist's client's session report", therapist2,
+			http.MethodGet, "/therapist/clients/%d/session-report.pdf", other(theClient), nil, ""},
+		{"therapist records a session for another therapist's client", therapist2,
+			http.MethodPost, "/therapist/clients/%d/sessions", other(theClient), sessionForm, ""},
+		{"therapist shares another therapist's client's progress", therapist2,
+			http.MethodPost, "/therapist/clients/%d/sharing", other(theClient), sharingForm, ""},
 		{"therapist views a colleague as if a client", func(w testkit.World) account.User { return w.Therapist },
 			http.MethodGet, "/therapist/clients/%d", other(func(w testkit.World) account.User { return w.Therapist2 }), nil, ""},
 		{"therapist resets the practice admin as if a client", func(w testkit.World) account.User { return w.Therapist },

@@ -39,6 +39,8 @@ type matrixWorld struct {
 	// Submitted is Assignment once Client has sent it through the work
 	// form (rows with sent: true), so the review routes have work to read.
 	Submitted int64
+	// Session is a session of Client's, recorded a week ago.
+	Session int64
 }
 
 const (
@@ -60,6 +62,13 @@ func seedMatrix(t *testing.T, a *testkit.App, work bool) matrixWorld {
 		t.Fatalf("find the built-in: %v", err)
 	}
 	w.ForeignExercise = seedForeignExercise(t, a, w.Outsider.PracticeID)
+	if err := a.DB.Get(&w.Session, `INSERT INTO clinical_sessions (client_id, therapist_id, held_on)
+		VALUES ($1, $2, current_date - 7) RETURNING id`, w.Client.ID, w.Therapist.ID); err != nil {
+		t.Fatalf("seed a session: %v", err)
+	}
+	if _, err := a.DB.Exec(`UPDATE users SET progress_shared = true WHERE id = $1`, w.Client.ID); err != nil {
+		t.Fatalf("share Client's progress: %v", err)
+	}
 	if !work {
 		return w
 	}
@@ -214,6 +223,14 @@ func (w matrixWorld) location(t *testing.T, a *testkit.App, as *account.User, lo
 	}
 	return loc
 }
+
+// sessionForm records a session today.
+func sessionForm(matrixWorld, *account.User) url.Values {
+	return url.Values{"held_on": {time.Now().UTC().Format(time.DateOnly)}}
+}
+
+// sharingForm shows Client their progress.
+func sharingForm(matrixWorld, *account.User) url.Values { return url.Values{"shared": {"1"}} }
 
 // builderSaveForm is a valid builder form that saves.
 func builderSaveForm(matrixWorld, *account.User) url.Values {

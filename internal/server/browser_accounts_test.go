@@ -16,6 +16,7 @@ import (
 
 	"github.com/trellis-app/trellis/internal/account"
 	"github.com/trellis-app/trellis/internal/app"
+	"github.com/trellis-app/trellis/internal/demo"
 	"github.com/trellis-app/trellis/internal/testkit"
 )
 
@@ -195,10 +196,13 @@ func TestScreenshots(t *testing.T) {
 	if _, err := svc.Accounts.SeedDemo(context.Background()); err != nil {
 		t.Fatalf("seed the demo practice: %v", err)
 	}
-	demo := map[string]account.DemoLogin{}
+	if _, err := demo.Homework(context.Background(), a.DB, account.DemoPracticeName); err != nil {
+		t.Fatalf("seed the demo homework: %v", err)
+	}
+	logins := map[string]account.DemoLogin{}
 	for _, l := range account.DemoLogins {
-		if _, seen := demo[string(l.Role)]; !seen {
-			demo[string(l.Role)] = l
+		if _, seen := logins[string(l.Role)]; !seen {
+			logins[string(l.Role)] = l
 		}
 	}
 	base := a.Listen(t)
@@ -218,7 +222,7 @@ func TestScreenshots(t *testing.T) {
 	b.open("/signin", http.StatusOK)
 	shoot("signin.png")
 
-	b.fillSignIn(demo["therapist"].Email, account.DemoPassword)
+	b.fillSignIn(logins["therapist"].Email, account.DemoPassword)
 	b.expectPage("/therapist", "Dashboard · Trellis", "Dashboard")
 
 	// Homework given through the assign form: the weekly check-in to three
@@ -286,16 +290,30 @@ func TestScreenshots(t *testing.T) {
 
 	b.open("/therapist/exercises/"+checkIn, http.StatusOK)
 	shoot("exercise-preview.png")
+
+	// Progress, reports and the printed session report of the first
+	// demo client, who has eight weeks of check-ins.
+	var first int64
+	if err := a.DB.Get(&first, `SELECT id FROM users WHERE email = $1`, logins["client"].Email); err != nil {
+		t.Fatal(err)
+	}
+	client := "/therapist/clients/" + strconv.FormatInt(first, 10)
+	b.open(client+"/progress", http.StatusOK)
+	shoot("progress.png")
+	b.open(client+"/reports", http.StatusOK)
+	shoot("reports.png")
+	b.open(client+"/session-report", http.StatusOK)
+	shoot("session-report.png")
 	b.signOut()
 
-	b.fillSignIn(demo["admin"].Email, account.DemoPassword)
+	b.fillSignIn(logins["admin"].Email, account.DemoPassword)
 	b.expectPage("/admin/users", "People · Trellis", "People")
 	shoot("admin-people.png")
 	b.signOut()
 
 	b.do("emulate a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
-	b.fillSignIn(demo["client"].Email, account.DemoPassword)
-	b.expectClientHome(demo["client"].Name)
+	b.fillSignIn(logins["client"].Email, account.DemoPassword)
+	b.expectClientHome(logins["client"].Name)
 	shoot("client-home-phone.png")
 
 	// The client's weekly check-in, partly answered and saved as they go,
@@ -304,8 +322,8 @@ func TestScreenshots(t *testing.T) {
 	if err := a.DB.Get(&work, `SELECT a.id FROM assignments a
 		JOIN users u ON u.id = a.client_id JOIN exercises e ON e.id = a.exercise_id
 		WHERE u.email = $1 AND e.builtin_key = 'weekly-trust-check-in' AND a.status = 'open'
-		ORDER BY a.due_on LIMIT 1`, demo["client"].Email); err != nil {
-		t.Fatalf("find %s's weekly check-in: %v", demo["client"].Email, err)
+		ORDER BY a.due_on LIMIT 1`, logins["client"].Email); err != nil {
+		t.Fatalf("find %s's weekly check-in: %v", logins["client"].Email, err)
 	}
 	page := assignmentPage(work)
 	b.open(page, http.StatusOK)
@@ -325,6 +343,8 @@ func TestScreenshots(t *testing.T) {
 	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusOK)
 	b.expectSentPage(work, scales, note)
 	shoot("client-sent.png")
+	b.open("/home/progress", http.StatusOK)
+	shoot("client-progress-phone.png")
 }
 
 // tab is a browser tab on the running app, with the steps these tests

@@ -23,6 +23,7 @@ var lineStyles = []struct{ Colour, Dash string }{
 
 // ChartView is an SVG chart ready for the template.
 type ChartView struct {
+	ID      string // unique on the page, for the heading's id
 	Title   string
 	CheckIn bool
 	W, H    int
@@ -62,7 +63,7 @@ type TableRow struct {
 }
 
 func chartView(c progress.Chart, from, to time.Time, zone *time.Location) ChartView {
-	v := ChartView{Title: c.Title, CheckIn: c.CheckIn, W: chartW, H: chartH}
+	v := ChartView{ID: fmt.Sprintf("chart-%d", c.ExerciseID), Title: c.Title, CheckIn: c.CheckIn, W: chartW, H: chartH}
 	lo, hi := 0, 1
 	for i, s := range c.Series {
 		if i == 0 || s.Min < lo {

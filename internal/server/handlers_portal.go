@@ -50,14 +50,8 @@ type workPage struct {
 	Errors    []FieldError
 	Editing   bool
 	SavedAt   string
-	SentView  []SentAnswer
+	SentView  []exercise.Readable
 	Confirmed bool
-}
-
-// SentAnswer is one question with the client's answer, read-only.
-type SentAnswer struct {
-	Label   string
-	Answers []string
 }
 
 // workPage shows an assignment: the form while it is open (or being
@@ -81,7 +75,7 @@ func (s *Server) workPage(c *gin.Context) {
 	p.Editing = editing
 	p.Confirmed = c.Query("sent") == "1"
 	if w.Submitted() && !editing {
-		p.SentView = sentView(w.Definition, w.Sent)
+		p.SentView = w.Definition.Readable(w.Sent)
 		p.Title = "What you sent"
 		if w.Feedback != nil && !w.Feedback.SeenAt.Valid {
 			if err := s.reflections.MarkFeedbackSeen(c.Request.Context(), actor(c), id); err != nil {
@@ -106,42 +100,20 @@ func (s *Server) newWorkPage(c *gin.Context, w reflection.Work, answers exercise
 	return p
 }
 
-func sentView(d exercise.Definition, a exercise.Answers) []SentAnswer {
-	var out []SentAnswer
-	for _, f := range d.Fields {
-		sa := SentAnswer{Label: f.Label}
-		for _, v := range a[f.Key] {
-			switch f.Type {
-			case exercise.Choice, exercise.Checklist:
-				v = f.OptionLabel(v)
-			case exercise.YesNo:
-				if v == "yes" {
-					v = "Yes"
-				} else {
-					v = "No"
-				}
-			case exercise.Percent:
-				v += "%"
-			case exercise.Scale:
-				_, hi := f.Bounds()
-				v += " out of " + strconv.Itoa(hi)
-			}
-			sa.Answers = append(sa.Answers, v)
-		}
-		out = append(out, sa)
-	}
-	return out
-}
-
 // localTime formats t as the practice's local clock time, "14:02".
 func (s *Server) localTime(c *gin.Context, t time.Time) string {
-	loc := time.UTC
+	return t.In(s.zone(c)).Format("15:04")
+}
+
+// zone is the signed-in user's practice's time zone (UTC if it cannot be
+// loaded), for reading and showing dates as people there do.
+func (s *Server) zone(c *gin.Context) *time.Location {
 	if p, err := s.accounts.Practice(c.Request.Context(), actor(c)); err == nil {
 		if l, err := time.LoadLocation(p.TimeZone); err == nil {
-			loc = l
+			return l
 		}
 	}
-	return t.In(loc).Format("15:04")
+	return time.UTC
 }
 
 // saveWork handles the form's two buttons: "Save draft" keeps the text and

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,43 +18,19 @@ type progressPage struct {
 }
 
 // progressPage charts a client's tracked answers over a period (default:
-// the last twelve weeks) with a data table beside each chart.
+// the last twelve weeks) with a data table beside each chart. A wrong date
+// is shown beside its field, with the default period charted.
 func (s *Server) progressPage(c *gin.Context) {
 	id, ok := s.id(c)
 	if !ok {
 		return
 	}
-	p := progressPage{Page: s.page(c, "Progress"), Errors: map[string]string{}}
-	zone := p.Zone
-	if zone == nil {
-		zone = time.UTC
-	}
-	today := time.Now().In(zone)
-	defTo := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, zone)
-	defFrom := defTo.AddDate(0, 0, -83)
-	from, to := defFrom, defTo
+	p := progressPage{Page: s.page(c, "Progress")}
+	from, to, fromText, toText, errs := period(c, p.Zone)
+	p.From, p.To, p.Errors = fromText, toText, errs
 	status := http.StatusOK
-	if v := c.Query("from"); v != "" {
-		if t, err := time.ParseInLocation(time.DateOnly, v, zone); err == nil {
-			from = t
-		} else {
-			p.Errors["from"] = "Enter a date like 2026-01-31."
-		}
-	}
-	if v := c.Query("to"); v != "" {
-		if t, err := time.ParseInLocation(time.DateOnly, v, zone); err == nil {
-			to = t
-		} else {
-			p.Errors["to"] = "Enter a date like 2026-01-31."
-		}
-	}
-	if len(p.Errors) == 0 && to.Before(from) {
-		p.Errors["to"] = "The end must be on or after the start."
-	}
-	p.From, p.To = c.DefaultQuery("from", from.Format(time.DateOnly)), c.DefaultQuery("to", to.Format(time.DateOnly))
-	if len(p.Errors) > 0 {
+	if len(errs) > 0 {
 		status = http.StatusUnprocessableEntity
-		from, to = defFrom, defTo // show the default period beside the messages
 	}
 	r, err := s.progress.ForClient(c.Request.Context(), actor(c), id, from, to)
 	if err != nil {
@@ -64,7 +39,7 @@ func (s *Server) progressPage(c *gin.Context) {
 	}
 	p.Report = r
 	for _, ch := range r.Charts {
-		p.Charts = append(p.Charts, chartView(ch, from, to, zone))
+		p.Charts = append(p.Charts, chartView(ch, from, to, zoneOr(p.Zone)))
 	}
 	s.render(c, status, "progress", p)
 }

@@ -93,11 +93,11 @@ func (s *Server) renderReview(c *gin.Context, status int, f Form) {
 		return
 	}
 	p := reviewPage{Page: s.page(c, "Submission"), Item: it, Form: f}
-	shown := sentView(it.Definition, it.Shown.Answers)
+	shown := it.Definition.Readable(it.Shown.Answers)
 	for i, q := range shown {
 		row := reviewRow{Label: q.Label, Answer: q.Answers}
 		for _, e := range it.Earlier {
-			row.Earlier = append(row.Earlier, sentView(it.Definition, e.Answers)[i].Answers)
+			row.Earlier = append(row.Earlier, it.Definition.Readable(e.Answers)[i].Answers)
 		}
 		p.Rows = append(p.Rows, row)
 	}

@@ -104,6 +104,21 @@ func newViews(templates, static fs.FS) (*views, error) {
 			return FieldView{Name: name, Label: label, Type: typ, Value: strings.ToValidUTF8(value, "\uFFFD"), Error: errs[name], Hint: hint}
 		},
 		"add": func(a, b int) int { return a + b },
+		// dict passes several values to a partial template: dict "k" v ….
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 		// highlight splits a client's text into runs, marking risk
 		// language for the therapist; html/template escapes every run.
 		"highlight": func(text string) []Segment { return v.highlight(text) },

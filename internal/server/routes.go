@@ -80,9 +80,20 @@ func (s *Server) routes() {
 	s.handle(post, "/therapist/clients/:id/notes", therapists, s.addClientNote)
 	s.handle(get, "/therapist/clients/:id/progress", therapists, s.progressPage)
 
+	// Therapist: reports to bring into the session, session dates, and
+	// sharing progress with the client.
+	s.handle(get, "/therapist/clients/:id/reports", therapists, s.reportPage)
+	s.handle(get, "/therapist/clients/:id/progress.pdf", therapists, s.progressPDF)
+	s.handle(get, "/therapist/clients/:id/session-report", therapists, s.sessionReport)
+	s.handle(get, "/therapist/clients/:id/session-report.pdf", therapists, s.sessionReportPDF)
+	s.handle(post, "/therapist/clients/:id/sessions", therapists, s.recordSession)
+	s.handle(post, "/therapist/clients/:id/sessions/:session/remove", therapists, s.removeSession)
+	s.handle(post, "/therapist/clients/:id/sharing", therapists, s.setSharing)
+
 	// Client: their homework portal.
 	s.handle(get, "/home", clients, s.clientHome)
 	s.handle(get, "/home/history", clients, s.historyPage)
+	s.handle(get, "/home/progress", clients, s.clientProgress)
 	s.handle(get, "/home/assignments/:id", clients, s.workPage)
 	s.handle(post, "/home/assignments/:id", clientsWriting, s.saveWork)
 	s.handle(post, "/home/assignments/:id/draft", clientsWriting, s.autosave)

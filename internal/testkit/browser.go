@@ -82,8 +82,16 @@ func (b *Browser) ConsoleErrors() []string {
 // missing and this process may install packages.
 func chromiumPath(t testing.TB) string {
 	t.Helper()
+	return debianTool(t, "chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+}
+
+// debianTool finds the first of names on PATH, installing Debian's package
+// pkg when none is there and this process may (root with apt-get);
+// otherwise the test fails loudly, never skips.
+func debianTool(t testing.TB, pkg string, names ...string) string {
+	t.Helper()
 	find := func() string {
-		for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		for _, name := range names {
 			if p, err := exec.LookPath(name); err == nil {
 				return p
 			}
@@ -101,8 +109,8 @@ func chromiumPath(t testing.TB) string {
 			if p := find(); p != "" {
 				return p
 			}
-			t.Log("Chromium is missing: installing Debian's chromium package")
-			for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "chromium"}} {
+			t.Logf("%s is missing: installing Debian's %s package", names[0], pkg)
+			for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", pkg}} {
 				cmd := exec.Command("apt-get", args...)
 				cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 				if out, err := cmd.CombinedOutput(); err != nil {
@@ -114,7 +122,7 @@ func chromiumPath(t testing.TB) string {
 			}
 		}
 	}
-	t.Fatalf("Chromium is not installed and could not be installed here. Install it (Debian/Ubuntu: apt-get install chromium) and run the tests again.")
+	t.Fatalf("%s is not installed and could not be installed here. Install it (Debian/Ubuntu: apt-get install %s) and run the tests again.", names[0], pkg)
 	return ""
 }
 

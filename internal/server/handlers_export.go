@@ -1,0 +1,335 @@
+package server
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/trellis-app/trellis/internal/progress"
+	"github.com/trellis-app/trellis/reports"
+)
+
+// period reads the from/to dates of a page's query (inclusive days in the
+// practice's zone), defaulting to the last twelve weeks. When the input is
+// wrong, errs says why beside each field, the typed text is kept in the
+// returned strings, and from/to fall back to the default period.
+func period(c *gin.Context, zone *time.Location) (from, to time.Time, fromText, toText string, errs map[string]string) {
+	if zone == nil {
+		zone = time.UTC
+	}
+	errs = map[string]string{}
+	now := time.Now().In(zone)
+	defTo := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone)
+	defFrom := defTo.AddDate(0, 0, -83)
+	from, to = defFrom, defTo
+	read := func(name string, into *time.Time) {
+		v := c.Query(name)
+		if v == "" {
+			return
+		}
+		t, err := time.ParseInLocation(time.DateOnly, v, zone)
+		if err != nil {
+			errs[name] = "Enter a date like 2026-01-31."
+			return
+		}
+		*into = t
+	}
+	read("from", &from)
+	read("to", &to)
+	if len(errs) == 0 && to.Before(from) {
+		errs["to"] = "The end must be on or after the start."
+	}
+	if len(errs) == 0 && to.Sub(from) > 5*366*24*time.Hour {
+		errs["from"] = "Choose a period of five years or less."
+	}
+	fromText, toText = c.DefaultQuery("from", from.Format(time.DateOnly)), c.DefaultQuery("to", to.Format(time.DateOnly))
+	if len(errs) > 0 {
+		from, to = defFrom, defTo
+	}
+	return from, to, fromText, toText, errs
+}
+
+// reportPage is where a therapist chooses what to export for one client
+// and records session dates.
+type reportPage struct {
+	Page
+	ClientID    int64
+	ClientName  string
+	From, To    string
+	Sent        []progress.Sent
+	All         bool
+	Chosen      map[int64]bool
+	Notes       bool
+	Errors      map[string]string
+	Sessions    []progress.Session
+	SessionForm Form
+	Shared      bool
+}
+
+func (s *Server) reportPage(c *gin.Context) {
+	s.renderReportPage(c, http.StatusOK, emptyForm("held_on"))
+}
+
+// renderReportPage shows the export page with the period and choices of
+// the query string kept, and f for the session form.
+func (s *Server) renderReportPage(c *gin.Context, status int, f Form) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	p := reportPage{Page: s.page(c, "Reports"), ClientID: id, SessionForm: f}
+	from, to, fromText, toText, errs := period(c, p.Zone)
+	p.From, p.To, p.Errors = fromText, toText, errs
+	if len(errs) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	// The choices: everything ticked and "all" unless the form says
+	// otherwise.
+	p.All = c.Query("all") != "0"
+	p.Notes = c.Query("notes") == "1"
+	p.Chosen = map[int64]bool{}
+	for _, v := range c.QueryArray("r") {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			p.Chosen[n] = true
+		}
+	}
+	ctx, a := c.Request.Context(), actor(c)
+	client, err := s.accounts.Client(ctx, a, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p.ClientName = client.DisplayName
+	if p.Sent, err = s.progress.SentIn(ctx, a, id, from, to); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if p.Sessions, err = s.progress.Sessions(ctx, a, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if p.Shared, err = s.progress.Sharing(ctx, a, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if p.SessionForm.Values["held_on"] == "" {
+		p.SessionForm.Values["held_on"] = time.Now().In(zoneOr(p.Zone)).Format(time.DateOnly)
+	}
+	s.render(c, status, "reports", p)
+}
+
+func zoneOr(z *time.Location) *time.Location {
+	if z == nil {
+		return time.UTC
+	}
+	return z
+}
+
+// progressPDF exports the progress summary the report page's form chose.
+// A wrong period shows the form again with the messages and choices kept.
+func (s *Server) progressPDF(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	from, to, _, _, errs := period(c, s.zone(c))
+	if len(errs) > 0 {
+		s.renderReportPage(c, http.StatusUnprocessableEntity, emptyForm("held_on"))
+		return
+	}
+	o := progress.SummaryOptions{From: from, To: to, AllReflections: c.Query("all") != "0", IncludeNotes: c.Query("notes") == "1", Format: "pdf"}
+	for _, v := range c.QueryArray("r") {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+			o.Reflections = append(o.Reflections, n)
+		}
+	}
+	now := time.Now()
+	sum, err := s.progress.ExportSummary(c.Request.Context(), actor(c), id, o, now)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := reports.WriteProgress(&buf, sum); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.sendPDF(c, reports.ProgressFileName(id, now), buf.Bytes())
+}
+
+// sendPDF answers a report as a download, never cached and named by ids
+// and date only (R20).
+func (s *Server) sendPDF(c *gin.Context, name string, pdf []byte) {
+	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "application/pdf", pdf)
+}
+
+// sessionReportPage is the printable session report in the browser.
+type sessionReportPage struct {
+	Page
+	ClientID int64
+	Report   reports.SessionReport
+	Trend    ChartView
+}
+
+func (s *Server) sessionReport(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	p := sessionReportPage{Page: s.page(c, "Session report"), ClientID: id}
+	now := time.Now()
+	r, err := s.progress.ExportSession(c.Request.Context(), actor(c), id, "html", now)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p.Report = r
+	if len(r.CheckIns) > 0 {
+		// The trend, drawn like the progress page's charts.
+		ch := progress.Chart{Title: "Overall trust, weekly check-in", CheckIn: true,
+			Series: []progress.Series{{Label: "Overall trust", Min: r.CheckInMin, Max: r.CheckInMax}}}
+		first, last := r.CheckIns[0].At, r.CheckIns[0].At
+		for _, pt := range r.CheckIns {
+			ch.Series[0].Points = append(ch.Series[0].Points, progress.Point{At: pt.At, Value: pt.Value})
+			first, last = minTime(first, pt.At), maxTime(last, pt.At)
+		}
+		p.Trend = chartView(ch, first, last, zoneOr(p.Zone))
+	}
+	s.render(c, http.StatusOK, "session_report", p)
+}
+
+func (s *Server) sessionReportPDF(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	now := time.Now()
+	r, err := s.progress.ExportSession(c.Request.Context(), actor(c), id, "pdf", now)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := reports.WriteSession(&buf, r); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.sendPDF(c, reports.SessionFileName(id, now), buf.Bytes())
+}
+
+// recordSession records the date of a session with the client.
+func (s *Server) recordSession(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	f := newForm(c, []string{"held_on"})
+	zone := s.zone(c)
+	on, perr := time.ParseInLocation(time.DateOnly, f.Values["held_on"], zone)
+	if perr != nil {
+		f.Errors["held_on"] = "Enter the session's date, like 2026-01-31."
+		s.renderReportPage(c, http.StatusUnprocessableEntity, f)
+		return
+	}
+	now := time.Now().In(zone)
+	err := s.progress.RecordSession(c.Request.Context(), actor(c), id, on, time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone))
+	if f.withErrors(err) {
+		s.renderReportPage(c, http.StatusUnprocessableEntity, f)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "Session of "+on.Format("2 Jan 2006")+" recorded.")
+	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"/reports#sessions")
+}
+
+// removeSession removes a session date entered by mistake.
+func (s *Server) removeSession(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	sid, err := strconv.ParseInt(c.Param("session"), 10, 64)
+	if err != nil || sid <= 0 {
+		s.renderError(c, http.StatusNotFound)
+		return
+	}
+	if err := s.progress.RemoveSession(c.Request.Context(), actor(c), id, sid); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "Session date removed.")
+	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"/reports#sessions")
+}
+
+// setSharing turns the client's own progress view on or off.
+func (s *Server) setSharing(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	on := c.PostForm("shared") == "1"
+	if err := s.progress.SetSharing(c.Request.Context(), actor(c), id, on); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if on {
+		s.flash(c, "The client can now see their progress under “My progress”.")
+	} else {
+		s.flash(c, "The client no longer sees their progress.")
+	}
+	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"/reports#sharing")
+}
+
+// clientProgressPage is the client's own, simpler view of their progress.
+type clientProgressPage struct {
+	Page
+	Report progress.Report
+	Charts []ChartView
+	From   string
+	To     string
+	Errors map[string]string
+}
+
+// clientProgress shows a client their own check-ins and tracked answers,
+// when their therapist shares them; otherwise it is not found.
+func (s *Server) clientProgress(c *gin.Context) {
+	p := clientProgressPage{Page: s.page(c, "My progress")}
+	from, to, fromText, toText, errs := period(c, p.Zone)
+	p.From, p.To, p.Errors = fromText, toText, errs
+	status := http.StatusOK
+	if len(errs) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	r, err := s.progress.ForSelf(c.Request.Context(), actor(c), from, to)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p.Report = r
+	for _, ch := range r.Charts {
+		p.Charts = append(p.Charts, chartView(ch, from, to, zoneOr(p.Zone)))
+	}
+	s.render(c, status, "my_progress", p)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
