@@ -294,7 +294,7 @@ func (d *doc) trend(r SessionReport) {
 		d.para("No check-ins recorded.", margin, contentW, false)
 		return
 	}
-	series := []Series{{Name: "Overall check-in score", Points: r.CheckIns}}
+	series := []Series{{Name: "Overall trust (weekly check-in)", Points: r.CheckIns}}
 	from, to := window(time.Time{}, time.Time{}, series)
 	pc := plot{Chart: Chart{Min: r.CheckInMin, Max: r.CheckInMax, Series: series}, from: from, to: d.endOfDay(to)}
 	d.drawChart(pc, 26)

@@ -452,7 +452,7 @@ func (s *Service) TransferClient(ctx context.Context, actor policy.Actor, client
 		from = *c.TherapistID
 	}
 	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET therapist_id = $3, auth_version = auth_version + 1, updated_at = now()
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET therapist_id = $3, progress_shared = false, auth_version = auth_version + 1, updated_at = now()
 			WHERE id = $1 AND practice_id = $2 AND role = 'client'`, c.ID, actor.PracticeID, t.ID); err != nil {
 			return fmt.Errorf("transfer client: %w", err)
 		}
@@ -472,7 +472,7 @@ func (s *Service) RemoveClient(ctx context.Context, actor policy.Actor, clientID
 		return err
 	}
 	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET therapist_id = NULL, auth_version = auth_version + 1, updated_at = now()
+		res, err := tx.ExecContext(ctx, `UPDATE users SET therapist_id = NULL, progress_shared = false, auth_version = auth_version + 1, updated_at = now()
 			WHERE id = $1 AND therapist_id = $2`, c.ID, actor.UserID)
 		if err != nil {
 			return fmt.Errorf("remove client: %w", err)

@@ -33,6 +33,11 @@ type Sent struct {
 	Flags        pq.StringArray `db:"flags"`
 }
 
+// everFlagged is every risk category any version of assignment a was
+// flagged for: a submission is flagged when any version the client sent
+// was, as the review page warns, even if a later version is clean.
+const everFlagged = `(SELECT coalesce(array_agg(DISTINCT f ORDER BY f), '{}') FROM submissions sub, unnest(sub.flags) f WHERE sub.assignment_id = a.id)`
+
 // header is who a report is about and for.
 type header struct {
 	Practice  string `db:"practice"`
@@ -73,8 +78,7 @@ func (s *Service) SentIn(ctx context.Context, actor policy.Actor, clientID int64
 	}
 	var out []Sent
 	if err := sqlx.SelectContext(ctx, s.db, &out, `
-		SELECT a.id, v.definition->>'title' AS title, a.submitted_at,
-		       (SELECT coalesce(array_agg(DISTINCT f), '{}') FROM submissions sub, unnest(sub.flags) f WHERE sub.assignment_id = a.id) AS flags
+		SELECT a.id, v.definition->>'title' AS title, a.submitted_at, `+everFlagged+` AS flags
 		FROM assignments a
 		JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
 		WHERE a.client_id = $1 AND a.status IN ('submitted', 'reviewed') AND a.submitted_at >= $2 AND a.submitted_at < $3
@@ -120,7 +124,8 @@ func (s *Service) ExportSummary(ctx context.Context, actor policy.Actor, clientI
 	for _, c := range r.Charts {
 		out.Charts = append(out.Charts, printable(c))
 	}
-	if out.Reflections, err = s.reflections(ctx, clientID, o); err != nil {
+	var printed []int64
+	if out.Reflections, printed, err = s.reflections(ctx, clientID, o); err != nil {
 		return reports.Summary{}, err
 	}
 	if o.IncludeNotes {
@@ -131,10 +136,12 @@ func (s *Service) ExportSummary(ctx context.Context, actor policy.Actor, clientI
 			return reports.Summary{}, fmt.Errorf("load notes: %w", err)
 		}
 	}
+	// Recorded once the data is read, before it is rendered: what left
+	// the database is what the log must show, even if rendering fails.
 	err = audit.Record(ctx, s.db, audit.Entry{Action: audit.ReportExported, PracticeID: actor.PracticeID, ActorID: actor.UserID,
 		TargetType: "client", TargetID: clientID, Detail: map[string]any{
 			"report": "progress", "format": o.Format, "from": o.From.Format(time.DateOnly), "to": o.To.Format(time.DateOnly),
-			"reflections": len(out.Reflections), "private_notes": o.IncludeNotes,
+			"reflections": printed, "private_notes": o.IncludeNotes,
 		}})
 	if err != nil {
 		return reports.Summary{}, err
@@ -163,12 +170,13 @@ func printable(c Chart) reports.Chart {
 }
 
 // reflections loads the chosen reflections of the period, each as last
-// sent, with the feedback given on it. One query.
-func (s *Service) reflections(ctx context.Context, clientID int64, o SummaryOptions) ([]reports.Reflection, error) {
+// sent, with the feedback given on it, and their assignment ids. One query.
+func (s *Service) reflections(ctx context.Context, clientID int64, o SummaryOptions) ([]reports.Reflection, []int64, error) {
 	if !o.AllReflections && len(o.Reflections) == 0 {
-		return nil, nil
+		return nil, []int64{}, nil
 	}
 	var rows []struct {
+		ID         int64          `db:"id"`
 		Definition []byte         `db:"definition"`
 		Version    int            `db:"version"`
 		Answers    []byte         `db:"answers"`
@@ -178,27 +186,28 @@ func (s *Service) reflections(ctx context.Context, clientID int64, o SummaryOpti
 		FeedbackAt sql.NullTime   `db:"feedback_at"`
 	}
 	if err := sqlx.SelectContext(ctx, s.db, &rows, `
-		SELECT v.definition, ls.version, ls.answers, ls.flags, ls.submitted_at, f.body AS feedback, f.updated_at AS feedback_at
+		SELECT a.id, v.definition, ls.version, ls.answers, `+everFlagged+` AS flags, ls.submitted_at, f.body AS feedback, f.updated_at AS feedback_at
 		FROM assignments a
 		JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
-		JOIN LATERAL (SELECT version, answers, flags, submitted_at FROM submissions sub
+		JOIN LATERAL (SELECT version, answers, submitted_at FROM submissions sub
 		              WHERE sub.assignment_id = a.id ORDER BY version DESC LIMIT 1) ls ON true
 		LEFT JOIN feedback f ON f.assignment_id = a.id
 		WHERE a.client_id = $1 AND a.status IN ('submitted', 'reviewed') AND a.submitted_at >= $2 AND a.submitted_at < $3
 		  AND ($4 OR a.id = ANY($5))
 		ORDER BY a.submitted_at, a.id`,
 		clientID, o.From, o.To.AddDate(0, 0, 1), o.AllReflections, pq.Int64Array(o.Reflections)); err != nil {
-		return nil, fmt.Errorf("load reflections of %d: %w", clientID, err)
+		return nil, nil, fmt.Errorf("load reflections of %d: %w", clientID, err)
 	}
 	out := make([]reports.Reflection, 0, len(rows))
+	ids := make([]int64, 0, len(rows))
 	for _, row := range rows {
 		var d exercise.Definition
 		if err := json.Unmarshal(row.Definition, &d); err != nil {
-			return nil, fmt.Errorf("decode exercise: %w", err)
+			return nil, nil, fmt.Errorf("decode exercise: %w", err)
 		}
 		var a exercise.Answers
 		if err := json.Unmarshal(row.Answers, &a); err != nil {
-			return nil, fmt.Errorf("decode answers: %w", err)
+			return nil, nil, fmt.Errorf("decode answers: %w", err)
 		}
 		r := reports.Reflection{Title: d.Title, Sent: row.Sent, Version: row.Version, Flagged: row.Flags}
 		for _, q := range d.Readable(a) {
@@ -208,17 +217,19 @@ func (s *Service) reflections(ctx context.Context, clientID int64, o SummaryOpti
 			r.Feedback = []reports.Feedback{{Given: row.FeedbackAt.Time, Text: row.Feedback.String}}
 		}
 		out = append(out, r)
+		ids = append(ids, row.ID)
 	}
-	return out, nil
+	return out, ids, nil
 }
 
 // checkInWeeks is how far back a session report's check-in trend reaches.
 const checkInWeeks = 12
 
-// ExportSession gathers the session report: everything since the last
-// recorded session (on or before today), what is overdue, what was
-// flagged, what is marked to discuss, and the check-in trend; and records
-// the export.
+// ExportSession gathers the session report for the coming session:
+// everything since the last recorded session before today, what is
+// overdue, what was flagged, what is marked to discuss, and the check-in
+// trend; and records the export. A session recorded for today is the one
+// the report is for (it is printed beforehand), so it shows as the next.
 func (s *Service) ExportSession(ctx context.Context, actor policy.Actor, clientID int64, format string, now time.Time) (reports.SessionReport, error) {
 	if !policy.Can(actor, policy.ExportReport, policy.Resource{PracticeID: actor.PracticeID}) {
 		return reports.SessionReport{}, errkind.ErrForbidden
@@ -233,7 +244,7 @@ func (s *Service) ExportSession(ctx context.Context, actor policy.Actor, clientI
 
 	var last, next sql.NullTime
 	if err := s.db.QueryRowxContext(ctx, `
-		SELECT max(held_on) FILTER (WHERE held_on <= $2), min(held_on) FILTER (WHERE held_on > $2)
+		SELECT max(held_on) FILTER (WHERE held_on < $2), min(held_on) FILTER (WHERE held_on >= $2)
 		FROM clinical_sessions WHERE client_id = $1`, clientID, today.Format(time.DateOnly)).Scan(&last, &next); err != nil {
 		return reports.SessionReport{}, fmt.Errorf("load sessions of %d: %w", clientID, err)
 	}
@@ -265,8 +276,7 @@ func (s *Service) ExportSession(ctx context.Context, actor policy.Actor, clientI
 	// marked to discuss.
 	if err := sqlx.SelectContext(ctx, s.db, &rows, `
 		WITH work AS (
-			SELECT a.id, a.status, a.due_at, a.submitted_at, a.discuss, v.definition,
-			       (SELECT coalesce(array_agg(DISTINCT f), '{}') FROM submissions sub, unnest(sub.flags) f WHERE sub.assignment_id = a.id) AS flags,
+			SELECT a.id, a.status, a.due_at, a.submitted_at, a.discuss, v.definition, `+everFlagged+` AS flags,
 			       (SELECT answers FROM submissions sub WHERE sub.assignment_id = a.id ORDER BY version DESC LIMIT 1) AS answers
 			FROM assignments a
 			JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
@@ -320,28 +330,56 @@ func (s *Service) ExportSession(ctx context.Context, actor policy.Actor, clientI
 }
 
 // checkInTrend loads the weekly check-in's overall trust over the last
-// weeks, as the client last sent each.
+// weeks, each occurrence as the client last sent it.
 func (s *Service) checkInTrend(ctx context.Context, clientID int64, today time.Time, out *reports.SessionReport) error {
-	r := Report{ClientID: clientID, From: today.AddDate(0, 0, -7*checkInWeeks), To: today}
-	if err := s.gather(ctx, &r); err != nil {
-		return err
+	if err := sqlx.SelectContext(ctx, s.db, &out.CheckIns, `
+		SELECT tv.recorded_at AS at, tv.value
+		FROM tracked_values tv
+		JOIN submissions sub ON sub.id = tv.submission_id
+		JOIN exercises e ON e.id = tv.exercise_id AND e.builtin_key = $2
+		WHERE tv.client_id = $1 AND tv.field_key = $3 AND tv.recorded_at >= $4
+		  AND sub.version = (SELECT max(version) FROM submissions s2 WHERE s2.assignment_id = sub.assignment_id)
+		ORDER BY tv.recorded_at`, clientID, exercise.CheckInKey, exercise.CheckInOverallKey, today.AddDate(0, 0, -7*checkInWeeks)); err != nil {
+		return fmt.Errorf("load check-in trend of %d: %w", clientID, err)
 	}
-	for _, c := range r.Charts {
-		if !c.CheckIn {
-			continue
-		}
-		for _, sr := range c.Series {
-			if sr.Key != exercise.CheckInOverallKey {
-				continue
-			}
-			out.CheckInMin, out.CheckInMax = sr.Min, sr.Max
-			for _, p := range sr.Points {
-				out.CheckIns = append(out.CheckIns, reports.Point{At: p.At, Value: p.Value})
-			}
+	out.CheckInMin, out.CheckInMax = 0, 10
+	var def []byte
+	err := s.db.GetContext(ctx, &def, `SELECT v.definition FROM exercises e
+		JOIN exercise_versions v ON v.exercise_id = e.id AND v.version = e.latest_version WHERE e.builtin_key = $1`, exercise.CheckInKey)
+	if err != nil {
+		return fmt.Errorf("load the check-in: %w", err)
+	}
+	var d exercise.Definition
+	if err := json.Unmarshal(def, &d); err != nil {
+		return fmt.Errorf("decode the check-in: %w", err)
+	}
+	for _, f := range d.Fields {
+		if f.Key == exercise.CheckInOverallKey {
+			out.CheckInMin, out.CheckInMax = f.Bounds()
 		}
 	}
 	return nil
 }
+
+// TrendChart is a session report's check-in trend as a chart of the
+// progress page, for showing it in the browser.
+func TrendChart(r reports.SessionReport) (c Chart, from, to time.Time) {
+	c = Chart{Title: "Check-in trend", CheckIn: true,
+		Series: []Series{{Key: exercise.CheckInOverallKey, Label: TrendLabel, Min: r.CheckInMin, Max: r.CheckInMax}}}
+	for i, p := range r.CheckIns {
+		c.Series[0].Points = append(c.Series[0].Points, Point{At: p.At, Value: p.Value})
+		if i == 0 || p.At.Before(from) {
+			from = p.At
+		}
+		if i == 0 || p.At.After(to) {
+			to = p.At
+		}
+	}
+	return c, from, to
+}
+
+// TrendLabel names the trend's line, on the page as on paper.
+const TrendLabel = "Overall trust (weekly check-in)"
 
 // excerpt is the first written answer of a submission, shortened to about
 // limit characters at a word boundary.

@@ -108,7 +108,7 @@ func (s *Service) ForSelf(ctx context.Context, actor policy.Actor, from, to time
 		return Report{}, errkind.ErrForbidden
 	}
 	r := Report{ClientID: actor.UserID, From: from, To: to}
-	err := s.db.QueryRowxContext(ctx, `SELECT display_name FROM users WHERE id = $1 AND role = 'client' AND progress_shared`,
+	err := s.db.QueryRowxContext(ctx, `SELECT display_name FROM users WHERE id = $1 AND role = 'client' AND progress_shared AND therapist_id IS NOT NULL`,
 		actor.UserID).Scan(&r.ClientName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Report{}, errkind.ErrNotFound

@@ -172,7 +172,9 @@ func TestProgressSummaryPrintsOnlyTheChosenReflections(t *testing.T) {
 		}
 	}
 
-	res := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&all=0&r=%d", w.Client.ID, exportPeriod(), w.first))
+	// The form sends pick=1 and the ticked ones: unticking the second
+	// leaves it out.
+	res := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&pick=1&r=%d", w.Client.ID, exportPeriod(), w.first))
 	if res.Code != http.StatusOK {
 		t.Fatalf("export: status %d", res.Code)
 	}
@@ -183,8 +185,20 @@ func TestProgressSummaryPrintsOnlyTheChosenReflections(t *testing.T) {
 	if strings.Contains(flat, exportSecondNote) {
 		t.Error("a reflection that was not chosen was printed")
 	}
+	var logged string
+	if err := a.DB.Get(&logged, `SELECT detail->>'reflections' FROM audit_log WHERE action = 'report.exported' ORDER BY id DESC LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("[%d]", w.first); logged != want {
+		t.Errorf("the audit log names reflections %s, want %s", logged, want)
+	}
+	// Nothing ticked prints none.
+	none := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&pick=1", w.Client.ID, exportPeriod()))
+	if text := strings.Join(strings.Fields(testkit.PDFText(t, none.Body.Bytes())), " "); strings.Contains(text, exportFirstNote) || strings.Contains(text, exportSecondNote) {
+		t.Error("reflections printed with none ticked")
+	}
 	// Another client's work cannot be chosen into this client's report.
-	other := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&all=0&r=%d", w.Client2.ID, exportPeriod(), w.first))
+	other := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&pick=1&r=%d", w.Client2.ID, exportPeriod(), w.first))
 	if other.Code != http.StatusOK {
 		t.Fatalf("export for Client2: status %d", other.Code)
 	}
@@ -197,7 +211,7 @@ func TestProgressSummaryWithAWrongPeriodShowsTheFormAgainAndExportsNothing(t *te
 	a := testkit.NewApp(t)
 	w := seedExport(t, a)
 	th := a.Login(t, w.Therapist)
-	res := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?from=2026-13-01&to=yesterday&notes=1&all=0&r=%d", w.Client.ID, w.first))
+	res := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?from=2026-13-01&to=yesterday&notes=1&pick=1&r=%d", w.Client.ID, w.first))
 	if res.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d, want 422", res.Code)
 	}
@@ -205,11 +219,16 @@ func TestProgressSummaryWithAWrongPeriodShowsTheFormAgainAndExportsNothing(t *te
 	for _, s := range []string{
 		`<p class="field-error" id="from-error"><span class="visually-hidden">Error:</span> Enter a date like 2026-01-31.</p>`,
 		`value="2026-13-01"`, `value="yesterday"`, // what was typed is kept
-		`name="notes" value="1" checked`, `name="all" value="0" checked`,
+		`name="notes" value="1" checked`,
 	} {
 		if !strings.Contains(body, s) {
 			t.Errorf("the form shown again lacks %q", s)
 		}
+	}
+	// The choices are kept too (the list shows the default period's work,
+	// in which both check-ins were sent).
+	if !strings.Contains(body, fmt.Sprintf(`name="r" value="%d" checked`, w.first)) || strings.Contains(body, fmt.Sprintf(`name="r" value="%d" checked`, w.second)) {
+		t.Error("the ticked reflections were not kept")
 	}
 	if ct := res.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("Content-Type %q", ct)
@@ -250,7 +269,9 @@ func TestSessionReportCoversWhatHappenedSinceTheLastRecordedSession(t *testing.T
 		t.Fatal(err)
 	}
 	base := fmt.Sprintf("/therapist/clients/%d", w.Client.ID)
-	for _, day := range []int{-5, 6} {
+	// A session today is the one the report is printed for: the report
+	// still covers everything since the one before.
+	for _, day := range []int{-5, 0, 6} {
 		res := th.PostForm(base+"/sessions", url.Values{"held_on": {dateInDays(day)}})
 		if res.Code != http.StatusSeeOther {
 			t.Fatalf("record session: %d\n%s", res.Code, res.Body.String())
@@ -263,7 +284,7 @@ func TestSessionReportCoversWhatHappenedSinceTheLastRecordedSession(t *testing.T
 	}
 	body := res.Body.String()
 	last, _ := time.Parse(time.DateOnly, dateInDays(-5))
-	next, _ := time.Parse(time.DateOnly, dateInDays(6))
+	next, _ := time.Parse(time.DateOnly, dateInDays(0))
 	for _, s := range []string{
 		"the session of " + last.Format("2 Jan 2006"),
 		"<dt>Next session</dt><dd>" + next.Format("2 Jan 2006"),
@@ -271,7 +292,7 @@ func TestSessionReportCoversWhatHappenedSinceTheLastRecordedSession(t *testing.T
 		`Overdue <span class="count">(1)</span>`,
 		`Flagged <span class="count">(1)</span>`,
 		`To discuss in session <span class="count">(1)</span>`,
-		"Overall trust, weekly check-in",
+		"Check-in trend", "Overall trust (weekly check-in)",
 	} {
 		if !strings.Contains(body, s) {
 			t.Errorf("the session report lacks %q", s)
@@ -403,12 +424,55 @@ func TestClientSeesTheirProgressOnlyWhenTheirTherapistSharesIt(t *testing.T) {
 		}
 	}
 	// Another client of the same therapist still sees nothing.
+	defer func() {
+		// Moved to another therapist, who has not chosen to share it, the
+		// client no longer sees it.
+		admin := a.Login(t, w.Admin)
+		if res := admin.PostForm(fmt.Sprintf("/admin/users/%d/transfer", w.Client.ID), url.Values{"therapist": {strconv.FormatInt(w.Therapist2.ID, 10)}}); res.Code != http.StatusSeeOther {
+			t.Fatalf("transfer: %d\n%s", res.Code, res.Body.String())
+		}
+		if res := a.Login(t, w.Client).Get("/home/progress"); res.Code != http.StatusNotFound {
+			t.Errorf("after a transfer: status %d", res.Code)
+		}
+	}()
 	if res := a.Login(t, w.Client2).Get("/home/progress"); res.Code != http.StatusNotFound {
 		t.Errorf("Client2: status %d", res.Code)
 	}
-	// Turned off again, it is gone.
+	// Turned off again, it is gone; turned on again for the transfer.
 	th.PostForm(fmt.Sprintf("/therapist/clients/%d/sharing", w.Client.ID), url.Values{"shared": {"0"}})
 	if res := c.Get("/home/progress"); res.Code != http.StatusNotFound {
 		t.Errorf("after stopping: status %d", res.Code)
+	}
+	th.PostForm(fmt.Sprintf("/therapist/clients/%d/sharing", w.Client.ID), url.Values{"shared": {"1"}})
+}
+
+// Periods are calendar days in the practice's time zone: in Auckland, work
+// sent at 23:30 on the last day is in the period and work sent an hour
+// later, the next day there, is not, though both fall on one UTC day.
+func TestProgressSummaryPeriodIsInThePracticesTimeZone(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := seedExport(t, a)
+	if _, err := a.DB.Exec(`UPDATE practices SET time_zone = 'Pacific/Auckland' WHERE id = $1`, w.PracticeID); err != nil {
+		t.Fatal(err)
+	}
+	for id, at := range map[int64]string{w.first: "2026-11-20 23:30", w.second: "2026-11-21 00:30"} {
+		if _, err := a.DB.Exec(`UPDATE assignments SET submitted_at = ($2::timestamp AT TIME ZONE 'Pacific/Auckland') WHERE id = $1`, id, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	th := a.Login(t, w.Therapist)
+	res := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?from=2026-11-10&to=2026-11-20", w.Client.ID))
+	if res.Code != http.StatusOK {
+		t.Fatalf("export: %d", res.Code)
+	}
+	flat := strings.Join(strings.Fields(testkit.PDFText(t, res.Body.Bytes())), " ")
+	if !strings.Contains(flat, exportFirstNote) {
+		t.Error("work sent at 23:30 on the period's last day (Auckland) is missing")
+	}
+	if strings.Contains(flat, exportSecondNote) {
+		t.Error("work sent the next day (Auckland) was printed")
+	}
+	if !strings.Contains(flat, "10 Nov 2026 – 20 Nov 2026") {
+		t.Error("the period is not printed as chosen")
 	}
 }

@@ -56,11 +56,13 @@ func period(c *gin.Context, zone *time.Location) (from, to time.Time, fromText, 
 // and records session dates.
 type reportPage struct {
 	Page
-	ClientID    int64
-	ClientName  string
-	From, To    string
-	Sent        []progress.Sent
-	All         bool
+	ClientID   int64
+	ClientName string
+	From, To   string
+	Sent       []progress.Sent
+	// Picked: the therapist's own choice of reflections came with the
+	// request (Chosen); otherwise every one is ticked.
+	Picked      bool
 	Chosen      map[int64]bool
 	Notes       bool
 	Errors      map[string]string
@@ -86,15 +88,11 @@ func (s *Server) renderReportPage(c *gin.Context, status int, f Form) {
 	if len(errs) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	// The choices: everything ticked and "all" unless the form says
-	// otherwise.
-	p.All = c.Query("all") != "0"
-	p.Notes = c.Query("notes") == "1"
+	// The choices as sent, or every reflection ticked at first.
+	p.Picked, p.Notes = c.Query("pick") == "1", c.Query("notes") == "1"
 	p.Chosen = map[int64]bool{}
-	for _, v := range c.QueryArray("r") {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			p.Chosen[n] = true
-		}
+	for _, id := range chosen(c) {
+		p.Chosen[id] = true
 	}
 	ctx, a := c.Request.Context(), actor(c)
 	client, err := s.accounts.Client(ctx, a, id)
@@ -140,13 +138,11 @@ func (s *Server) progressPDF(c *gin.Context) {
 		s.renderReportPage(c, http.StatusUnprocessableEntity, emptyForm("held_on"))
 		return
 	}
-	o := progress.SummaryOptions{From: from, To: to, AllReflections: c.Query("all") != "0", IncludeNotes: c.Query("notes") == "1", Format: "pdf"}
-	for _, v := range c.QueryArray("r") {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
-			o.Reflections = append(o.Reflections, n)
-		}
-	}
-	now := time.Now()
+	// The form always says pick=1 and prints exactly what is ticked, so
+	// unticking one keeps it out. A link without pick prints every one.
+	o := progress.SummaryOptions{From: from, To: to, AllReflections: c.Query("pick") != "1", Reflections: chosen(c),
+		IncludeNotes: c.Query("notes") == "1", Format: "pdf"}
+	now := time.Now().In(s.zone(c))
 	sum, err := s.progress.ExportSummary(c.Request.Context(), actor(c), id, o, now)
 	if err != nil {
 		s.fail(c, err)
@@ -158,6 +154,17 @@ func (s *Server) progressPDF(c *gin.Context) {
 		return
 	}
 	s.sendPDF(c, reports.ProgressFileName(id, now), buf.Bytes())
+}
+
+// chosen is the reflections (assignment ids) ticked in the export form.
+func chosen(c *gin.Context) []int64 {
+	var out []int64
+	for _, v := range c.QueryArray("r") {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // sendPDF answers a report as a download, never cached and named by ids
@@ -190,15 +197,8 @@ func (s *Server) sessionReport(c *gin.Context) {
 	}
 	p.Report = r
 	if len(r.CheckIns) > 0 {
-		// The trend, drawn like the progress page's charts.
-		ch := progress.Chart{Title: "Overall trust, weekly check-in", CheckIn: true,
-			Series: []progress.Series{{Label: "Overall trust", Min: r.CheckInMin, Max: r.CheckInMax}}}
-		first, last := r.CheckIns[0].At, r.CheckIns[0].At
-		for _, pt := range r.CheckIns {
-			ch.Series[0].Points = append(ch.Series[0].Points, progress.Point{At: pt.At, Value: pt.Value})
-			first, last = minTime(first, pt.At), maxTime(last, pt.At)
-		}
-		p.Trend = chartView(ch, first, last, zoneOr(p.Zone))
+		ch, from, to := progress.TrendChart(r)
+		p.Trend = chartView(ch, from, to, zoneOr(p.Zone))
 	}
 	s.render(c, http.StatusOK, "session_report", p)
 }
@@ -208,7 +208,7 @@ func (s *Server) sessionReportPDF(c *gin.Context) {
 	if !ok {
 		return
 	}
-	now := time.Now()
+	now := time.Now().In(s.zone(c))
 	r, err := s.progress.ExportSession(c.Request.Context(), actor(c), id, "pdf", now)
 	if err != nil {
 		s.fail(c, err)
@@ -318,18 +318,4 @@ func (s *Server) clientProgress(c *gin.Context) {
 		p.Charts = append(p.Charts, chartView(ch, from, to, zoneOr(p.Zone)))
 	}
 	s.render(c, status, "my_progress", p)
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
