@@ -2,12 +2,15 @@ package server
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/trellis-app/trellis/internal/database"
 	"github.com/trellis-app/trellis/internal/progress"
 	"github.com/trellis-app/trellis/reports"
 )
@@ -143,17 +146,45 @@ func (s *Server) progressPDF(c *gin.Context) {
 	o := progress.SummaryOptions{From: from, To: to, AllReflections: c.Query("pick") != "1", Reflections: chosen(c),
 		IncludeNotes: c.Query("notes") == "1", Format: "pdf"}
 	now := time.Now().In(s.zone(c))
-	sum, err := s.progress.ExportSummary(c.Request.Context(), actor(c), id, o, now)
+	s.renderPDF(c, reports.ProgressFileName(id, now), func(w io.Writer) error {
+		sum, err := s.progress.ExportSummary(c.Request.Context(), actor(c), id, o, now)
+		if err != nil {
+			return err
+		}
+		return reports.WriteProgress(w, sum)
+	})
+}
+
+// pdfWait bounds how long a request waits for a PDF slot before it is
+// answered "busy, try again" (503).
+const pdfWait = 10 * time.Second
+
+// renderPDF makes a PDF with write and sends it as a download. At most
+// GOMAXPROCS PDFs are made at once: a year-long summary keeps a core busy
+// for about a tenth of a second and allocates some 180 MB of short-lived
+// compression buffers, so a burst of exports waits its turn instead of
+// multiplying memory; a wait past pdfWait answers 503.
+func (s *Server) renderPDF(c *gin.Context, name string, write func(io.Writer) error) {
+	ctx := c.Request.Context()
+	t := time.NewTimer(pdfWait)
+	defer t.Stop()
+	select {
+	case s.pdfSlots <- struct{}{}:
+	case <-t.C:
+		s.fail(c, fmt.Errorf("wait for a PDF slot: %w", database.ErrBusy))
+		return
+	case <-ctx.Done():
+		s.fail(c, fmt.Errorf("wait for a PDF slot: %w", ctx.Err()))
+		return
+	}
+	var buf bytes.Buffer
+	err := write(&buf)
+	<-s.pdfSlots
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	var buf bytes.Buffer
-	if err := reports.WriteProgress(&buf, sum); err != nil {
-		s.serverError(c, err)
-		return
-	}
-	s.sendPDF(c, reports.ProgressFileName(id, now), buf.Bytes())
+	s.sendPDF(c, name, buf.Bytes())
 }
 
 // chosen is the reflections (assignment ids) ticked in the export form.
@@ -209,17 +240,13 @@ func (s *Server) sessionReportPDF(c *gin.Context) {
 		return
 	}
 	now := time.Now().In(s.zone(c))
-	r, err := s.progress.ExportSession(c.Request.Context(), actor(c), id, "pdf", now)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	var buf bytes.Buffer
-	if err := reports.WriteSession(&buf, r); err != nil {
-		s.serverError(c, err)
-		return
-	}
-	s.sendPDF(c, reports.SessionFileName(id, now), buf.Bytes())
+	s.renderPDF(c, reports.SessionFileName(id, now), func(w io.Writer) error {
+		r, err := s.progress.ExportSession(c.Request.Context(), actor(c), id, "pdf", now)
+		if err != nil {
+			return err
+		}
+		return reports.WriteSession(w, r)
+	})
 }
 
 // recordSession records the date of a session with the client.

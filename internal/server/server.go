@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -90,6 +91,8 @@ type Server struct {
 	progress     *progress.Service
 	loginCounter Counter
 	now          func() time.Time
+	// pdfSlots bounds how many PDFs are made at once (see renderPDF).
+	pdfSlots chan struct{}
 }
 
 // New builds the router with every route and middleware.
@@ -131,6 +134,7 @@ func New(d Deps) (*Server, error) {
 		reviews:     d.Reviews,
 		progress:    d.Progress,
 		now:         d.Now,
+		pdfSlots:    make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
 	if s.now == nil {
 		s.now = time.Now
