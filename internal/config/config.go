@@ -44,6 +44,11 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// DBMaxConns caps the connection pool.
 	DBMaxConns int
+	// RequestTimeout bounds each request's work, including its wait for a
+	// pooled connection: past it the request answers 503 instead of
+	// queueing behind an exhausted pool or a database that does not answer
+	// (FT1, FT2).
+	RequestTimeout time.Duration
 }
 
 // Production reports whether Trellis runs in production mode.
@@ -63,7 +68,16 @@ const (
 	VarMaxBodyBytes    = "TRELLIS_MAX_BODY_BYTES"
 	VarShutdownTimeout = "TRELLIS_SHUTDOWN_TIMEOUT"
 	VarDBMaxConns      = "TRELLIS_DB_MAX_CONNS"
+	VarRequestTimeout  = "TRELLIS_REQUEST_TIMEOUT"
 )
+
+// DefaultRequestTimeout is TRELLIS_REQUEST_TIMEOUT's default.
+const DefaultRequestTimeout = 15 * time.Second
+
+// MaxRequestTimeout stays below the HTTP server's 60-second write timeout,
+// so a request that runs out of time can still be answered with the 503
+// page.
+const MaxRequestTimeout = 50 * time.Second
 
 // Load reads and validates the configuration. Every problem is reported, not
 // only the first, each naming the variable and what it expects.
@@ -88,6 +102,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MaxBodyBytes:    4 << 20,
 		ShutdownTimeout: 20 * time.Second,
 		DBMaxConns:      20,
+		RequestTimeout:  DefaultRequestTimeout,
 	}
 
 	if c.DatabaseURL == "" {
@@ -177,6 +192,22 @@ func Load(getenv func(string) string) (Config, error) {
 		} else {
 			c.DBMaxConns = n
 		}
+	}
+
+	if v := get(VarRequestTimeout, ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > MaxRequestTimeout {
+			bad(VarRequestTimeout, "must be a duration such as 15s, from 1s to %s (got %q)", MaxRequestTimeout, v)
+		} else {
+			c.RequestTimeout = d
+		}
+	}
+	// A request in flight at SIGTERM may take its whole timeout; shutdown
+	// must wait at least that long or it cuts off the very requests it
+	// promises to finish (FT3).
+	if c.ShutdownTimeout < c.RequestTimeout {
+		bad(VarShutdownTimeout, "must be at least %s (%s), so requests in flight at shutdown can finish (got %s)",
+			VarRequestTimeout, c.RequestTimeout, c.ShutdownTimeout)
 	}
 
 	if len(errs) > 0 {

@@ -39,6 +39,9 @@ func TestLoadAppliesDefaults(t *testing.T) {
 	if c.MaxBodyBytes != 4<<20 || c.ShutdownTimeout != 20*time.Second || c.DBMaxConns != 20 {
 		t.Errorf("limits = %d, %v, %d", c.MaxBodyBytes, c.ShutdownTimeout, c.DBMaxConns)
 	}
+	if c.RequestTimeout != 15*time.Second {
+		t.Errorf("RequestTimeout = %v, want 15s", c.RequestTimeout)
+	}
 	if c.HTTPS() {
 		t.Error("HTTPS() true for an http base URL")
 	}
@@ -55,6 +58,7 @@ func TestLoadReadsEveryVariable(t *testing.T) {
 		VarMaxBodyBytes:    "2097152",
 		VarShutdownTimeout: "45s",
 		VarDBMaxConns:      "40",
+		VarRequestTimeout:  "30s",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -68,8 +72,8 @@ func TestLoadReadsEveryVariable(t *testing.T) {
 	if strings.Join(c.TrustedProxies, "|") != "10.0.0.1|192.168.0.0/16" {
 		t.Errorf("TrustedProxies = %v", c.TrustedProxies)
 	}
-	if c.MaxBodyBytes != 2097152 || c.ShutdownTimeout != 45*time.Second || c.DBMaxConns != 40 {
-		t.Errorf("limits = %d, %v, %d", c.MaxBodyBytes, c.ShutdownTimeout, c.DBMaxConns)
+	if c.MaxBodyBytes != 2097152 || c.ShutdownTimeout != 45*time.Second || c.DBMaxConns != 40 || c.RequestTimeout != 30*time.Second {
+		t.Errorf("limits = %d, %v, %d, %v", c.MaxBodyBytes, c.ShutdownTimeout, c.DBMaxConns, c.RequestTimeout)
 	}
 }
 
@@ -93,6 +97,10 @@ func TestLoadRejectsEachBadValueWithAClearMessage(t *testing.T) {
 		{"shutdown not a duration", VarShutdownTimeout, "20", "TRELLIS_SHUTDOWN_TIMEOUT: must be a duration"},
 		{"shutdown too long", VarShutdownTimeout, "1h", "TRELLIS_SHUTDOWN_TIMEOUT: must be a duration"},
 		{"pool too small", VarDBMaxConns, "1", "TRELLIS_DB_MAX_CONNS: must be a whole number from 2 to 500"},
+		{"request timeout not a duration", VarRequestTimeout, "15", "TRELLIS_REQUEST_TIMEOUT: must be a duration"},
+		{"request timeout too short", VarRequestTimeout, "200ms", "TRELLIS_REQUEST_TIMEOUT: must be a duration such as 15s, from 1s to 50s"},
+		{"request timeout past the write timeout", VarRequestTimeout, "2m", "TRELLIS_REQUEST_TIMEOUT: must be a duration such as 15s, from 1s to 50s"},
+		{"shutdown shorter than a request", VarShutdownTimeout, "5s", "TRELLIS_SHUTDOWN_TIMEOUT: must be at least TRELLIS_REQUEST_TIMEOUT (15s)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,5 +133,15 @@ func TestProductionRequiresHTTPS(t *testing.T) {
 	_, err := Load(env(map[string]string{VarDatabaseURL: dbURL, VarEnv: "production", VarBaseURL: "http://trellis.example.org"}))
 	if err == nil || !strings.Contains(err.Error(), "must be https:// in production") {
 		t.Fatalf("error = %v, want an https requirement", err)
+	}
+}
+
+func TestShortShutdownIsAllowedWithAShorterRequestTimeout(t *testing.T) {
+	c, err := Load(env(map[string]string{VarDatabaseURL: dbURL, VarShutdownTimeout: "5s", VarRequestTimeout: "5s"}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.ShutdownTimeout != 5*time.Second || c.RequestTimeout != 5*time.Second {
+		t.Errorf("timeouts = %v, %v", c.ShutdownTimeout, c.RequestTimeout)
 	}
 }

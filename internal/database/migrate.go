@@ -18,14 +18,15 @@ import (
 // binary; running would risk writing data the newer schema does not expect.
 var ErrSchemaNewer = errors.New("database schema is newer than this Trellis binary")
 
-// migrationLockID is the PostgreSQL advisory lock key that serialises
-// migrations, so instances starting together migrate once (FT6).
-const migrationLockID int64 = 0x7472656c6c6973 // "trellis"
+// MigrationLockID is the PostgreSQL advisory lock key that serialises
+// migrations, so instances starting together migrate once (FT6). The
+// fault test holds it to watch instances wait for it.
+const MigrationLockID int64 = 0x7472656c6c6973 // "trellis"
 
 func provider(db *sql.DB, fsys fs.FS) (*goose.Provider, error) {
 	// Poll for the lock every second for up to five minutes: instances that
 	// lose the race start a second after the winner finishes.
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID), lock.WithLockTimeout(1, 300))
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(MigrationLockID), lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return nil, fmt.Errorf("migration lock: %w", err)
 	}

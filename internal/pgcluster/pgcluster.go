@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -319,33 +320,79 @@ func lookBinaries(ctx context.Context) string {
 		}
 		return true
 	}
-	if out, err := exec.CommandContext(ctx, "pg_config", "--bindir").Output(); err == nil {
-		if dir := strings.TrimSpace(string(out)); has(dir) {
-			return dir
-		}
-	}
-	// Debian and Ubuntu keep server binaries off PATH; prefer the newest.
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
-	for _, d := range dirs {
+	for _, d := range searchDirs(ctx, "initdb") {
 		if has(d) {
 			return d
 		}
-	}
-	for _, d := range []string{"/usr/bin", "/usr/local/bin", "/usr/local/pgsql/bin", "/opt/homebrew/bin"} {
-		if has(d) {
-			return d
-		}
-	}
-	if p, err := exec.LookPath("initdb"); err == nil && has(filepath.Dir(p)) {
-		return filepath.Dir(p)
 	}
 	return ""
+}
+
+// searchDirs lists the directories that may hold PostgreSQL's programs, in
+// the order they are tried: pg_config's, Debian's versioned directories
+// (newest first), the usual prefixes, then wherever PATH finds program.
+func searchDirs(ctx context.Context, program string) []string {
+	var dirs []string
+	if out, err := exec.CommandContext(ctx, "pg_config", "--bindir").Output(); err == nil {
+		dirs = append(dirs, strings.TrimSpace(string(out)))
+	}
+	dirs = append(dirs, versionedDirs()...)
+	dirs = append(dirs, "/usr/bin", "/usr/local/bin", "/usr/local/pgsql/bin", "/opt/homebrew/bin")
+	if p, err := exec.LookPath(program); err == nil {
+		dirs = append(dirs, filepath.Dir(p))
+	}
+	return dirs
+}
+
+// versionedDirs lists /usr/lib/postgresql/*/bin, newest first: Debian and
+// Ubuntu keep server binaries off PATH.
+func versionedDirs() []string {
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
+	return dirs
 }
 
 func versionOf(binDir string) int {
 	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
 	return v
+}
+
+// Tool finds a PostgreSQL client program (pg_dump, pg_restore, psql) where
+// the clusters' own binaries are looked for, and reports its major
+// version. The newest installed version comes first, because a newer
+// pg_dump reads an older server but never the reverse. Unlike Start, it
+// never installs anything: a backup command must not change the machine.
+func Tool(ctx context.Context, name string) (path string, major int, err error) {
+	dirs := append(versionedDirs(), searchDirs(ctx, name)...)
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		if st, err := os.Stat(p); err != nil || st.IsDir() {
+			continue
+		}
+		major, err := toolMajor(ctx, p)
+		if err != nil {
+			return "", 0, err
+		}
+		return p, major, nil
+	}
+	return "", 0, fmt.Errorf("%s was not found: install PostgreSQL's client programs "+
+		"(for example `sudo apt-get install postgresql-client` on Debian or Ubuntu, or `brew install postgresql` on macOS)", name)
+}
+
+var toolVersionRe = regexp.MustCompile(`\(PostgreSQL\) ([0-9]+)`)
+
+// toolMajor runs program --version and returns its major version (15 for
+// "pg_dump (PostgreSQL) 15.18").
+func toolMajor(ctx context.Context, program string) (int, error) {
+	out, err := exec.CommandContext(ctx, program, "--version").Output()
+	if err != nil {
+		return 0, fmt.Errorf("%s --version: %w", program, err)
+	}
+	m := toolVersionRe.FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("%s --version printed %q, not a PostgreSQL version", program, bytes.TrimSpace(out))
+	}
+	return strconv.Atoi(string(m[1]))
 }
 
 func install(ctx context.Context, logf func(string, ...any)) error {

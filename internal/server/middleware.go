@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/trellis-app/trellis/internal/config"
 )
 
 const requestIDKey = "trellis.request_id"
@@ -138,15 +140,18 @@ func (s *Server) securityHeaders() gin.HandlerFunc {
 	}
 }
 
-// RequestTimeout bounds every request's work: waits for a pooled
-// connection, a hashing slot or a slow query end with 503, not a hang
-// (FT1, FT2).
-const RequestTimeout = 15 * time.Second
-
-// deadline gives each request's context a deadline.
+// deadline gives each request's context a deadline (TRELLIS_REQUEST_TIMEOUT):
+// waits for a pooled connection, a hashing slot or a slow query end with
+// 503, not a hang (FT1, FT2). app.Serve sets the same deadline around the
+// whole request, session loading and saving included; this one bounds the
+// handlers wherever the router is served without it (tests, httptest).
 func (s *Server) deadline() gin.HandlerFunc {
+	timeout := s.cfg.RequestTimeout
+	if timeout <= 0 {
+		timeout = config.DefaultRequestTimeout // a Config not made by Load
+	}
 	return func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), RequestTimeout)
+		ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
 		defer cancel()
 		c.Request = c.Request.WithContext(ctx)
 		c.Next()
