@@ -198,7 +198,7 @@ func serve(ctx context.Context, cfg config.Config, db *sqlx.DB, log *slog.Logger
 	}
 	go app.SweepSessions(ctx, auth.NewSessionStore(db), auth.NewRateCounter(db), reflection.NewService(db, nil), log)
 	log.Info("trellis is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", cfg.Env, "version", version())
-	return app.Serve(ctx, ln, srv, cfg.ShutdownTimeout, log, app.WithRequestTimeout(cfg.RequestTimeout))
+	return app.Serve(ctx, ln, srv, cfg.ShutdownTimeout, log)
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

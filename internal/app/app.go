@@ -133,42 +133,10 @@ const (
 	IdleTimeout       = 120 * time.Second
 )
 
-// ServeOption adjusts how Serve serves.
-type ServeOption func(*serveOptions)
-
-type serveOptions struct {
-	requestTimeout time.Duration
-}
-
-// WithRequestTimeout gives every request a deadline from the moment it
-// arrives (TRELLIS_REQUEST_TIMEOUT). The router bounds its handlers itself,
-// but the session layer around it loads and saves sessions before and
-// after them: without this, a signed-in request would queue for a pooled
-// connection for as long as the pool stays exhausted (FT2).
-func WithRequestTimeout(d time.Duration) ServeOption {
-	return func(o *serveOptions) { o.requestTimeout = d }
-}
-
-// withDeadline bounds each request's context by d.
-func withDeadline(h http.Handler, d time.Duration) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		h.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
 // Serve serves h on ln until ctx is cancelled, then stops accepting new
 // connections and waits up to shutdownTimeout for in-flight requests to
 // finish (FT3). It returns nil after a clean shutdown.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, shutdownTimeout time.Duration, log *slog.Logger, opts ...ServeOption) error {
-	var o serveOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.requestTimeout > 0 {
-		h = withDeadline(h, o.requestTimeout)
-	}
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, shutdownTimeout time.Duration, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: ReadHeaderTimeout,

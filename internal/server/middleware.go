@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -12,8 +11,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/trellis-app/trellis/internal/config"
 )
 
 const requestIDKey = "trellis.request_id"
@@ -136,24 +133,6 @@ func (s *Server) securityHeaders() gin.HandlerFunc {
 	https := s.cfg.HTTPS()
 	return func(c *gin.Context) {
 		setSecurityHeaders(c.Writer.Header(), https, c.Request.URL.Path)
-		c.Next()
-	}
-}
-
-// deadline gives each request's context a deadline (TRELLIS_REQUEST_TIMEOUT):
-// waits for a pooled connection, a hashing slot or a slow query end with
-// 503, not a hang (FT1, FT2). app.Serve sets the same deadline around the
-// whole request, session loading and saving included; this one bounds the
-// handlers wherever the router is served without it (tests, httptest).
-func (s *Server) deadline() gin.HandlerFunc {
-	timeout := s.cfg.RequestTimeout
-	if timeout <= 0 {
-		timeout = config.DefaultRequestTimeout // a Config not made by Load
-	}
-	return func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
-		defer cancel()
-		c.Request = c.Request.WithContext(ctx)
 		c.Next()
 	}
 }

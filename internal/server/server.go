@@ -140,7 +140,7 @@ func New(d Deps) (*Server, error) {
 		s.now = time.Now
 	}
 	s.loginCounter = d.LoginCounter
-	e.Use(withRequestID(), s.logRequests(), s.recoverPanics(), s.securityHeaders(), s.deadline(), s.limitBodies(), s.crossOrigin(), s.loadUser())
+	e.Use(withRequestID(), s.logRequests(), s.recoverPanics(), s.securityHeaders(), s.limitBodies(), s.crossOrigin(), s.loadUser())
 	e.NoRoute(func(c *gin.Context) { s.renderError(c, http.StatusNotFound) })
 	s.routes()
 	// Sessions wrap the router so the session is saved before the response
@@ -155,7 +155,17 @@ func New(d Deps) (*Server, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := newRequestID()
 	w.Header().Set("X-Request-ID", id)
-	r = r.WithContext(context.WithValue(r.Context(), requestIDCtxKey{}, id))
+	// Every request's work is bounded from the moment it arrives
+	// (TRELLIS_REQUEST_TIMEOUT), session loading and saving included: waits
+	// for a pooled connection, a hashing or PDF slot, or a slow query end
+	// with 503, not a hang (FT1, FT2).
+	timeout := s.cfg.RequestTimeout
+	if timeout <= 0 {
+		timeout = config.DefaultRequestTimeout // a Config not made by Load
+	}
+	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), requestIDCtxKey{}, id), timeout)
+	defer cancel()
+	r = r.WithContext(ctx)
 	if sessionless(r.URL.Path) {
 		// Static files and health checks never touch the session store: no
 		// cookie on a cacheable response, no query per asset, and they work

@@ -95,6 +95,11 @@ func (s *Server) loadUser() gin.HandlerFunc {
 		}
 		u, err := s.accounts.SessionUser(ctx, id)
 		if err != nil && !errors.Is(err, errkind.ErrNotFound) {
+			if isPortalPost(c.Request) {
+				// A client was sending their words: show every one back.
+				s.failKeepingText(c, err)
+				return
+			}
 			s.fail(c, err)
 			return
 		}
