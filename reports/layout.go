@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -71,8 +72,11 @@ func newDoc(title string, loc *time.Location, generated time.Time) *doc {
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, pageH-bottomY)
 	pdf.SetCellMargin(0)
-	pdf.AddUTF8FontFromBytes(fontFamily, "", fontRegular)
-	pdf.AddUTF8FontFromBytes(fontFamily, "B", fontBold)
+	// Each document gets its own copy of the font: gofpdf pads font tables
+	// in place while subsetting (append on a sub-slice), so documents made
+	// at once would write into one shared buffer.
+	pdf.AddUTF8FontFromBytes(fontFamily, "", bytes.Clone(fontRegular))
+	pdf.AddUTF8FontFromBytes(fontFamily, "B", bytes.Clone(fontBold))
 	// The title shows in a browser tab and file managers: no client name
 	// there (R20), the name is inside the document only.
 	pdf.SetTitle(title, true)

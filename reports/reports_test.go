@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -546,4 +547,37 @@ func BenchmarkSessionReport(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(n), "ms/op")
 	b.ReportMetric(float64(buf.Len()), "pdf-bytes")
+}
+
+// Reports are made by many requests at once: documents must share nothing
+// they write (run under -race; gofpdf pads font tables in place, so the
+// embedded font is copied per document), and each comes out whole, reading
+// the same as one made alone. (Not byte for byte: gofpdf writes its fonts
+// in map order.)
+func TestReportsMadeAtOnceAreWholeAndShareNothing(t *testing.T) {
+	want := strings.Join(pages(t, sessionPDF(t, session("Nguyễn Thị Hương"))), "\f")
+	const n = 6
+	out := make([]bytes.Buffer, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if i%2 == 0 {
+				errs[i] = WriteSession(&out[i], session("Nguyễn Thị Hương"))
+			} else {
+				errs[i] = WriteProgress(&out[i], history("Дмитрий Иванов", 8, 10))
+			}
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("report %d: %v", i, errs[i])
+		}
+		if i%2 == 0 {
+			if got := strings.Join(pages(t, out[i].Bytes()), "\f"); got != want {
+				t.Errorf("session report %d made alongside others reads differently from one made alone", i)
+			}
+		}
+	}
 }
