@@ -112,26 +112,27 @@ func (s *Service) Dashboard(ctx context.Context, actor policy.Actor, sort, searc
 		Attention
 		Total int `db:"total"`
 	}
+	// Waiting work (flagged first) and overdue work are ranked and counted
+	// from two index-only scans over the therapist's work (migration
+	// 00009); names and titles are looked up for the rows shown only.
 	err = sqlx.SelectContext(ctx, s.db, &items, `
-		SELECT kind, assignment_id, client_id, name, title, at, count(*) OVER () AS total FROM (
-			SELECT CASE WHEN EXISTS (SELECT 1 FROM submissions s WHERE s.assignment_id = a.id AND s.flags <> '{}')
-			            THEN 'flagged' ELSE 'submitted' END AS kind,
-			       a.id AS assignment_id, c.id AS client_id, c.display_name AS name,
-			       v.definition->>'title' AS title, a.submitted_at AS at,
-			       CASE WHEN EXISTS (SELECT 1 FROM submissions s WHERE s.assignment_id = a.id AND s.flags <> '{}') THEN -1 ELSE 0 END AS rank
-			FROM assignments a
-			JOIN users c ON c.id = a.client_id AND c.therapist_id = $1
-			JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
-			WHERE a.status = 'submitted'
+		WITH items AS (
+			SELECT CASE WHEN a.inbox_tier = 2 THEN -1 ELSE 0 END AS rank, a.id, a.submitted_at AS at
+			FROM assignments a WHERE a.therapist_id = $1 AND a.inbox_tier >= 1
 			UNION ALL
-			SELECT 'overdue', a.id, c.id, c.display_name, v.definition->>'title', a.due_at, 1
-			FROM assignments a
-			JOIN users c ON c.id = a.client_id AND c.therapist_id = $1
-			JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
-			WHERE a.status = 'open' AND a.due_at < now()
-		) items
-		ORDER BY rank, at DESC, assignment_id
-		LIMIT $2`, actor.UserID, AttentionLimit)
+			SELECT 1, a.id, a.due_at FROM assignments a
+			WHERE a.therapist_id = $1 AND a.status = 'open' AND a.due_at < now()
+		), shown AS (
+			SELECT * FROM items ORDER BY rank, at DESC, id LIMIT $2
+		)
+		SELECT CASE i.rank WHEN -1 THEN 'flagged' WHEN 0 THEN 'submitted' ELSE 'overdue' END AS kind,
+		       a.id AS assignment_id, c.id AS client_id, c.display_name AS name, v.definition->>'title' AS title, i.at,
+		       (SELECT count(*) FROM items) AS total
+		FROM shown i
+		JOIN assignments a ON a.id = i.id
+		JOIN users c ON c.id = a.client_id AND c.therapist_id = $1
+		JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
+		ORDER BY i.rank, i.at DESC, i.id`, actor.UserID, AttentionLimit)
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("load attention list: %w", err)
 	}

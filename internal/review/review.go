@@ -87,7 +87,10 @@ func ParseCursor(s string) (*Cursor, error) {
 
 // Inbox lists submitted work across the therapist's caseload: flagged and
 // unreviewed first, then unreviewed, then reviewed, newest first within
-// each; one query per page whatever the caseload's size.
+// each; one query per page whatever the caseload's size. The order is the
+// index on (therapist_id, inbox_tier, submitted_at, id) read backwards
+// (migration 00009), so a page reads its own rows and no others, however
+// deep; versions and flags are gathered for those rows only.
 func (s *Service) Inbox(ctx context.Context, actor policy.Actor, f Filter) ([]InboxRow, *Cursor, error) {
 	if !policy.Can(actor, policy.ReviewWork, policy.Resource{PracticeID: actor.PracticeID}) {
 		return nil, nil, errkind.ErrForbidden
@@ -95,35 +98,42 @@ func (s *Service) Inbox(ctx context.Context, actor policy.Actor, f Filter) ([]In
 	if f.Limit <= 0 || f.Limit > 100 {
 		f.Limit = 25
 	}
+	// inbox_tier is 2 - rank: rank 0 comes first, tier 2 is the highest.
+	// The first page starts above every tier.
 	after := Cursor{Rank: -1}
 	if f.After != nil {
 		after = *f.After
+		// A cursor comes from a URL and may say anything: past the last
+		// rank is an empty page, not an error.
+		after.Rank = max(-1, min(after.Rank, 3))
 	}
 	var rows []InboxRow
+	// The page's rows are picked from the index first, then joined: the
+	// planner need not guess how few rows LIMIT leaves.
 	err := sqlx.SelectContext(ctx, s.db, &rows, `
-		SELECT * FROM (
-			SELECT a.id, c.id AS client_id, c.display_name AS client_name, v.definition->>'title' AS title, a.status,
-			       a.submitted_at, ls.version AS versions, ls.flags, a.discuss,
-			       CASE WHEN a.status = 'submitted' AND ls.flagged THEN 0 WHEN a.status = 'submitted' THEN 1 ELSE 2 END AS rank
-			FROM users c
-			JOIN assignments a ON a.client_id = c.id AND a.status IN ('submitted', 'reviewed')
-			JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
-			-- The latest version, and its flags together with those of every
-			-- earlier version: risk language edited out still needs a look.
-			JOIN LATERAL (SELECT max(s.version) AS version,
-			                     coalesce(array_agg(DISTINCT f) FILTER (WHERE f IS NOT NULL), '{}') AS flags,
-			                     bool_or(s.flags <> '{}') AS flagged
-			              FROM submissions s LEFT JOIN LATERAL unnest(s.flags) f ON true
-			              WHERE s.assignment_id = a.id) ls ON true
-			WHERE c.therapist_id = $1 AND c.role = 'client'
-			  AND ($2::bigint = 0 OR c.id = $2)
+		SELECT a.id, c.id AS client_id, c.display_name AS client_name, v.definition->>'title' AS title, a.status,
+		       a.submitted_at, ls.version AS versions, ls.flags, a.discuss, 2 - a.inbox_tier AS rank
+		FROM (
+			SELECT a.id, a.client_id, a.exercise_id, a.exercise_version, a.status, a.submitted_at, a.discuss, a.inbox_tier
+			FROM assignments a
+			WHERE a.therapist_id = $1 AND a.inbox_tier IS NOT NULL
+			  AND ($2::bigint = 0 OR a.client_id = $2)
 			  AND ($3::bigint = 0 OR a.exercise_id = $3)
-			  AND ($4 = '' OR ($4 = 'unreviewed' AND a.status = 'submitted') OR ($4 = 'reviewed' AND a.status = 'reviewed'))
-			  AND (NOT $5 OR ls.flagged)
-		) inbox
-		WHERE rank > $6 OR (rank = $6 AND (submitted_at, id) < ($7, $8))
-		ORDER BY rank, submitted_at DESC, id DESC
-		LIMIT $9`,
+			  AND ($4 = '' OR ($4 = 'unreviewed' AND a.inbox_tier >= 1) OR ($4 = 'reviewed' AND a.inbox_tier = 0))
+			  AND (NOT $5 OR a.flagged)
+			  AND (a.inbox_tier, a.submitted_at, a.id) < (2 - $6::int, $7, $8)
+			ORDER BY a.inbox_tier DESC, a.submitted_at DESC, a.id DESC
+			LIMIT $9
+		) a
+		JOIN users c ON c.id = a.client_id AND c.therapist_id = $1 AND c.role = 'client'
+		JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
+		-- The latest version, and its flags together with those of every
+		-- earlier version: risk language edited out still needs a look.
+		JOIN LATERAL (SELECT max(s.version) AS version,
+		                     coalesce(array_agg(DISTINCT f) FILTER (WHERE f IS NOT NULL), '{}') AS flags
+		              FROM submissions s LEFT JOIN LATERAL unnest(s.flags) f ON true
+		              WHERE s.assignment_id = a.id) ls ON true
+		ORDER BY a.inbox_tier DESC, a.submitted_at DESC, a.id DESC`,
 		actor.UserID, f.ClientID, f.ExerciseID, f.Show, f.Flagged, after.Rank, after.At, after.ID, f.Limit+1)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load inbox: %w", err)

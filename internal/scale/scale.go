@@ -17,3 +17,11 @@ func TherapistEmail(i int) string { return fmt.Sprintf("therapist%03d@scale.trel
 
 // ClientEmail is the sign-in of the i-th client (0-based, across the practice).
 func ClientEmail(i int) string { return fmt.Sprintf("client%04d@scale.trellis.test", i) }
+
+// AdminEmail is the sign-in of the practice's admin.
+const AdminEmail = "admin@scale.trellis.test"
+
+// TherapistOf is the therapist (0-based) whose caseload holds the i-th
+// client, when the practice has the given number of therapists: caseloads
+// are dealt round-robin, so they differ in size by at most one.
+func TherapistOf(client, therapists int) int { return client % therapists }
