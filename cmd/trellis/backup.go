@@ -102,6 +102,11 @@ func backup(ctx context.Context, cfg config.Config, args []string, stdout io.Wri
 	if err != nil {
 		return fmt.Errorf("the new backup cannot be read back, so it was not kept: %w", err)
 	}
+	// The table of contents alone says little about the data: read every
+	// block back, as a restore would, into nowhere.
+	if err := runTool(exec.CommandContext(ctx, pgRestore, "--file", os.DevNull, partial)); err != nil {
+		return fmt.Errorf("the new backup's data cannot be read back, so it was not kept: %w", err)
+	}
 	if err := publish(partial, file); err != nil {
 		return err
 	}
@@ -268,6 +273,13 @@ func parseTarget(databaseURL string) (target, error) {
 		t.password, _ = u.User.Password()
 		u.User = url.User(user)
 	}
+	// A password may also ride in the query string; it must not reach a
+	// command line either.
+	if q := u.Query(); q.Has("password") {
+		t.password = q.Get("password")
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
 	t.conninfo = u.String()
 	name := strings.TrimPrefix(u.Path, "/")
 	t.display = fmt.Sprintf("database %q on %s", name, u.Host)
@@ -338,8 +350,8 @@ type archive struct {
 
 var leadingNumber = regexp.MustCompile(`^[0-9]+`)
 
-// readArchive reads file's table of contents with pg_restore --list, which
-// checks the whole archive structure.
+// readArchive reads file's table of contents with pg_restore --list (its
+// header and entries, not the data blocks).
 func readArchive(ctx context.Context, pgRestore, file string) (archive, error) {
 	cmd := exec.CommandContext(ctx, pgRestore, "--list", file)
 	var out bytes.Buffer

@@ -284,6 +284,14 @@ func TestBackupNeedsAPgDumpAsNewAsTheServer(t *testing.T) {
 	if tg.conninfo != "postgres://trellis@db.example:5432/trellis?sslmode=require" || tg.password != "s3cret-pw" {
 		t.Errorf("target = %q / password %q", tg.conninfo, tg.password)
 	}
+	// A password in the query string is kept off the command line too.
+	q, err := parseTarget("postgres://trellis@db.example/trellis?password=qu3ry-pw&sslmode=require")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(q.conninfo, "qu3ry-pw") || strings.Contains(q.String(), "qu3ry-pw") || q.password != "qu3ry-pw" {
+		t.Errorf("query password: target %q, display %q, password %q", q.conninfo, q, q.password)
+	}
 	for _, tt := range []struct {
 		dump, server int
 		ok           bool

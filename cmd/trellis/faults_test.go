@@ -313,9 +313,24 @@ func twoInstances(t *testing.T, bin string) {
 	}
 	a := start(t, bin, dbURL)
 	b := start(t, bin, dbURL)
-	// Longer than the instances' one-second lock polling: neither may
-	// migrate, let alone serve, while the lock is held elsewhere.
-	time.Sleep(1500 * time.Millisecond)
+	// Wait until both have asked for the lock (goose polls
+	// pg_try_advisory_lock) and been refused: only then does "neither
+	// migrated, neither serves" prove they wait for it.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var asking int
+		if err := db.GetContext(ctx, &asking, `SELECT count(DISTINCT pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_try_advisory_lock%'`); err != nil {
+			t.Fatal(err)
+		}
+		if asking >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a minute, %d of the 2 instances have asked for the migration lock\nfirst: %s\nsecond: %s", asking, a.out, b.out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	for name, in := range map[string]*instance{"first": a, "second": b} {
 		select {
 		case addr := <-in.out.listening:

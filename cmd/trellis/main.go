@@ -105,6 +105,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer db.Close()
+	if cmd == "seed-scale" {
+		// Checked before anything is migrated or written.
+		if err := refuseUsedDatabase(ctx, db); err != nil {
+			return err
+		}
+	}
 	if err := database.Migrate(ctx, db.DB, log); err != nil {
 		return err
 	}

@@ -176,3 +176,36 @@ func TestCreateAdminPrintsASingleUseInviteLink(t *testing.T) {
 		t.Errorf("missing flags: err=%v", err)
 	}
 }
+
+// seed-scale's accounts share a published password: it seeds only an empty
+// database, checked before anything is migrated or written, even when
+// TRELLIS_ENV does not say production.
+func TestSeedScaleRefusesADatabaseWithAccounts(t *testing.T) {
+	url := testkit.EmptyDBURL(t)
+	ctx := context.Background()
+	var out strings.Builder
+	if err := run(ctx, []string{"seed-demo"}, envWith(url), &out); err != nil {
+		t.Fatalf("seed-demo: %v", err)
+	}
+	db, err := database.Open(ctx, url, database.Options{MaxOpenConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	count := func() (n int) {
+		t.Helper()
+		if err := db.GetContext(ctx, &n, `SELECT count(*) FROM users`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := count()
+	out.Reset()
+	err = run(ctx, []string{"seed-scale", "-therapists", "1", "-clients", "2", "-submissions", "10"}, envWith(url), &out)
+	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "only seeds an empty database") {
+		t.Fatalf("err = %v, want a refusal of a database with accounts", err)
+	}
+	if after := count(); after != before {
+		t.Errorf("users %d → %d after a refused seed-scale", before, after)
+	}
+}

@@ -52,3 +52,25 @@ func seedScale(ctx context.Context, cfg config.Config, db *sqlx.DB, args []strin
 		cfg.BaseURL, scale.TherapistEmail(0), scale.TherapistEmail(o.Therapists-1), scale.ClientEmail(0), scale.ClientEmail(o.Clients-1), scale.Password)
 	return nil
 }
+
+// refuseUsedDatabase refuses a database that already holds any account:
+// seed-scale's thousands of accounts share a published password and it
+// sets tables' keys aside while it writes, so it belongs in a database of
+// its own, never one that might be real (TRELLIS_ENV may be unset there).
+func refuseUsedDatabase(ctx context.Context, db *sqlx.DB) error {
+	var hasUsers bool
+	if err := db.GetContext(ctx, &hasUsers, `SELECT to_regclass('public.users') IS NOT NULL`); err != nil {
+		return fmt.Errorf("look at the database: %w", err)
+	}
+	if !hasUsers {
+		return nil
+	}
+	var used bool
+	if err := db.GetContext(ctx, &used, `SELECT EXISTS (SELECT 1 FROM users)`); err != nil {
+		return fmt.Errorf("look at the database: %w", err)
+	}
+	if used {
+		return fmt.Errorf("%w: seed-scale only seeds an empty database, and this one has accounts; create one for it (createdb trellis_scale) and point DATABASE_URL there", errUsage)
+	}
+	return nil
+}

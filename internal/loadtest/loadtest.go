@@ -205,7 +205,7 @@ func WriteTable(w io.Writer, results []Result, baseline string) {
 	for _, r := range results {
 		ratio := "–"
 		if b := base[r.Concurrency]; b > 0 {
-			ratio = fmt.Sprintf("%.2f", r.RPS()/b)
+			ratio = fmt.Sprintf("%.3g", r.RPS()/b) // 0.00682, not 0.01
 		}
 		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %s | %s | %d | %s |",
 			r.Scenario, r.Concurrency, r.Requests, r.RPS(), ms(r.P50), ms(r.P99), r.Errors, ratio)
