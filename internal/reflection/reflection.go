@@ -199,6 +199,43 @@ func (s *Service) SaveDraft(ctx context.Context, actor policy.Actor, id int64, f
 	return saveDraft(ctx, s.db, actor.UserID, id, answers)
 }
 
+// ErrSent: an autosave came from a form that has already been sent.
+var ErrSent = fmt.Errorf("form already sent: %w", errkind.ErrConflict)
+
+// Autosave stores what the client has typed so far, as SaveDraft does,
+// for the form whose one-time token is token. A form that has already
+// been sent saves nothing and answers ErrSent: an autosave still in flight
+// when the client pressed Send must not bring back, as a draft, words
+// older than what was sent (the send and the autosave take the same row
+// lock, so one always sees the other). Typing into a sent form (the back
+// button) is told so instead of silently saved; "Change my answers" opens
+// a new form with its own token.
+func (s *Service) Autosave(ctx context.Context, actor policy.Actor, id int64, token string, form map[string][]string) (time.Time, error) {
+	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+		return time.Time{}, errkind.ErrForbidden
+	}
+	var at time.Time
+	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		w, err := getWork(ctx, tx, actor.UserID, id, true)
+		if err != nil {
+			return err
+		}
+		if tokenRe.MatchString(token) {
+			var sent bool
+			if err := tx.GetContext(ctx, &sent, `SELECT EXISTS (SELECT 1 FROM submissions WHERE client_id = $1 AND form_token = $2)`,
+				actor.UserID, token); err != nil {
+				return fmt.Errorf("look up form token: %w", err)
+			}
+			if sent {
+				return ErrSent
+			}
+		}
+		at, err = saveDraft(ctx, tx, actor.UserID, id, exercise.AnswersFromForm(w.Definition, form))
+		return err
+	})
+	return at, err
+}
+
 func saveDraft(ctx context.Context, q sqlx.QueryerContext, clientID, id int64, a exercise.Answers) (time.Time, error) {
 	doc, err := json.Marshal(a)
 	if err != nil {

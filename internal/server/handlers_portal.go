@@ -184,10 +184,12 @@ func (s *Server) autosave(c *gin.Context) {
 		c.JSON(http.StatusNotFound, gin.H{"error": "not found"})
 		return
 	}
-	at, err := s.reflections.SaveDraft(c.Request.Context(), actor(c), id, c.Request.PostForm)
+	at, err := s.reflections.Autosave(c.Request.Context(), actor(c), id, c.PostForm("form_token"), c.Request.PostForm)
 	switch {
 	case err == nil:
 		c.JSON(http.StatusOK, gin.H{"saved_at": s.localTime(c, at)})
+	case errors.Is(err, reflection.ErrSent):
+		c.JSON(http.StatusConflict, gin.H{"error": "sent"})
 	case database.IsUnavailable(err):
 		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable"})
 	default:

@@ -1056,3 +1056,51 @@ func TestPortalFormsCannotSetOwnersOrStatus(t *testing.T) {
 		t.Errorf("the change changed other work:\nbefore %s\nafter  %s", before, after)
 	}
 }
+
+// An autosave from a form that has been sent saves nothing: still in
+// flight when the client pressed Send, it must not bring back older words
+// as a draft, and typed into a sent form (the back button) it is answered
+// 409 so the page says so. "Change my answers" is a new form, saved again.
+func TestAutosaveOfASentFormSavesNothingAndSaysSo(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := seedMatrix(t, a, true)
+	c := a.Login(t, w.Client)
+	page := c.Get(workPathOf(w.Assignment))
+	token := portalTokenIn(t, page.Body.String())
+
+	// Before the send, the form's autosave saves.
+	early := url.Values{"a.note": {"Typed before sending."}, "form_token": {token}}
+	if res := postWith(c, workPathOf(w.Assignment)+"/draft", early, asScript); res.Code != http.StatusOK {
+		t.Fatalf("autosave before sending: status %d", res.Code)
+	}
+	if res := c.PostForm(workPathOf(w.Assignment), sendForm("What I sent.", token)); res.Code != http.StatusSeeOther {
+		t.Fatalf("send: status %d\n%s", res.Code, res.Body.String())
+	}
+	if _, ok := draftOf(t, a, w.Assignment); ok {
+		t.Fatal("a draft is left after sending")
+	}
+
+	// The same form's autosave, arriving after the send, saves nothing.
+	late := url.Values{"a.note": {"Typed before sending."}, "form_token": {token}}
+	res := postWith(c, workPathOf(w.Assignment)+"/draft", late, asScript)
+	if res.Code != http.StatusConflict || !strings.Contains(res.Body.String(), `"sent"`) {
+		t.Errorf("autosave of a sent form: status %d %s, want 409 sent", res.Code, res.Body.String())
+	}
+	if d, ok := draftOf(t, a, w.Assignment); ok {
+		t.Errorf("an autosave after the send brought back a draft: %+v", d)
+	}
+
+	// Changing the answers is a new form with its own token: it saves.
+	change := c.Get(workPathOf(w.Assignment) + "?change=1")
+	newToken := portalTokenIn(t, change.Body.String())
+	if newToken == token {
+		t.Fatal("the change form reuses the sent form's token")
+	}
+	edit := url.Values{"a.note": {"What I sent, and more."}, "form_token": {newToken}}
+	if res := postWith(c, workPathOf(w.Assignment)+"/draft", edit, asScript); res.Code != http.StatusOK {
+		t.Fatalf("autosave of the change form: status %d", res.Code)
+	}
+	if d, ok := draftOf(t, a, w.Assignment); !ok || d.Note != "What I sent, and more." {
+		t.Errorf("the change form's draft is %+v (present %v)", d, ok)
+	}
+}

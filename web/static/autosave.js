@@ -22,7 +22,7 @@
     say("Saving…");
     var body = new URLSearchParams();
     new FormData(form).forEach(function (value, key) {
-      if (key !== "op" && key !== "form_token") { body.append(key, value); }
+      if (key !== "op") { body.append(key, value); }
     });
     fetch(url, {
       method: "POST",
@@ -32,6 +32,13 @@
     }).then(function (res) {
       if (res.ok) {
         return res.json().then(function (j) { say("Saved " + j.saved_at); });
+      }
+      if (res.status === 409) {
+        // This form was sent already (the back button): saving it again
+        // would bring back older words. Say so, and stop saving.
+        sending = true;
+        say("This was already sent, so what you type here is not saved. To change what you sent, open it from your homework and choose “Change my answers”.");
+        return;
       }
       if (res.status === 401) {
         say("You were signed out, but your text is kept. When you press Send or Save, you will be asked to sign in and everything will be here.");
