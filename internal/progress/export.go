@@ -67,25 +67,43 @@ func (s *Service) header(ctx context.Context, actor policy.Actor, clientID int64
 	return h, nil
 }
 
-// SentIn lists what the client sent between from and to (inclusive
-// dates), oldest first, so the therapist can choose what a summary prints.
-func (s *Service) SentIn(ctx context.Context, actor policy.Actor, clientID int64, from, to time.Time) ([]Sent, error) {
+// Choices is what the reports page offers for one client: the work sent
+// in the period (to choose what a summary prints), the recorded sessions,
+// and whether the client sees their own progress.
+type Choices struct {
+	ClientName string
+	Sent       []Sent // oldest first
+	Sessions   []Session
+	Shared     bool
+}
+
+// Choices gathers the reports page of one of the actor's clients for the
+// period from–to (inclusive dates); anyone else's client is ErrNotFound.
+func (s *Service) Choices(ctx context.Context, actor policy.Actor, clientID int64, from, to time.Time) (Choices, error) {
 	if !policy.Can(actor, policy.ExportReport, policy.Resource{PracticeID: actor.PracticeID}) {
-		return nil, errkind.ErrForbidden
+		return Choices{}, errkind.ErrForbidden
 	}
-	if _, err := s.header(ctx, actor, clientID); err != nil {
-		return nil, err
+	h, err := s.header(ctx, actor, clientID)
+	if err != nil {
+		return Choices{}, err
 	}
-	var out []Sent
-	if err := sqlx.SelectContext(ctx, s.db, &out, `
+	c := Choices{ClientName: h.Client}
+	if err := sqlx.SelectContext(ctx, s.db, &c.Sent, `
 		SELECT a.id, v.definition->>'title' AS title, a.submitted_at, `+everFlagged+` AS flags
 		FROM assignments a
 		JOIN exercise_versions v ON v.exercise_id = a.exercise_id AND v.version = a.exercise_version
 		WHERE a.client_id = $1 AND a.status IN ('submitted', 'reviewed') AND a.submitted_at >= $2 AND a.submitted_at < $3
 		ORDER BY a.submitted_at, a.id`, clientID, from, to.AddDate(0, 0, 1)); err != nil {
-		return nil, fmt.Errorf("load sent work of %d: %w", clientID, err)
+		return Choices{}, fmt.Errorf("load sent work of %d: %w", clientID, err)
 	}
-	return out, nil
+	if err := sqlx.SelectContext(ctx, s.db, &c.Sessions, `
+		SELECT id, held_on FROM clinical_sessions WHERE client_id = $1 ORDER BY held_on DESC`, clientID); err != nil {
+		return Choices{}, fmt.Errorf("load sessions of %d: %w", clientID, err)
+	}
+	if err := s.db.GetContext(ctx, &c.Shared, `SELECT progress_shared FROM users WHERE id = $1`, clientID); err != nil {
+		return Choices{}, fmt.Errorf("load sharing of %d: %w", clientID, err)
+	}
+	return c, nil
 }
 
 // SummaryOptions are the therapist's choices for a progress summary.

@@ -22,21 +22,6 @@ type Session struct {
 	HeldOn time.Time `db:"held_on"`
 }
 
-// Sessions lists a client's recorded sessions, newest first.
-func (s *Service) Sessions(ctx context.Context, actor policy.Actor, clientID int64) ([]Session, error) {
-	if !policy.Can(actor, policy.KeepSessions, policy.Resource{PracticeID: actor.PracticeID}) {
-		return nil, errkind.ErrForbidden
-	}
-	var out []Session
-	if err := sqlx.SelectContext(ctx, s.db, &out, `
-		SELECT cs.id, cs.held_on FROM clinical_sessions cs
-		JOIN users c ON c.id = cs.client_id AND c.therapist_id = $2
-		WHERE cs.client_id = $1 ORDER BY cs.held_on DESC`, clientID, actor.UserID); err != nil {
-		return nil, fmt.Errorf("load sessions of %d: %w", clientID, err)
-	}
-	return out, nil
-}
-
 // ownClient locks a client of the actor's caseload, or is ErrNotFound.
 func ownClient(ctx context.Context, tx *sqlx.Tx, actor policy.Actor, clientID int64) error {
 	var id int64
@@ -104,23 +89,6 @@ func (s *Service) RemoveSession(ctx context.Context, actor policy.Actor, clientI
 		return audit.Record(ctx, tx, audit.Entry{Action: audit.SessionRemoved, PracticeID: actor.PracticeID, ActorID: actor.UserID,
 			TargetType: "client", TargetID: clientID, Detail: map[string]any{"session": sessionID}})
 	})
-}
-
-// Sharing reports whether the client can see their own progress.
-func (s *Service) Sharing(ctx context.Context, actor policy.Actor, clientID int64) (bool, error) {
-	if !policy.Can(actor, policy.ViewClient, policy.Resource{PracticeID: actor.PracticeID}) {
-		return false, errkind.ErrForbidden
-	}
-	var on bool
-	err := s.db.GetContext(ctx, &on, `SELECT progress_shared FROM users WHERE id = $1 AND role = 'client' AND therapist_id = $2`,
-		clientID, actor.UserID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, errkind.ErrNotFound
-	}
-	if err != nil {
-		return false, fmt.Errorf("load sharing of %d: %w", clientID, err)
-	}
-	return on, nil
 }
 
 // SetSharing lets the client see a simple view of their own progress, or

@@ -59,19 +59,16 @@ func period(c *gin.Context, zone *time.Location) (from, to time.Time, fromText, 
 // and records session dates.
 type reportPage struct {
 	Page
-	ClientID   int64
-	ClientName string
-	From, To   string
-	Sent       []progress.Sent
+	progress.Choices
+	ClientID int64
+	From, To string
 	// Picked: the therapist's own choice of reflections came with the
 	// request (Chosen); otherwise every one is ticked.
 	Picked      bool
 	Chosen      map[int64]bool
 	Notes       bool
 	Errors      map[string]string
-	Sessions    []progress.Session
 	SessionForm Form
-	Shared      bool
 }
 
 func (s *Server) reportPage(c *gin.Context) {
@@ -97,22 +94,8 @@ func (s *Server) renderReportPage(c *gin.Context, status int, f Form) {
 	for _, id := range chosen(c) {
 		p.Chosen[id] = true
 	}
-	ctx, a := c.Request.Context(), actor(c)
-	client, err := s.accounts.Client(ctx, a, id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	p.ClientName = client.DisplayName
-	if p.Sent, err = s.progress.SentIn(ctx, a, id, from, to); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if p.Sessions, err = s.progress.Sessions(ctx, a, id); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if p.Shared, err = s.progress.Sharing(ctx, a, id); err != nil {
+	var err error
+	if p.Choices, err = s.progress.Choices(c.Request.Context(), actor(c), id, from, to); err != nil {
 		s.fail(c, err)
 		return
 	}
