@@ -21,7 +21,6 @@ import (
 	"github.com/trellis-app/trellis/internal/account"
 	"github.com/trellis-app/trellis/internal/app"
 	"github.com/trellis-app/trellis/internal/database"
-	"github.com/trellis-app/trellis/internal/exercise"
 	"github.com/trellis-app/trellis/internal/testkit"
 )
 
@@ -186,15 +185,7 @@ func TestBackupAndRestoreKeepEverySubmission(t *testing.T) {
 // restored database and sends an open check-in through the real form.
 func restoredServes(t *testing.T, dbURL string, db *sqlx.DB, lastID int64) {
 	t.Helper()
-	var open struct {
-		ID    int64  `db:"id"`
-		Email string `db:"email"`
-	}
-	if err := db.Get(&open, `SELECT a.id, u.email FROM assignments a JOIN users u ON u.id = a.client_id
-		JOIN exercises e ON e.id = a.exercise_id
-		WHERE a.status = 'open' AND e.builtin_key = $1 ORDER BY a.due_on, a.id LIMIT 1`, exercise.CheckInKey); err != nil {
-		t.Fatalf("no open check-in in the restored demo practice: %v", err)
-	}
+	openID, openEmail := openCheckIn(t, db)
 	srv, err := app.New(testkit.Config(t, dbURL), db, testkit.Logger(t))
 	if err != nil {
 		t.Fatal(err)
@@ -202,11 +193,11 @@ func restoredServes(t *testing.T, dbURL string, db *sqlx.DB, lastID int64) {
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	c := newBrowser(t)
-	resp := c.post(t, ts.URL+"/signin", url.Values{"email": {open.Email}, "password": {account.DemoPassword}})
+	resp := c.post(t, ts.URL+"/signin", url.Values{"email": {openEmail}, "password": {account.DemoPassword}})
 	if resp.status != http.StatusSeeOther || strings.Contains(resp.location, "/signin") {
 		t.Fatalf("sign-in on the restored database = %d to %q", resp.status, resp.location)
 	}
-	page := ts.URL + "/home/assignments/" + strconv.FormatInt(open.ID, 10)
+	page := ts.URL + "/home/assignments/" + strconv.FormatInt(openID, 10)
 	form := c.get(t, page)
 	if form.status != http.StatusOK {
 		t.Fatalf("open the check-in = %d", form.status)
@@ -216,7 +207,7 @@ func restoredServes(t *testing.T, dbURL string, db *sqlx.DB, lastID int64) {
 		t.Fatalf("send on the restored database = %d to %q", sent.status, sent.location)
 	}
 	var id int64
-	if err := db.Get(&id, `SELECT id FROM submissions WHERE assignment_id = $1 ORDER BY version DESC LIMIT 1`, open.ID); err != nil {
+	if err := db.Get(&id, `SELECT id FROM submissions WHERE assignment_id = $1 ORDER BY version DESC LIMIT 1`, openID); err != nil {
 		t.Fatal(err)
 	}
 	if id <= lastID {

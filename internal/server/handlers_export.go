@@ -297,35 +297,3 @@ func (s *Server) setSharing(c *gin.Context) {
 	}
 	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"/reports#sharing")
 }
-
-// clientProgressPage is the client's own, simpler view of their progress.
-type clientProgressPage struct {
-	Page
-	Report progress.Report
-	Charts []ChartView
-	From   string
-	To     string
-	Errors map[string]string
-}
-
-// clientProgress shows a client their own check-ins and tracked answers,
-// when their therapist shares them; otherwise it is not found.
-func (s *Server) clientProgress(c *gin.Context) {
-	p := clientProgressPage{Page: s.page(c, "My progress")}
-	from, to, fromText, toText, errs := period(c, p.Zone)
-	p.From, p.To, p.Errors = fromText, toText, errs
-	status := http.StatusOK
-	if len(errs) > 0 {
-		status = http.StatusUnprocessableEntity
-	}
-	r, err := s.progress.ForSelf(c.Request.Context(), actor(c), from, to)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	p.Report = r
-	for _, ch := range r.Charts {
-		p.Charts = append(p.Charts, chartView(ch, from, to, zoneOr(p.Zone)))
-	}
-	s.render(c, status, "my_progress", p)
-}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,14 +26,30 @@ func (s *Server) progressPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p := progressPage{Page: s.page(c, "Progress")}
+	s.renderProgress(c, "progress", "Progress", func(from, to time.Time) (progress.Report, error) {
+		return s.progress.ForClient(c.Request.Context(), actor(c), id, from, to)
+	})
+}
+
+// clientProgress shows a client their own check-ins and tracked answers,
+// when their therapist shares them; otherwise it is not found.
+func (s *Server) clientProgress(c *gin.Context) {
+	s.renderProgress(c, "my_progress", "My progress", func(from, to time.Time) (progress.Report, error) {
+		return s.progress.ForSelf(c.Request.Context(), actor(c), from, to)
+	})
+}
+
+// renderProgress renders view with the report load gives for the period
+// of the query string, each tracked series charted.
+func (s *Server) renderProgress(c *gin.Context, view, title string, load func(from, to time.Time) (progress.Report, error)) {
+	p := progressPage{Page: s.page(c, title)}
 	from, to, fromText, toText, errs := period(c, p.Zone)
 	p.From, p.To, p.Errors = fromText, toText, errs
 	status := http.StatusOK
 	if len(errs) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	r, err := s.progress.ForClient(c.Request.Context(), actor(c), id, from, to)
+	r, err := load(from, to)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -41,5 +58,5 @@ func (s *Server) progressPage(c *gin.Context) {
 	for _, ch := range r.Charts {
 		p.Charts = append(p.Charts, chartView(ch, from, to, zoneOr(p.Zone)))
 	}
-	s.render(c, status, "progress", p)
+	s.render(c, status, view, p)
 }
