@@ -8,58 +8,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/trellis-app/trellis/internal/testkit/debian"
 )
 
 // The tests read the PDFs back with poppler-utils (pdftotext, pdfinfo,
-// pdftoppm). When they are missing they are installed if this process may
-// (root with apt-get); otherwise the tests fail loudly, never skip.
-
-func popplerTool(t testing.TB, name string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	if os.Geteuid() == 0 {
-		if _, err := exec.LookPath("apt-get"); err == nil {
-			// Test binaries of several packages run at once: one installs.
-			unlock := lockFile(t, "/tmp/trellis-install.lock")
-			defer unlock()
-			if p, err := exec.LookPath(name); err == nil {
-				return p
-			}
-			t.Logf("%s is missing: installing Debian's poppler-utils", name)
-			for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "poppler-utils"}} {
-				cmd := exec.Command("apt-get", args...)
-				cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Fatalf("apt-get %v: %v\n%s", args, err, out)
-				}
-			}
-			if p, err := exec.LookPath(name); err == nil {
-				return p
-			}
-		}
-	}
-	t.Fatalf("%s (poppler-utils) is not installed and could not be installed here. Install it (Debian/Ubuntu: apt-get install poppler-utils) and run the tests again.", name)
-	return ""
-}
-
-func lockFile(t testing.TB, path string) func() {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		t.Fatalf("open lock %s: %v", path, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatalf("lock %s: %v", path, err)
-	}
-	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		_ = f.Close()
-	}
-}
+// pdftoppm), installed when missing (see internal/testkit/debian).
 
 // savePDF writes the PDF to a temporary file (and, when
 // TRELLIS_REPORTS_OUT names a directory, keeps a copy there to look at).
@@ -79,7 +34,7 @@ func savePDF(t testing.TB, name string, pdf []byte) string {
 
 func run(t testing.TB, name string, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command(popplerTool(t, name), args...)
+	cmd := exec.Command(debian.Tool(t, "poppler-utils", "", name), args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/trellis-app/trellis/internal/testkit/debian"
 )
 
 // AxeVersion is the axe-core release the accessibility checks run. Pinned,
@@ -150,9 +152,9 @@ func axeSource(t testing.TB) string {
 			t.Fatalf("create %s: %v", prefix, err)
 		}
 		// Test binaries of several packages run at once: one installs.
-		unlock := lockFile(t, filepath.Join(root, ".data", "npm.lock"))
+		unlock := debian.Lock(t, filepath.Join(root, ".data", "npm.lock"))
 		if !installed() {
-			npm := npmPath(t)
+			npm := debian.Tool(t, "npm", ", so axe-core@"+AxeVersion+" cannot be fetched", "npm")
 			t.Logf("axe-core %s is missing: installing it with npm into %s", AxeVersion, prefix)
 			cmd := exec.Command(npm, "install", "--no-audit", "--no-fund", "--no-update-notifier", "--save-exact",
 				"--prefix", prefix, "axe-core@"+AxeVersion)
@@ -173,37 +175,6 @@ func axeSource(t testing.TB) string {
 		t.Fatalf("read axe-core: %v", err)
 	}
 	return string(src)
-}
-
-// npmPath finds npm, installing Debian's package when it is missing and
-// this process may install packages.
-func npmPath(t testing.TB) string {
-	t.Helper()
-	if p, err := exec.LookPath("npm"); err == nil {
-		return p
-	}
-	if os.Geteuid() == 0 {
-		if _, err := exec.LookPath("apt-get"); err == nil {
-			unlock := lockFile(t, "/tmp/trellis-install.lock")
-			defer unlock()
-			if p, err := exec.LookPath("npm"); err == nil {
-				return p
-			}
-			t.Log("npm is missing: installing Debian's npm package")
-			for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "npm"}} {
-				cmd := exec.Command("apt-get", args...)
-				cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Fatalf("apt-get %v: %v\n%s", args, err, out)
-				}
-			}
-			if p, err := exec.LookPath("npm"); err == nil {
-				return p
-			}
-		}
-	}
-	t.Fatalf("npm is not installed and could not be installed here, so axe-core@%s cannot be fetched. Install npm (Debian/Ubuntu: apt-get install npm) and run the tests again.", AxeVersion)
-	return ""
 }
 
 // repoRoot is the folder holding go.mod, found by walking up from the

@@ -2,14 +2,13 @@ package testkit
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/trellis-app/trellis/internal/testkit/debian"
 )
 
 // Browser is a headless Chromium tab for one test. It records every console
@@ -82,61 +81,5 @@ func (b *Browser) ConsoleErrors() []string {
 // missing and this process may install packages.
 func chromiumPath(t testing.TB) string {
 	t.Helper()
-	return debianTool(t, "chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-}
-
-// debianTool finds the first of names on PATH, installing Debian's package
-// pkg when none is there and this process may (root with apt-get);
-// otherwise the test fails loudly, never skips.
-func debianTool(t testing.TB, pkg string, names ...string) string {
-	t.Helper()
-	find := func() string {
-		for _, name := range names {
-			if p, err := exec.LookPath(name); err == nil {
-				return p
-			}
-		}
-		return ""
-	}
-	if p := find(); p != "" {
-		return p
-	}
-	if os.Geteuid() == 0 {
-		if _, err := exec.LookPath("apt-get"); err == nil {
-			// Test binaries of several packages run at once: one installs.
-			unlock := lockFile(t, "/tmp/trellis-install.lock")
-			defer unlock()
-			if p := find(); p != "" {
-				return p
-			}
-			t.Logf("%s is missing: installing Debian's %s package", names[0], pkg)
-			for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", pkg}} {
-				cmd := exec.Command("apt-get", args...)
-				cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Fatalf("apt-get %v: %v\n%s", args, err, out)
-				}
-			}
-			if p := find(); p != "" {
-				return p
-			}
-		}
-	}
-	t.Fatalf("%s is not installed and could not be installed here. Install it (Debian/Ubuntu: apt-get install %s) and run the tests again.", names[0], pkg)
-	return ""
-}
-
-func lockFile(t testing.TB, path string) func() {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		t.Fatalf("open lock %s: %v", path, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatalf("lock %s: %v", path, err)
-	}
-	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		_ = f.Close()
-	}
+	return debian.Tool(t, "chromium", "", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 }

@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/trellis-app/trellis/internal/testkit/debian"
 )
 
 // PDFText is the text of a PDF as poppler's pdftotext reads it back, page
 // by page (pages are separated by form feeds), in reading order.
 func PDFText(t testing.TB, pdf []byte) string {
 	t.Helper()
-	bin := debianTool(t, "poppler-utils", "pdftotext")
+	bin := debian.Tool(t, "poppler-utils", "", "pdftotext")
 	path := filepath.Join(t.TempDir(), "report.pdf")
 	if err := os.WriteFile(path, pdf, 0o600); err != nil {
 		t.Fatal(err)
