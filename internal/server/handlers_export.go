@@ -20,9 +20,6 @@ import (
 // wrong, errs says why beside each field, the typed text is kept in the
 // returned strings, and from/to fall back to the default period.
 func period(c *gin.Context, zone *time.Location) (from, to time.Time, fromText, toText string, errs map[string]string) {
-	if zone == nil {
-		zone = time.UTC
-	}
 	errs = map[string]string{}
 	now := time.Now().In(zone)
 	defTo := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone)
@@ -83,7 +80,7 @@ func (s *Server) renderReportPage(c *gin.Context, status int, f Form) {
 		return
 	}
 	p := reportPage{Page: s.page(c, "Reports"), ClientID: id, SessionForm: f}
-	from, to, fromText, toText, errs := period(c, p.Zone)
+	from, to, fromText, toText, errs := period(c, p.Location())
 	p.From, p.To, p.Errors = fromText, toText, errs
 	if len(errs) > 0 {
 		status = http.StatusUnprocessableEntity
@@ -100,16 +97,9 @@ func (s *Server) renderReportPage(c *gin.Context, status int, f Form) {
 		return
 	}
 	if p.SessionForm.Values["held_on"] == "" {
-		p.SessionForm.Values["held_on"] = time.Now().In(zoneOr(p.Zone)).Format(time.DateOnly)
+		p.SessionForm.Values["held_on"] = time.Now().In(p.Location()).Format(time.DateOnly)
 	}
 	s.render(c, status, "reports", p)
-}
-
-func zoneOr(z *time.Location) *time.Location {
-	if z == nil {
-		return time.UTC
-	}
-	return z
 }
 
 // progressPDF exports the progress summary the report page's form chose.
@@ -212,7 +202,7 @@ func (s *Server) sessionReport(c *gin.Context) {
 	p.Report = r
 	if len(r.CheckIns) > 0 {
 		ch, from, to := progress.TrendChart(r)
-		p.Trend = chartView(ch, from, to, zoneOr(p.Zone))
+		p.Trend = chartView(ch, from, to, p.Location())
 	}
 	s.render(c, http.StatusOK, "session_report", p)
 }

@@ -43,7 +43,7 @@ func (s *Server) clientProgress(c *gin.Context) {
 // of the query string, each tracked series charted.
 func (s *Server) renderProgress(c *gin.Context, view, title string, load func(from, to time.Time) (progress.Report, error)) {
 	p := progressPage{Page: s.page(c, title)}
-	from, to, fromText, toText, errs := period(c, p.Zone)
+	from, to, fromText, toText, errs := period(c, p.Location())
 	p.From, p.To, p.Errors = fromText, toText, errs
 	status := http.StatusOK
 	if len(errs) > 0 {
@@ -56,7 +56,7 @@ func (s *Server) renderProgress(c *gin.Context, view, title string, load func(fr
 	}
 	p.Report = r
 	for _, ch := range r.Charts {
-		p.Charts = append(p.Charts, chartView(ch, from, to, zoneOr(p.Zone)))
+		p.Charts = append(p.Charts, chartView(ch, from, to, p.Location()))
 	}
 	s.render(c, status, view, p)
 }

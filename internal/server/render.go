@@ -35,13 +35,17 @@ type Page struct {
 	Zone *time.Location
 }
 
+// Location is the practice's time zone, UTC when it could not be loaded.
+func (p Page) Location() *time.Location {
+	if p.Zone == nil {
+		return time.UTC
+	}
+	return p.Zone
+}
+
 // When shows a moment on the practice's clock: "25 Nov 2026, 14:02".
 func (p Page) When(t time.Time) string {
-	loc := p.Zone
-	if loc == nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("2 Jan 2006, 15:04")
+	return t.In(p.Location()).Format("2 Jan 2006, 15:04")
 }
 
 // Under reports whether the page is prefix or below it, for aria-current.
