@@ -109,7 +109,8 @@ func (s *Server) progressPDF(c *gin.Context) {
 	if !ok {
 		return
 	}
-	from, to, _, _, errs := period(c, s.zone(c))
+	zone := s.zone(c)
+	from, to, _, _, errs := period(c, zone)
 	if len(errs) > 0 {
 		s.renderReportPage(c, http.StatusUnprocessableEntity, emptyForm("held_on"))
 		return
@@ -118,7 +119,7 @@ func (s *Server) progressPDF(c *gin.Context) {
 	// unticking one keeps it out. A link without pick prints every one.
 	o := progress.SummaryOptions{From: from, To: to, AllReflections: c.Query("pick") != "1", Reflections: chosen(c),
 		IncludeNotes: c.Query("notes") == "1", Format: "pdf"}
-	now := time.Now().In(s.zone(c))
+	now := time.Now().In(zone)
 	s.renderPDF(c, reports.ProgressFileName(id, now), func(w io.Writer) error {
 		sum, err := s.progress.ExportSummary(c.Request.Context(), actor(c), id, o, now)
 		if err != nil {
