@@ -86,19 +86,8 @@ func (s *Service) ForClient(ctx context.Context, actor policy.Actor, clientID in
 	if !policy.Can(actor, policy.ReviewWork, policy.Resource{PracticeID: actor.PracticeID}) {
 		return Report{}, errkind.ErrForbidden
 	}
-	r := Report{ClientID: clientID, From: from, To: to}
-	err := s.db.QueryRowxContext(ctx, `SELECT display_name FROM users WHERE id = $1 AND role = 'client' AND therapist_id = $2`,
-		clientID, actor.UserID).Scan(&r.ClientName)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Report{}, errkind.ErrNotFound
-	}
-	if err != nil {
-		return Report{}, fmt.Errorf("load client %d: %w", clientID, err)
-	}
-	if err := s.gather(ctx, &r); err != nil {
-		return Report{}, err
-	}
-	return r, nil
+	return s.load(ctx, Report{ClientID: clientID, From: from, To: to},
+		`SELECT display_name FROM users WHERE id = $1 AND role = 'client' AND therapist_id = $2`, clientID, actor.UserID)
 }
 
 // ForSelf is a client's own progress, when their therapist has chosen to
@@ -107,14 +96,19 @@ func (s *Service) ForSelf(ctx context.Context, actor policy.Actor, from, to time
 	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID, ClientID: actor.UserID}) {
 		return Report{}, errkind.ErrForbidden
 	}
-	r := Report{ClientID: actor.UserID, From: from, To: to}
-	err := s.db.QueryRowxContext(ctx, `SELECT display_name FROM users WHERE id = $1 AND role = 'client' AND progress_shared AND therapist_id IS NOT NULL`,
-		actor.UserID).Scan(&r.ClientName)
+	return s.load(ctx, Report{ClientID: actor.UserID, From: from, To: to},
+		`SELECT display_name FROM users WHERE id = $1 AND role = 'client' AND progress_shared AND therapist_id IS NOT NULL`, actor.UserID)
+}
+
+// load fills r: the client's name from nameQuery (no row: ErrNotFound, the
+// client is not the reader's to see), then completion and charts.
+func (s *Service) load(ctx context.Context, r Report, nameQuery string, args ...any) (Report, error) {
+	err := s.db.QueryRowxContext(ctx, nameQuery, args...).Scan(&r.ClientName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Report{}, errkind.ErrNotFound
 	}
 	if err != nil {
-		return Report{}, fmt.Errorf("load client %d: %w", actor.UserID, err)
+		return Report{}, fmt.Errorf("load client %d: %w", r.ClientID, err)
 	}
 	if err := s.gather(ctx, &r); err != nil {
 		return Report{}, err
