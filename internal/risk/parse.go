@@ -54,9 +54,22 @@ type compiled struct {
 // that no pattern can match are used, so a cut can never split a match.
 const delimiterCandidates = ".,!?;:…\"“”«»()[]{}<>/|•–—"
 
-// parse reads a phrase file (format described at the top of phrases.txt)
-// and compiles it.
+// list is one phrase file: the phrases of one language.
+type list struct {
+	lang    string // ISO 639-1 code, the file's name
+	file    string // for errors: "phrases/ru.txt"
+	content string
+}
+
+// parse reads one phrase file (format in phrases/README.md) and compiles
+// it on its own, as language "test": for tests of the format.
 func parse(file, content string) (*Scanner, error) {
+	return build([]list{{lang: "test", file: file, content: content}})
+}
+
+// parseList reads one phrase file into its sections. Named pieces belong
+// to the file that defines them.
+func parseList(file, content string) ([]*section, error) {
 	macros := map[string]string{}
 	var sections []*section
 	seen := map[string]bool{}
@@ -113,32 +126,58 @@ func parse(file, content string) (*Scanner, error) {
 			cur.patterns = append(cur.patterns, c)
 		}
 	}
-
-	s := &Scanner{}
-	var trees []*syntax.Regexp
-	var triggers, exceptTriggers [][][]string
 	for _, sec := range sections {
 		if len(sec.patterns) == 0 {
 			return nil, &ParseError{File: file, Line: sec.line, Text: "[" + sec.name + "]", Err: errors.New("section has no patterns")}
 		}
-		cat := len(s.categories)
-		if sec.name != exceptSection {
-			s.categories = append(s.categories, sec.name)
+	}
+	return sections, nil
+}
+
+// build compiles the lists into one Scanner. The first list names the
+// categories; a later list may only use those (a misspelt header would
+// otherwise start a category no page knows). Every list's [except] idioms
+// apply to every flag: an idiom of one language cannot overlap a phrase
+// of another.
+func build(lists []list) (*Scanner, error) {
+	s := &Scanner{}
+	var trees []*syntax.Regexp
+	var triggers, exceptTriggers [][][]string
+	for li, l := range lists {
+		sections, err := parseList(l.file, l.content)
+		if err != nil {
+			return nil, err
 		}
-		for _, c := range sec.patterns {
-			trees = append(trees, c.tree)
-			p := pattern{re: c.re, cat: cat, order: len(trees)}
-			if sec.name == exceptSection {
-				s.except = append(s.except, p)
-				exceptTriggers = append(exceptTriggers, c.triggers)
-			} else {
-				s.patterns = append(s.patterns, p)
-				triggers = append(triggers, c.triggers)
+		lang := Language{Code: l.lang}
+		for _, sec := range sections {
+			cat := slices.Index(s.categories, sec.name)
+			switch {
+			case sec.name == exceptSection:
+			case cat >= 0:
+			case li == 0:
+				cat = len(s.categories)
+				s.categories = append(s.categories, sec.name)
+			default:
+				return nil, &ParseError{File: l.file, Line: sec.line, Text: "[" + sec.name + "]",
+					Err: fmt.Errorf("category not in %s (want one of %s)", lists[0].file, strings.Join(s.categories, ", "))}
+			}
+			for _, c := range sec.patterns {
+				trees = append(trees, c.tree)
+				lang.Scripts = addScripts(lang.Scripts, c.tree)
+				p := pattern{re: c.re, cat: cat, lang: li, order: len(trees)}
+				if sec.name == exceptSection {
+					s.except = append(s.except, p)
+					exceptTriggers = append(exceptTriggers, c.triggers)
+				} else {
+					s.patterns = append(s.patterns, p)
+					triggers = append(triggers, c.triggers)
+				}
 			}
 		}
+		s.languages = append(s.languages, lang)
 	}
 	if len(s.categories) == 0 {
-		return nil, fmt.Errorf("%s: no categories", file)
+		return nil, fmt.Errorf("%s: no categories", lists[0].file)
 	}
 	s.index = newTriggerIndex(append(triggers, exceptTriggers...))
 	for _, d := range delimiterCandidates {
@@ -175,7 +214,7 @@ func compilePattern(p string) (compiled, error) {
 	if _, err := syntax.Parse(p, syntax.Perl|syntax.FoldCase); err != nil {
 		return compiled{}, err
 	}
-	tree, err := syntax.Parse(singleLetters(p), syntax.Perl|syntax.FoldCase)
+	tree, err := syntax.Parse(singleLetters(foldPattern(p)), syntax.Perl|syntax.FoldCase)
 	if err != nil {
 		return compiled{}, err
 	}
@@ -190,7 +229,10 @@ func compilePattern(p string) (compiled, error) {
 	if edgeNonWord(tree, false) {
 		return compiled{}, errors.New("pattern can end with a space or punctuation; end it with a letter or digit")
 	}
-	re, err := regexp.Compile(`(?i)\b(?:` + tree.String() + `)\b`)
+	// Whole words only, in any script: Go's \b knows only ASCII letters, so
+	// the pattern is wrapped in a group between a non-word rune (or the
+	// edge of the text) on each side; findAll reports the group.
+	re, err := regexp.Compile(`(?i)(?:^|` + nonWord + `)(` + tree.String() + `)(?:$|` + nonWord + `)`)
 	if err != nil {
 		return compiled{}, err
 	}
@@ -654,17 +696,18 @@ func nullable(re *syntax.Regexp) bool {
 	return true // empty match, anchors, word boundaries
 }
 
-// isWordish is what may stand at the edge of a pattern. The \b that wraps
-// every pattern treats only ASCII letters, digits and _ as word characters;
-// other letters are allowed here because case folding adds some (the Kelvin
-// sign for k), not because a pattern should start with them.
+// nonWord is a rune that may stand beside a whole word: anything but a
+// letter, a number or _. isWordish is its complement.
+const nonWord = `[^\p{L}\p{N}_]`
+
+// isWordish is what may stand at the edge of a pattern.
 func isWordish(r rune) bool {
-	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)
+	return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r)
 }
 
 // edgeNonWord reports whether a match of re can start (first) or end (!first)
 // with a rune that is not a letter or digit. Such a pattern would silently
-// never match, because of the \b around it.
+// never match, because of the word edges around it.
 func edgeNonWord(re *syntax.Regexp, first bool) bool {
 	switch re.Op {
 	case syntax.OpLiteral:

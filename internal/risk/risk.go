@@ -5,11 +5,15 @@
 // A flag is a prompt to look, never an assessment. It does not say how a
 // client is, how serious anything is, or what they will do; a reflection
 // with no flag is not a safe one, and a flagged one may be an idiom. The
-// phrases live in one file, phrases.txt, which also explains its syntax.
+// phrases live in phrases/, one file per language (phrases/README.md
+// explains the format), and each language has a labelled corpus in
+// testdata/corpus/ that the tests score.
 package risk
 
 import (
-	_ "embed"
+	"embed"
+	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -17,8 +21,11 @@ import (
 	"unicode/utf8"
 )
 
-//go:embed phrases.txt
-var phrasesFile string
+//go:embed phrases/*.txt
+var phraseFiles embed.FS
+
+// firstLanguage is loaded first: its sections name the categories.
+const firstLanguage = "en"
 
 // Match is one flagged phrase. Start and End are byte offsets into the text
 // given to Scan, so text[Start:End] == Phrase.
@@ -27,6 +34,7 @@ type Match struct {
 	Phrase   string
 	Start    int
 	End      int
+	Language string // code of the list the phrase is from: "ru"
 }
 
 // Segment is a piece of the original text for a template to render:
@@ -41,9 +49,10 @@ type Segment struct {
 // Scanner holds the compiled phrase list. Build it once with New and share
 // it: Scan is safe for concurrent use.
 type Scanner struct {
-	categories []string  // in file order
-	patterns   []pattern // flagged phrases, in file order
-	except     []pattern // idioms that cancel an overlapping flag
+	categories []string   // in file order
+	languages  []Language // the lists, English first
+	patterns   []pattern  // flagged phrases, in file order
+	except     []pattern  // idioms that cancel an overlapping flag
 	// Runes no pattern can match: Scan cuts the text there.
 	delimASCII [utf8.RuneSelf]bool
 	delimOther []rune
@@ -56,13 +65,39 @@ type Scanner struct {
 type pattern struct {
 	re    *regexp.Regexp
 	cat   int // index into Scanner.categories; unused for except
-	order int // line order in the file, to break ties
+	lang  int // index into Scanner.languages
+	order int // line order in the files, to break ties
 }
 
-// New compiles the embedded phrase list. An error names the line that
-// could not be used.
+// New compiles the embedded phrase lists. An error names the file and
+// line that could not be used.
 func New() (*Scanner, error) {
-	return parse("phrases.txt", phrasesFile)
+	entries, err := phraseFiles.ReadDir("phrases")
+	if err != nil {
+		return nil, err
+	}
+	var lists []list
+	for _, e := range entries {
+		code := strings.TrimSuffix(e.Name(), ".txt")
+		if _, ok := languageNames[code]; !ok {
+			return nil, fmt.Errorf("phrases/%s: no name for language %q in languageNames", e.Name(), code)
+		}
+		file := path.Join("phrases", e.Name())
+		b, err := phraseFiles.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		l := list{lang: code, file: file, content: string(b)}
+		if code == firstLanguage {
+			lists = slices.Insert(lists, 0, l)
+		} else {
+			lists = append(lists, l)
+		}
+	}
+	if len(lists) == 0 || lists[0].lang != firstLanguage {
+		return nil, fmt.Errorf("phrases/%s.txt is missing", firstLanguage)
+	}
+	return build(lists)
 }
 
 // CategoryNames lists the categories in the order of the phrase file.
@@ -75,6 +110,12 @@ func (s *Scanner) CategoryNames() []string {
 // one, then the one listed first in the phrase file. A phrase that overlaps
 // an idiom from the [except] section is not flagged.
 func (s *Scanner) Scan(text string) []Match {
+	folded, offs := normalize(text)
+	return s.pick(text, offs, s.find(folded))
+}
+
+// find returns what the patterns match in folded text, overlaps and all.
+func (s *Scanner) find(text string) []found {
 	var fs []found
 	var except [][]int
 	var folded []byte
@@ -93,7 +134,7 @@ func (s *Scanner) Scan(text string) []Match {
 			except = except[:0]
 			for _, id := range ids {
 				if int(id) >= len(s.patterns) {
-					except = append(except, s.except[int(id)-len(s.patterns)].re.FindAllStringIndex(piece, -1)...)
+					except = s.except[int(id)-len(s.patterns)].findAll(piece, except)
 				}
 			}
 			for _, id := range ids {
@@ -101,7 +142,7 @@ func (s *Scanner) Scan(text string) []Match {
 					continue
 				}
 				p := &s.patterns[id]
-				for _, loc := range p.re.FindAllStringIndex(piece, -1) {
+				for _, loc := range p.findAll(piece, nil) {
 					if !overlapsAny(loc[0], loc[1], except) {
 						fs = append(fs, found{start + loc[0], start + loc[1], p})
 					}
@@ -114,7 +155,23 @@ func (s *Scanner) Scan(text string) []Match {
 		_, w := utf8.DecodeRuneInString(text[end:])
 		start = end + w
 	}
-	return s.pick(text, fs)
+	return fs
+}
+
+// findAll appends the spans of the whole-word matches of p in text. The
+// compiled pattern also matches the non-word rune on each side, so the
+// search goes on from the end of the phrase itself: the rune after one
+// phrase may stand before the next.
+func (p *pattern) findAll(text string, spans [][]int) [][]int {
+	for pos := 0; pos < len(text); {
+		loc := p.re.FindStringSubmatchIndex(text[pos:])
+		if loc == nil {
+			break
+		}
+		spans = append(spans, []int{pos + loc[2], pos + loc[3]})
+		pos += loc[3]
+	}
+	return spans
 }
 
 // found is a phrase one pattern matched, before overlaps are settled.
@@ -124,8 +181,9 @@ type found struct {
 }
 
 // pick settles overlaps: the phrase that starts first wins, then the
-// longer, then the pattern listed first.
-func (s *Scanner) pick(text string, fs []found) []Match {
+// longer, then the pattern listed first. The spans in fs are of the folded
+// text; offs (from normalize) maps them back to text.
+func (s *Scanner) pick(text string, offs []int, fs []found) []Match {
 	if len(fs) == 0 {
 		return nil
 	}
@@ -145,13 +203,18 @@ func (s *Scanner) pick(text string, fs []found) []Match {
 		if f.start < last {
 			continue
 		}
+		last = f.end
+		start, end := f.start, f.end
+		if offs != nil {
+			start, end = offs[start], offs[end]
+		}
 		matches = append(matches, Match{
 			Category: s.categories[f.p.cat],
-			Phrase:   text[f.start:f.end],
-			Start:    f.start,
-			End:      f.end,
+			Phrase:   text[start:end],
+			Start:    start,
+			End:      end,
+			Language: s.languages[f.p.lang].Code,
 		})
-		last = f.end
 	}
 	return matches
 }

@@ -1,13 +1,10 @@
 package risk
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"html/template"
-	"os"
 	"reflect"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -379,119 +376,6 @@ func TestHighlightRendersSafelyInHTMLTemplate(t *testing.T) {
 	}
 }
 
-type corpusRow struct {
-	line     int
-	label    string
-	category string
-	text     string
-}
-
-func readCorpus(t *testing.T, categories []string) []corpusRow {
-	t.Helper()
-	f, err := os.Open("testdata/corpus.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	known := map[string]bool{}
-	for _, c := range categories {
-		known[c] = true
-	}
-	var rows []corpusRow
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Split(line, "\t")
-		if len(f) != 3 || f[2] == "" {
-			t.Fatalf("corpus.tsv line %d: want label<TAB>category<TAB>text: %q", n, line)
-		}
-		r := corpusRow{line: n, label: f[0], category: f[1], text: f[2]}
-		switch {
-		case r.label == "flag" && known[r.category]:
-		case r.label == "ok" && r.category == "-":
-		default:
-			t.Fatalf("corpus.tsv line %d: bad label/category %q/%q", n, r.label, r.category)
-		}
-		rows = append(rows, r)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
-
-func pct(n, d int) float64 { return 100 * float64(n) / float64(d) }
-
-func TestCorpus(t *testing.T) {
-	s := newScanner(t)
-	rows := readCorpus(t, s.CategoryNames())
-
-	var flagRows, okRows, caught, falseAlarms, rightCategory int
-	var misses, alarms, wrongCat []string
-	for _, r := range rows {
-		ms := s.Scan(r.text)
-		checkMatches(t, r.text, ms)
-		var phrases []string
-		for _, m := range ms {
-			phrases = append(phrases, m.Category+": "+m.Phrase)
-		}
-		switch r.label {
-		case "flag":
-			flagRows++
-			if len(ms) == 0 {
-				misses = append(misses, "line "+strconv.Itoa(r.line)+" ["+r.category+"] "+r.text)
-				continue
-			}
-			caught++
-			cats := Categories(ms)
-			if contains(cats, r.category) {
-				rightCategory++
-			} else {
-				wrongCat = append(wrongCat, "line "+strconv.Itoa(r.line)+" want "+r.category+", got "+strings.Join(phrases, "; ")+" | "+r.text)
-			}
-		case "ok":
-			okRows++
-			if len(ms) > 0 {
-				falseAlarms++
-				alarms = append(alarms, "line "+strconv.Itoa(r.line)+" "+strings.Join(phrases, "; ")+" | "+r.text)
-			}
-		}
-	}
-
-	if len(rows) < 120 {
-		t.Fatalf("corpus has %d rows, want at least 120", len(rows))
-	}
-	if share := pct(flagRows, len(rows)); share < 40 || share > 60 {
-		t.Fatalf("corpus is %.0f%% flag rows, want roughly half", share)
-	}
-
-	recall := pct(caught, flagRows)
-	fpr := pct(falseAlarms, okRows)
-	t.Logf("corpus: %d rows (%d flag, %d ok)", len(rows), flagRows, okRows)
-	t.Logf("recall: %.1f%% (%d/%d flag rows flagged)", recall, caught, flagRows)
-	t.Logf("false-positive rate: %.1f%% (%d/%d ok rows flagged)", fpr, falseAlarms, okRows)
-	t.Logf("expected category among those flagged: %d/%d", rightCategory, caught)
-	for _, m := range misses {
-		t.Logf("MISS %s", m)
-	}
-	for _, a := range alarms {
-		t.Logf("FALSE POSITIVE %s", a)
-	}
-	for _, w := range wrongCat {
-		t.Logf("OTHER CATEGORY %s", w)
-	}
-
-	if recall < 95 {
-		t.Errorf("recall %.1f%% < 95%%", recall)
-	}
-	if fpr > 5 {
-		t.Errorf("false-positive rate %.1f%% > 5%%", fpr)
-	}
-}
-
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -570,21 +454,22 @@ func BenchmarkScanDense(b *testing.B) {
 }
 
 // scanSlow is Scan without its shortcuts (pieces, triggers): every pattern
-// over the whole text. Scan must give exactly the same answer.
+// over the whole folded text. Scan must give exactly the same answer.
 func scanSlow(s *Scanner, text string) []Match {
+	folded, offs := normalize(text)
 	var except [][]int
 	for i := range s.except {
-		except = append(except, s.except[i].re.FindAllStringIndex(text, -1)...)
+		except = s.except[i].findAll(folded, except)
 	}
 	var fs []found
 	for i := range s.patterns {
-		for _, loc := range s.patterns[i].re.FindAllStringIndex(text, -1) {
+		for _, loc := range s.patterns[i].findAll(folded, nil) {
 			if !overlapsAny(loc[0], loc[1], except) {
 				fs = append(fs, found{loc[0], loc[1], &s.patterns[i]})
 			}
 		}
 	}
-	return s.pick(text, fs)
+	return s.pick(text, offs, fs)
 }
 
 // variants rewrites a text the ways clients' writing varies, to check that
@@ -620,8 +505,10 @@ func TestScanGivesTheSameMatchesAsTheSlowScan(t *testing.T) {
 	// One text per variant with every corpus row in it. Under -race only
 	// two variants: this test checks the shortcuts, not concurrency, and
 	// the full set runs in every ordinary test run.
-	for _, r := range readCorpus(t, s.CategoryNames()) {
-		all.WriteString(r.text + "\n")
+	for _, c := range readCorpora(t, s) {
+		for _, r := range c.rows {
+			all.WriteString(r.text + "\n")
+		}
 	}
 	vs := variants(all.String())
 	if raceEnabled {
@@ -686,7 +573,7 @@ func TestTextIsNotCutAtPunctuationAPatternUses(t *testing.T) {
 		t.Fatal("'.' and '…' should be delimiters")
 	}
 	got := s.Scan("Oh well, no. It hurt me.")
-	want := []Match{{"a", "well, no", 3, 11}, {"a", "hurt me", 16, 23}}
+	want := []Match{{"a", "well, no", 3, 11, "test"}, {"a", "hurt me", 16, 23, "test"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Scan = %+v, want %+v", got, want)
 	}
