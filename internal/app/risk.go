@@ -14,11 +14,15 @@ func (r riskLanguage) Categories(text string) []string {
 	return risk.Categories(r.s.Scan(text))
 }
 
-func (r riskLanguage) Segments(text string) []server.Segment {
-	parts := risk.Highlight(text, r.s.Scan(text))
-	out := make([]server.Segment, len(parts))
+func (r riskLanguage) Read(text string) server.RiskReading {
+	ms := r.s.Scan(text)
+	parts := risk.Highlight(text, ms)
+	out := server.RiskReading{Segments: make([]server.Segment, len(parts)), Unchecked: r.s.UncoveredScripts(text)}
 	for i, p := range parts {
-		out[i] = server.Segment{Text: p.Text, Flagged: p.Flagged, Category: p.Category}
+		out.Segments[i] = server.Segment{Text: p.Text, Flagged: p.Flagged, Category: p.Category}
+	}
+	for _, m := range ms {
+		out.Findings = append(out.Findings, server.RiskFinding{Phrase: m.Phrase, Category: m.Category, Language: risk.LanguageName(m.Language)})
 	}
 	return out
 }

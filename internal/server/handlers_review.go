@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -67,13 +69,17 @@ type reviewPage struct {
 	Rows  []reviewRow
 	Form  Form
 	Notes []review.Note
+	// Findings are the risk phrases in the version shown, each once;
+	// Unchecked the scripts of its answers that no phrase list covers.
+	Findings  []RiskFinding
+	Unchecked []string
 }
 
-// reviewRow is one question with the answer shown and the same question's
-// answers from earlier occurrences.
+// reviewRow is one question with the answer shown, read for risk language,
+// and the same question's answers from earlier occurrences.
 type reviewRow struct {
 	Label   string
-	Answer  []string
+	Answer  []RiskReading
 	Earlier [][]string
 }
 
@@ -95,7 +101,21 @@ func (s *Server) renderReview(c *gin.Context, status int, f Form) {
 	p := reviewPage{Page: s.page(c, "Submission"), Item: it, Form: f}
 	shown := it.Definition.Readable(it.Shown.Answers)
 	for i, q := range shown {
-		row := reviewRow{Label: q.Label, Answer: q.Answers}
+		row := reviewRow{Label: q.Label}
+		for _, text := range q.Answers {
+			r := s.views.readRisk(text)
+			row.Answer = append(row.Answer, r)
+			for _, f := range r.Findings {
+				if !slices.ContainsFunc(p.Findings, func(g RiskFinding) bool { return strings.EqualFold(f.Phrase, g.Phrase) && f.Category == g.Category }) {
+					p.Findings = append(p.Findings, f)
+				}
+			}
+			for _, sc := range r.Unchecked {
+				if !slices.Contains(p.Unchecked, sc) {
+					p.Unchecked = append(p.Unchecked, sc)
+				}
+			}
+		}
 		for _, e := range it.Earlier {
 			row.Earlier = append(row.Earlier, it.Definition.Readable(e.Answers)[i].Answers)
 		}

@@ -70,16 +70,31 @@ type Segment struct {
 	Category string
 }
 
-// Highlighter finds risk language in text (risk.Scanner, adapted).
-type Highlighter interface {
-	Segments(text string) []Segment
+// RiskFinding is one phrase that flagged a text: as the client wrote it,
+// its category and the language whose list it is from ("Russian").
+type RiskFinding struct {
+	Phrase, Category, Language string
 }
 
-func (v *views) highlight(text string) []Segment {
+// RiskReading is what the risk check found in one text: the text cut into
+// runs for highlighting, the phrases found, and the scripts of the text
+// that no phrase list covers ("Hebrew"), which were not checked at all.
+type RiskReading struct {
+	Segments  []Segment
+	Findings  []RiskFinding
+	Unchecked []string
+}
+
+// Highlighter finds risk language in text (risk.Scanner, adapted).
+type Highlighter interface {
+	Read(text string) RiskReading
+}
+
+func (v *views) readRisk(text string) RiskReading {
 	if v.highlighter == nil {
-		return []Segment{{Text: text}}
+		return RiskReading{Segments: []Segment{{Text: text}}}
 	}
-	return v.highlighter.Segments(text)
+	return v.highlighter.Read(text)
 }
 
 func newViews(templates, static fs.FS) (*views, error) {
@@ -123,11 +138,8 @@ func newViews(templates, static fs.FS) (*views, error) {
 			}
 			return m, nil
 		},
-		// highlight splits a client's text into runs, marking risk
-		// language for the therapist; html/template escapes every run.
-		"highlight": func(text string) []Segment { return v.highlight(text) },
-		"last":      func(s []int) int { return len(s) - 1 },
-		"date":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+		"last": func(s []int) int { return len(s) - 1 },
+		"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"static": func(name string) (string, error) {
 			h, ok := v.staticHash[name]
 			if !ok {
