@@ -14,12 +14,10 @@ import (
 
 // Errors of this package, beyond errkind's.
 var (
-	// ErrBadCredentials: wrong email or password, or a locked account.
-	// One error for all, so the answer never tells which (R3, R4).
+	// ErrBadCredentials: wrong email or password, a locked account, or
+	// the right password of an account that cannot sign in. One error
+	// for all, so the answer never tells which (R3, R4).
 	ErrBadCredentials = errors.New("email or password not recognised")
-	// ErrInactive: the password was right but the account is disabled or
-	// no longer in a caseload.
-	ErrInactive = errors.New("account not active")
 	// ErrLinkInvalid: an invite or reset link that is unknown, used or
 	// expired; one error for all three (R4, R5).
 	ErrLinkInvalid = errors.New("link not valid")

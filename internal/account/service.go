@@ -33,7 +33,9 @@ func NewService(db *sqlx.DB, hasher *auth.Hasher, passwords *auth.PasswordChecke
 
 // Authenticate checks an email and password. Unknown email, wrong password
 // and a locked account all return ErrBadCredentials after the same hashing
-// work (R3, R4). A right password on a disabled account returns ErrInactive.
+// work (R3, R4). So does a right password on an account that cannot sign
+// in (disabled): from outside it is a wrong password, and it counts as one;
+// the audit log says why.
 //
 // Each attempt is counted before the password is hashed, in one atomic
 // statement, so guesses sent in parallel cannot slip past the lock: at most
@@ -75,14 +77,11 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Use
 		}
 		return fail(audit.LoginFailure, nil)
 	}
-	if err := forgiveAttempts(ctx, s.db, u.ID); err != nil {
-		return User{}, err
-	}
 	if !u.CanSignIn() {
-		if err := audit.Record(ctx, s.db, audit.Entry{Action: audit.LoginFailure, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID, Detail: map[string]any{"inactive": true}}); err != nil {
-			return User{}, err
-		}
-		return User{}, ErrInactive
+		return fail(audit.LoginFailure, map[string]any{"inactive": true})
+	}
+	if err := forgiveAttempts(ctx, s.db, u.ID, attempt); err != nil {
+		return User{}, err
 	}
 	if err := audit.Record(ctx, s.db, audit.Entry{Action: audit.LoginSuccess, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID}); err != nil {
 		return User{}, err
@@ -140,7 +139,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor policy.Actor, in Pas
 		case err != nil:
 			return 0, err
 		default:
-			if err := forgiveAttempts(ctx, s.db, u.ID); err != nil {
+			if err := forgiveAttempts(ctx, s.db, u.ID, attempt); err != nil {
 				return 0, err
 			}
 		}

@@ -133,8 +133,9 @@ type attempt struct {
 	// Refused: the account is locked; the password must not be checked.
 	Refused bool
 	// Locked: this attempt used the last check of the window and locked
-	// the account.
-	Locked bool
+	// the account, until LockedUntil.
+	Locked      bool
+	LockedUntil time.Time
 }
 
 // reserveAttempt counts a password check before it happens, in one
@@ -142,7 +143,7 @@ type attempt struct {
 // more than MaxFailures are checked per FailureWindow. The count is
 // forgiven when the password turns out right.
 func reserveAttempt(ctx context.Context, q sqlx.QueryerContext, userID int64) (attempt, error) {
-	var locked bool
+	var lockedUntil sql.NullTime
 	err := q.QueryRowxContext(ctx, `
 		UPDATE users SET
 			failed_logins = CASE WHEN first_failed_at IS NULL OR first_failed_at < now() - $2::interval THEN 1 ELSE failed_logins + 1 END,
@@ -151,28 +152,36 @@ func reserveAttempt(ctx context.Context, q sqlx.QueryerContext, userID int64) (a
 				WHEN (CASE WHEN first_failed_at IS NULL OR first_failed_at < now() - $2::interval THEN 1 ELSE failed_logins + 1 END) >= $3
 				THEN now() + $4::interval ELSE NULL END
 		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())
-		RETURNING locked_until IS NOT NULL`,
-		userID, FailureWindow.String(), MaxFailures, LockDuration.String()).Scan(&locked)
+		RETURNING locked_until`,
+		userID, FailureWindow.String(), MaxFailures, LockDuration.String()).Scan(&lockedUntil)
 	if errors.Is(err, sql.ErrNoRows) {
 		return attempt{Refused: true}, nil
 	}
 	if err != nil {
 		return attempt{}, fmt.Errorf("count sign-in attempt: %w", err)
 	}
+	locked := lockedUntil.Valid
 	if locked {
 		// The window starts again once the lock ends.
 		if _, err := q.(sqlx.ExecerContext).ExecContext(ctx, `UPDATE users SET failed_logins = 0, first_failed_at = NULL WHERE id = $1`, userID); err != nil {
 			return attempt{}, fmt.Errorf("reset attempt window: %w", err)
 		}
 	}
-	return attempt{Locked: locked}, nil
+	return attempt{Locked: locked, LockedUntil: lockedUntil.Time}, nil
 }
 
-// forgiveAttempts clears the count after a right password. A lock that
+// forgiveAttempts clears the count after a right password. Only failures
+// count toward a lock (R3): when this very attempt set the lock (it was
+// counted before the password was checked), the lock goes too. A lock that
 // concurrent wrong guesses set in the meantime stays in force.
-func forgiveAttempts(ctx context.Context, e sqlx.ExecerContext, userID int64) error {
-	_, err := e.ExecContext(ctx, `UPDATE users SET failed_logins = 0, first_failed_at = NULL
-		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now()) AND failed_logins > 0`, userID)
+func forgiveAttempts(ctx context.Context, e sqlx.ExecerContext, userID int64, a attempt) error {
+	var mine any // the lock this attempt set, if it set one
+	if a.Locked {
+		mine = a.LockedUntil
+	}
+	_, err := e.ExecContext(ctx, `UPDATE users SET failed_logins = 0, first_failed_at = NULL,
+			locked_until = CASE WHEN locked_until = $2 THEN NULL ELSE locked_until END
+		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now() OR locked_until = $2)`, userID, mine)
 	if err != nil {
 		return fmt.Errorf("forgive sign-in attempt: %w", err)
 	}

@@ -246,13 +246,16 @@ func TestDisablingAUserEndsTheirSessionsAtOnce(t *testing.T) {
 	if r := therapist.Get("/therapist"); r.Code != http.StatusSeeOther {
 		t.Fatalf("disabled therapist's next request = %d, want 303 to sign in", r.Code)
 	}
-	// Signing in again says the account is not active, only with the right
-	// password; a wrong one gets the usual answer.
-	if r := signinAs(a.Anonymous(t), w.Therapist.Email, testkit.Password); r.StatusCode != http.StatusForbidden || !strings.Contains(bodyOf(t, r), "not active") {
-		t.Errorf("disabled sign-in = %d", r.StatusCode)
+	// Signing in again, the right password answers exactly as a wrong one
+	// (#15 finding 9): otherwise anyone holding a password could learn the
+	// account exists and was disabled.
+	right := signinAs(a.Anonymous(t), w.Therapist.Email, testkit.Password)
+	wrong := signinAs(a.Anonymous(t), w.Therapist.Email, "wrong password here")
+	if right.StatusCode != http.StatusUnauthorized || wrong.StatusCode != http.StatusUnauthorized {
+		t.Errorf("disabled sign-in: right password %d, wrong %d, want 401 for both", right.StatusCode, wrong.StatusCode)
 	}
-	if r := signinAs(a.Anonymous(t), w.Therapist.Email, "wrong password here"); r.StatusCode != http.StatusUnauthorized {
-		t.Errorf("disabled, wrong password = %d, want 401", r.StatusCode)
+	if rb, wb := stripIDs(bodyOf(t, right)), stripIDs(bodyOf(t, wrong)); rb != wb {
+		t.Error("a disabled account's right password answers differently from a wrong one")
 	}
 	if auditCount(t, a, "user.disabled", w.Therapist.ID) != 1 {
 		t.Error("disable not audited")
@@ -465,6 +468,31 @@ func TestLockoutAfterTenFailuresLooksLikeAWrongPassword(t *testing.T) {
 	}
 	if r := signinAs(a.Anonymous(t), w.Client.Email, testkit.Password); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("after the lock: %d", r.StatusCode)
+	}
+}
+
+// Only failures count toward a lock (#15 finding 5): each attempt is
+// counted before its password is checked, so the 10th, when right, once
+// set the lock and the 11th right sign-in failed.
+func TestARightPasswordOnTheLastAllowedTryDoesNotLock(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	for i := 1; i < account.MaxFailures; i++ {
+		if r := signinAs(a.Anonymous(t), w.Client.Email, "wrong password"); r.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong try %d = %d", i, r.StatusCode)
+		}
+	}
+	for i, want := range []int{http.StatusSeeOther, http.StatusSeeOther} {
+		if r := signinAs(a.Anonymous(t), w.Client.Email, testkit.Password); r.StatusCode != want {
+			t.Fatalf("right password, sign-in %d after %d failures = %d, want %d", i+1, account.MaxFailures-1, r.StatusCode, want)
+		}
+	}
+	var locked bool
+	if err := a.DB.Get(&locked, `SELECT locked_until IS NOT NULL FROM users WHERE id = $1`, w.Client.ID); err != nil || locked {
+		t.Errorf("locked = %v (%v) after a right password, want no lock", locked, err)
+	}
+	if n := auditCount(t, a, "login.locked", w.Client.ID); n != 0 {
+		t.Errorf("%d lock audits, want none", n)
 	}
 }
 

@@ -78,10 +78,6 @@ func (s *Server) signin(c *gin.Context) {
 		s.render(c, http.StatusUnauthorized, "signin", signinPage{Page: s.page(c, "Sign in"), Form: f, Next: next,
 			Message: "That email and password do not match an account. Please check them and try again. After 10 tries in a row, sign-in pauses for 15 minutes."})
 		return
-	case errors.Is(err, account.ErrInactive):
-		s.render(c, http.StatusForbidden, "signin", signinPage{Page: s.page(c, "Sign in"), Form: f, Next: next,
-			Message: "This account is not active at the moment. Please contact your practice."})
-		return
 	case err != nil:
 		s.fail(c, err)
 		return
