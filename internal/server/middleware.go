@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -139,7 +140,10 @@ func (s *Server) securityHeaders() gin.HandlerFunc {
 
 // limitBodies caps request bodies (R22). A declared length over the cap is
 // refused at once; a form that grows past it while being read is refused
-// here too, before any handler sees a truncated form.
+// here too, before any handler sees a truncated form. It also drops U+0000
+// from every posted value, the one place for every form: PostgreSQL cannot
+// store it in text (a staff name, a note or an exercise title with one was
+// a 500 that lost the input), and it never carries meaning.
 func (s *Server) limitBodies() gin.HandlerFunc {
 	max := s.cfg.MaxBodyBytes
 	return func(c *gin.Context) {
@@ -157,8 +161,20 @@ func (s *Server) limitBodies() gin.HandlerFunc {
 				}
 				return
 			}
+			dropNUL(c.Request.PostForm)
+			dropNUL(c.Request.Form)
 		}
 		c.Next()
+	}
+}
+
+func dropNUL(v url.Values) {
+	for _, vals := range v {
+		for i, s := range vals {
+			if strings.IndexByte(s, 0) >= 0 {
+				vals[i] = strings.ReplaceAll(s, "\x00", "")
+			}
+		}
 	}
 }
 
