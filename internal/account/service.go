@@ -417,9 +417,8 @@ func (s *Service) SetDisabled(ctx context.Context, actor policy.Actor, userID in
 			return fmt.Errorf("set status: %w", err)
 		}
 		if disabled {
-			// Links already handed out stop working too.
-			if _, err := tx.ExecContext(ctx, `UPDATE access_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, u.ID); err != nil {
-				return fmt.Errorf("retire links: %w", err)
+			if err := retireLinks(ctx, tx, u.ID); err != nil {
+				return err
 			}
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: action, PracticeID: actor.PracticeID, ActorID: actor.UserID, TargetType: "user", TargetID: u.ID})
@@ -478,6 +477,9 @@ func (s *Service) RemoveClient(ctx context.Context, actor policy.Actor, clientID
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errkind.ErrNotFound
+		}
+		if err := retireLinks(ctx, tx, c.ID); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: audit.ClientRemoved, PracticeID: actor.PracticeID, ActorID: actor.UserID, TargetType: "user", TargetID: c.ID})
 	})

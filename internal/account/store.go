@@ -88,6 +88,16 @@ func insertToken(ctx context.Context, e sqlx.ExecerContext, userID int64, purpos
 	return nil
 }
 
+// retireLinks makes every link already handed out to a user stop working:
+// when the account is disabled, or a client is removed before joining (an
+// invite that still worked would make an account with no therapist).
+func retireLinks(ctx context.Context, e sqlx.ExecerContext, userID int64) error {
+	if _, err := e.ExecContext(ctx, `UPDATE access_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
+		return fmt.Errorf("retire links: %w", err)
+	}
+	return nil
+}
+
 // tokenUser finds the user of a live (unused, unexpired) token.
 func tokenUser(ctx context.Context, q sqlx.QueryerContext, hash []byte, purpose string) (User, int64, error) {
 	var tokenID, userID int64

@@ -282,8 +282,8 @@ func TestRemovingAClientEndsTheirAccessAndKeepsTheRecord(t *testing.T) {
 	if r := client.Get("/home"); r.Code != http.StatusSeeOther {
 		t.Errorf("removed client's next request = %d, want signed out", r.Code)
 	}
-	if r := signinAs(a.Anonymous(t), w.Client.Email, testkit.Password); r.StatusCode != http.StatusForbidden {
-		t.Errorf("removed client signs in: %d, want 403 not active", r.StatusCode)
+	if r := signinAs(a.Anonymous(t), w.Client.Email, testkit.Password); r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("removed client signs in: %d, want 401, as a wrong password", r.StatusCode)
 	}
 	if u := a.User(t, w.Client.ID); u.TherapistID != nil || u.Email != w.Client.Email {
 		t.Errorf("record after removal: %+v", u)
@@ -311,6 +311,43 @@ func linkFrom(t *testing.T, body string) (path, token string) {
 		t.Fatalf("no link on the page:\n%s", body)
 	}
 	return "/" + m[2] + "/" + m[3], m[3]
+}
+
+// An invite for a client removed before they joined stopped nothing: the
+// account became active with no therapist (#15 finding 7).
+func TestRemovingAClientBeforeTheyJoinRevokesTheirInvite(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	therapist := a.Login(t, w.Therapist)
+	r := therapist.PostForm("/therapist/clients/invite", url.Values{"name": {"Noor"}, "email": {"noor@test.example"}})
+	if r.Code == http.StatusSeeOther { // the link page may be a redirect away
+		r = therapist.Get(r.Header().Get("Location"))
+	}
+	if r.Code != http.StatusOK {
+		t.Fatalf("invite = %d", r.Code)
+	}
+	path, _ := linkFrom(t, r.Body.String())
+	var id int64
+	if err := a.DB.Get(&id, `SELECT id FROM users WHERE email = 'noor@test.example'`); err != nil {
+		t.Fatal(err)
+	}
+	if g := a.Anonymous(t).Get(path); g.Code != http.StatusOK {
+		t.Fatalf("invite page before removal = %d", g.Code)
+	}
+	seeOtherTo(t, therapist, clientPath(id)+"/remove", url.Values{}, "/therapist")
+
+	revoked := a.Anonymous(t).Get(path)
+	never := a.Anonymous(t).Get("/invite/thisTokenNeverExisted0000000000000000000000")
+	if revoked.Code != http.StatusNotFound || stripIDs(revoked.Body.String()) != stripIDs(never.Body.String()) {
+		t.Errorf("invite of a removed client = %d, want the 404 of a link that never existed", revoked.Code)
+	}
+	if p := a.Anonymous(t).PostForm(path, url.Values{"password": {"a fine long passphrase"}, "confirm": {"a fine long passphrase"}}); p.Code != http.StatusNotFound {
+		t.Errorf("accepting the invite of a removed client = %d, want 404", p.Code)
+	}
+	var status string
+	if err := a.DB.Get(&status, `SELECT status FROM users WHERE id = $1`, id); err != nil || status == "active" {
+		t.Errorf("removed client's status = %q (%v), want not active", status, err)
+	}
 }
 
 func TestInviteLinkIsSingleUseHashedAndExpires(t *testing.T) {
