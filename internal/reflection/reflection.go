@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -407,14 +408,34 @@ func mustJSON(a exercise.Answers) []byte {
 // (autosave keeps running while signed out), so one stretch of writing is
 // one row. Nothing is written to any assignment until its client signs in
 // (Restore).
-func (s *Service) KeepPending(ctx context.Context, id int64, form map[string][]string, held string) (token string, fresh bool, err error) {
-	doc, err := json.Marshal(form)
+//
+// Anyone can post here, so only what an answer can hold is kept (answer
+// fields, each cut to the longest answer, at most MaxFields of them), and
+// one address (addr, hashed before it is stored) may keep at most
+// KeptBytesPerAddress in all until its rows expire: beyond that,
+// ErrKeptFull.
+func (s *Service) KeepPending(ctx context.Context, id int64, form map[string][]string, held, addr string) (token string, fresh bool, err error) {
+	doc, err := json.Marshal(keepable(form))
 	if err != nil {
 		return "", false, err
 	}
+	addrHash := auth.HashToken(addr)
+	var heldHash []byte
 	if held != "" {
-		res, err := s.db.ExecContext(ctx, `UPDATE pending_drafts SET answers = $3, created_at = now()
-			WHERE token_hash = $1 AND assignment_id = $2`, auth.HashToken(held), id, doc)
+		heldHash = auth.HashToken(held)
+	}
+	var used int
+	if err := s.db.GetContext(ctx, &used, `SELECT coalesce(sum(size), 0) FROM pending_drafts
+		WHERE addr_hash = $1 AND token_hash IS DISTINCT FROM $2 AND created_at > now() - $3::interval`,
+		addrHash, heldHash, PendingTTL.String()); err != nil {
+		return "", false, fmt.Errorf("measure kept text: %w", err)
+	}
+	if used+len(doc) > KeptBytesPerAddress {
+		return "", false, ErrKeptFull
+	}
+	if held != "" {
+		res, err := s.db.ExecContext(ctx, `UPDATE pending_drafts SET answers = $3, size = $4, addr_hash = $5, created_at = now()
+			WHERE token_hash = $1 AND assignment_id = $2`, heldHash, id, doc, len(doc), addrHash)
 		if err != nil {
 			return "", false, fmt.Errorf("update pending draft: %w", err)
 		}
@@ -423,10 +444,58 @@ func (s *Service) KeepPending(ctx context.Context, id int64, form map[string][]s
 		}
 	}
 	token, hash := auth.NewToken()
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO pending_drafts (token_hash, assignment_id, answers) VALUES ($1, $2, $3)`, hash, id, doc); err != nil {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO pending_drafts (token_hash, assignment_id, answers, size, addr_hash)
+		VALUES ($1, $2, $3, $4, $5)`, hash, id, doc, len(doc), addrHash); err != nil {
 		return "", false, fmt.Errorf("keep pending draft: %w", err)
 	}
 	return token, true, nil
+}
+
+// KeptBytesPerAddress bounds the text one address may keep signed out at
+// a time: room for several long reflections from one household, far from
+// the 240 MiB an hour one address could once leave.
+const KeptBytesPerAddress = 2 << 20
+
+// ErrKeptFull: the address already keeps as much signed-out text as it may.
+var ErrKeptFull = errors.New("kept text limit reached")
+
+// keepable is the part of a posted form that an answer can hold: answer
+// fields only (what Restore reads back), at most MaxFields of them, with as
+// many values as an exercise's most options, each cut to the longest
+// answer. Anything else a visitor posts is not kept.
+func keepable(form map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		if strings.HasPrefix(k, exercise.FormName("")) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys[:min(len(keys), exercise.MaxFields)] {
+		vals := form[k][:min(len(form[k]), exercise.MaxOptions)]
+		kept := make([]string, len(vals))
+		for i, v := range vals {
+			kept[i] = truncateRunes(v, exercise.MaxLongAnswer)
+		}
+		out[k] = kept
+	}
+	return out
+}
+
+// truncateRunes cuts s to at most n characters, never inside one.
+func truncateRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos]
+		}
+		i++
+	}
+	return s
 }
 
 // PendingTTL is how long text kept after a session ended waits for its

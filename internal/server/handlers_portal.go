@@ -204,6 +204,14 @@ const pendingCookieName = "trellis_kept"
 // KeptPerHour bounds how much signed-out text one address may leave.
 const KeptPerHour = 60
 
+// refuseToKeep answers a visitor over a kept-text limit: the words are
+// shown back (renderUnsaved), nothing is stored.
+func (s *Server) refuseToKeep(c *gin.Context, why string) {
+	s.log.WarnContext(c.Request.Context(), why, "request_id", requestID(c))
+	s.renderUnsaved(c.Writer, c.Request, requestID(c), http.StatusTooManyRequests)
+	c.Abort()
+}
+
 // keepText runs instead of sending an anonymous visitor to sign in, on the
 // routes where a client may be writing when their session ends (FT5). What
 // they posted is kept under a token only this browser holds; once they
@@ -229,13 +237,15 @@ func (s *Server) keepText(c *gin.Context) {
 			return
 		}
 		if n >= KeptPerHour {
-			s.log.WarnContext(ctx, "kept-text limit reached", "request_id", requestID(c))
-			s.renderUnsaved(c.Writer, c.Request, requestID(c), http.StatusTooManyRequests)
-			c.Abort()
+			s.refuseToKeep(c, "kept-text limit reached")
 			return
 		}
 	}
-	token, fresh, err := s.reflections.KeepPending(ctx, id, c.Request.PostForm, held)
+	token, fresh, err := s.reflections.KeepPending(ctx, id, c.Request.PostForm, held, key)
+	if errors.Is(err, reflection.ErrKeptFull) {
+		s.refuseToKeep(c, "kept-text size limit reached")
+		return
+	}
 	if err != nil {
 		s.failKeepingText(c, err)
 		return
