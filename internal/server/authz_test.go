@@ -229,6 +229,8 @@ var matrixRows = []matrixRow{
 
 	{route: "GET /therapist", path: at("/therapist"),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantOK, admin: wantForbidden},
+	{route: "POST /therapist/search", path: at("/therapist/search"), form: func(matrixWorld, *account.User) url.Values { return url.Values{"q": {"Client"}} },
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: seeOther("/therapist#caseload-title"), therapist2: seeOther("/therapist#caseload-title"), admin: wantForbidden},
 	{route: "GET /therapist/clients/invite", path: at("/therapist/clients/invite"),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantOK, admin: wantForbidden},
 	{route: "POST /therapist/clients/invite", path: at("/therapist/clients/invite"), form: clientInviteForm,

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -71,13 +72,34 @@ func TestDashboardSearchAndSort(t *testing.T) {
 	w := a.Seed(t)
 	a.SeedCaseload(t, w.Therapist, 2, 4)
 	s := a.Login(t, w.Therapist)
-	found := s.Get("/therapist?q=ελένη").Body.String()
+	// The name searched for travels in a POST and stays in the session,
+	// never in a URL (R20, #15 finding 8).
+	search := func(form url.Values) string {
+		t.Helper()
+		r := s.PostForm("/therapist/search", form)
+		loc := r.Header().Get("Location")
+		if r.Code != http.StatusSeeOther || strings.Contains(loc, "q=") {
+			t.Fatalf("search = %d to %q, want 303 with no name in the URL", r.Code, loc)
+		}
+		return s.Get(strings.Split(loc, "#")[0]).Body.String()
+	}
+	found := search(url.Values{"q": {"ελένη"}})
 	caseload := between(found, "<tbody>", "</tbody>")
 	if !strings.Contains(caseload, w.Client.DisplayName) || strings.Contains(caseload, "Seed Client") || strings.Contains(caseload, w.Client2.DisplayName) {
 		t.Errorf("search by a Greek name in lower case:\n%s", caseload)
 	}
-	if none := s.Get("/therapist?q=%25").Body.String(); !strings.Contains(none, "No client matches") {
+	if strings.Contains(found, "q=") {
+		t.Error("a link on the searched dashboard carries the name in its URL")
+	}
+	if none := search(url.Values{"q": {"%"}}); !strings.Contains(none, "No client matches") {
 		t.Error("a % in the search matched everyone: LIKE wildcards are not escaped")
+	}
+	if all := between(search(url.Values{"q": {"%"}, "clear": {"1"}}), "<tbody>", "</tbody>"); !strings.Contains(all, "Seed Client") || !strings.Contains(all, w.Client2.DisplayName) {
+		t.Error("Show every client does not clear the search")
+	}
+	if r := s.Get("/therapist?q=" + url.QueryEscape("ελένη")); strings.Contains(between(r.Body.String(), "<tbody>", "</tbody>"), w.Client.DisplayName) &&
+		!strings.Contains(between(r.Body.String(), "<tbody>", "</tbody>"), "Seed Client") {
+		t.Error("a name in the URL still filters the caseload")
 	}
 	byOverdue := between(s.Get("/therapist?sort=overdue").Body.String(), "<tbody>", "</tbody>")
 	if strings.Index(byOverdue, "Seed Client") > strings.Index(byOverdue, w.Client.DisplayName) {

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -22,18 +23,43 @@ type dashboardPage struct {
 }
 
 // dashboard is the therapist's landing page: what needs attention, then
-// the caseload with counts, sortable and searchable by name.
+// the caseload with counts, sortable and searchable by name. The name
+// searched for is kept in the session, never in the URL (R20): URLs end up
+// in browser history, proxy logs and the Referer of the next request.
 func (s *Server) dashboard(c *gin.Context) {
 	sort := c.Query("sort")
 	if _, ok := assignment.SortOrders[sort]; !ok {
 		sort = "name"
 	}
-	d, err := s.assignments.Dashboard(c.Request.Context(), actor(c), sort, c.Query("q"))
+	q := s.sessions.GetString(c.Request.Context(), sessCaseloadSearch)
+	d, err := s.assignments.Dashboard(c.Request.Context(), actor(c), sort, q)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "dashboard", dashboardPage{Page: s.page(c, "Dashboard"), Dashboard: d, Sort: sort, Search: c.Query("q"), Now: time.Now()})
+	s.render(c, http.StatusOK, "dashboard", dashboardPage{Page: s.page(c, "Dashboard"), Dashboard: d, Sort: sort, Search: q, Now: time.Now()})
+}
+
+// sessCaseloadSearch holds the name the therapist last searched the
+// caseload for; an empty search clears it.
+const sessCaseloadSearch = "caseload_search"
+
+// searchCaseload keeps the searched name in the session and shows the
+// dashboard again (POST/redirect/GET), in the same order.
+func (s *Server) searchCaseload(c *gin.Context) {
+	q := strings.TrimSpace(c.PostForm("q"))
+	if q == "" || c.PostForm("clear") == "1" {
+		s.sessions.Remove(c.Request.Context(), sessCaseloadSearch)
+	} else {
+		s.sessions.Put(c.Request.Context(), sessCaseloadSearch, q)
+	}
+	to := "/therapist"
+	if sort := c.PostForm("sort"); sort != "" {
+		if _, ok := assignment.SortOrders[sort]; ok {
+			to += "?sort=" + sort
+		}
+	}
+	c.Redirect(http.StatusSeeOther, to+"#caseload-title")
 }
 
 type assignPage struct {

@@ -48,6 +48,7 @@ func (s *Server) routes() {
 
 	// Therapist: their caseload.
 	s.handle(get, "/therapist", therapists, s.dashboard)
+	s.handle(post, "/therapist/search", therapists, s.searchCaseload)
 	s.handle(get, "/therapist/clients/invite", therapists, s.clientInvitePage)
 	s.handle(post, "/therapist/clients/invite", therapists, s.inviteClient)
 	s.handle(get, "/therapist/clients/:id", therapists, s.clientPage)
