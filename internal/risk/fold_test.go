@@ -68,7 +68,7 @@ func TestScanReportsPhrasesAsWrittenInAnyScript(t *testing.T) {
 // Go's \b knows only ASCII, so before lists in other scripts a Cyrillic
 // pattern never matched at all; now every script gets whole words.
 func TestScanMatchesWholeWordsInEveryScript(t *testing.T) {
-	s, err := parse("test.txt", "[a]\nжить\nkill\nπεθάνω\nقتل\n")
+	s, err := parse("test.txt", "[a]\nжить\nkill\nπεθάνω\nθα πεθάνει\nقتل\n")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +82,7 @@ func TestScanMatchesWholeWordsInEveryScript(t *testing.T) {
 		{"жить,жить жить", []string{"жить", "жить", "жить"}},
 		{"skill kill killer kill", []string{"kill", "kill"}},
 		{"πεθάνωσα", nil},
+		{"ίσως θα πεθάνει", []string{"θα πεθάνει"}},
 		{"قتل", []string{"قتل"}},
 		{"مقتل", nil},
 		{"kill_me", nil},

@@ -700,9 +700,12 @@ func nullable(re *syntax.Regexp) bool {
 // letter, a number or _. isWordish is its complement.
 const nonWord = `[^\p{L}\p{N}_]`
 
-// isWordish is what may stand at the edge of a pattern.
+// isWordish is what may stand at the edge of a pattern. Marks count: the
+// folded text has none (normalize drops them), but case folding puts one
+// into a letter's class (Greek ι also folds to U+0345, the combining
+// ypogegrammeni), which must not make "πεθάνει" fail the edge check.
 func isWordish(r rune) bool {
-	return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r)
+	return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)
 }
 
 // edgeNonWord reports whether a match of re can start (first) or end (!first)
