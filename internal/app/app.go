@@ -47,7 +47,7 @@ type Services struct {
 
 // NewServices builds the domain services over db.
 func NewServices(db *sqlx.DB) (Services, error) {
-	scanner, err := risk.New()
+	scanner, err := risk.Shared()
 	if err != nil {
 		return Services{}, fmt.Errorf("risk phrase list: %w", err)
 	}

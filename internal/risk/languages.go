@@ -77,7 +77,7 @@ func scriptOf(r rune) string {
 func addScripts(scripts []string, re *syntax.Regexp) []string {
 	if re.Op == syntax.OpLiteral {
 		for _, r := range re.Rune {
-			if sc := scriptOf(r); sc != "" && !slices.Contains(scripts, sc) {
+			if sc := scriptOf(r); sc != "" && sc != "Other" && !slices.Contains(scripts, sc) {
 				scripts = append(scripts, sc)
 			}
 		}

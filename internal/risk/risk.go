@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -68,6 +69,11 @@ type pattern struct {
 	lang  int // index into Scanner.languages
 	order int // line order in the files, to break ties
 }
+
+// Shared returns the embedded lists compiled once per process: compiling
+// every language takes most of a second, and a Scanner never changes, so
+// every app built in one process (tests build hundreds) shares one.
+var Shared = sync.OnceValues(New)
 
 // New compiles the embedded phrase lists. An error names the file and
 // line that could not be used.
@@ -158,20 +164,42 @@ func (s *Scanner) find(text string) []found {
 	return fs
 }
 
-// findAll appends the spans of the whole-word matches of p in text. The
-// compiled pattern also matches the non-word rune on each side, so the
-// search goes on from the end of the phrase itself: the rune after one
-// phrase may stand before the next.
+// findAll appends the spans of the whole-word matches of p in text: a
+// match must not have a letter, number or _ just before or after it. One
+// that has is passed over and the search goes on from its second rune, so
+// "kill" is still found in "skill kill".
 func (p *pattern) findAll(text string, spans [][]int) [][]int {
 	for pos := 0; pos < len(text); {
-		loc := p.re.FindStringSubmatchIndex(text[pos:])
+		loc := p.re.FindStringIndex(text[pos:])
 		if loc == nil {
 			break
 		}
-		spans = append(spans, []int{pos + loc[2], pos + loc[3]})
-		pos += loc[3]
+		start, end := pos+loc[0], pos+loc[1]
+		if wholeWords(text, start, end) {
+			spans = append(spans, []int{start, end})
+			pos = end
+			continue
+		}
+		_, w := utf8.DecodeRuneInString(text[start:])
+		pos = start + w
 	}
 	return spans
+}
+
+// wholeWords reports whether text[start:end] stands between non-word runes
+// (or the ends of the text).
+func wholeWords(text string, start, end int) bool {
+	if start > 0 {
+		if r, _ := utf8.DecodeLastRuneInString(text[:start]); isWordish(r) {
+			return false
+		}
+	}
+	if end < len(text) {
+		if r, _ := utf8.DecodeRuneInString(text[end:]); isWordish(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // found is a phrase one pattern matched, before overlaps are settled.

@@ -502,21 +502,29 @@ func TestScanGivesTheSameMatchesAsTheSlowScan(t *testing.T) {
 		}
 		total += len(slow)
 	}
-	// One text per variant with every corpus row in it. Under -race only
-	// two variants: this test checks the shortcuts, not concurrency, and
-	// the full set runs in every ordinary test run.
+	// Every corpus row of every language as written, and each row once
+	// more in one of the ways clients' writing varies (row i in variant i,
+	// in turn), so every variant meets every language. The slow scan runs
+	// every pattern of every list over the whole text, so under -race,
+	// which slows matching about tenfold, only every fifth row is checked:
+	// make test runs this test once more without -race, in full.
+	var rows []string
 	for _, c := range readCorpora(t, s) {
 		for _, r := range c.rows {
-			all.WriteString(r.text + "\n")
+			rows = append(rows, r.text)
 		}
 	}
-	vs := variants(all.String())
-	if raceEnabled {
-		vs = vs[:2]
+	n := 0
+	for i, text := range rows {
+		if raceEnabled && i%5 != 0 {
+			continue
+		}
+		vs := variants(text)
+		all.WriteString(text + "\n")
+		all.WriteString(vs[1+n%(len(vs)-1)] + "\n")
+		n++
 	}
-	for _, v := range vs {
-		check(v)
-	}
+	check(all.String())
 	check(reflection(5000, 1, "I want to die. ", "He hits me. ", "I'm scared I'll hurt her. "))
 	// Guard against a vacuous pass: the slow scan must have found plenty.
 	if total < 150 {

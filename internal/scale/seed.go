@@ -149,7 +149,7 @@ func newGen(ctx context.Context, db *sqlx.DB, o Options) (*gen, error) {
 	g := &gen{o: o, now: o.Now.UTC().Truncate(time.Microsecond), exIdx: map[string]int{}}
 	g.today = dayOf(g.now)
 	g.start = g.today - periodDays
-	scan, err := risk.New()
+	scan, err := risk.Shared()
 	if err != nil {
 		return nil, fmt.Errorf("load the risk phrases: %w", err)
 	}
