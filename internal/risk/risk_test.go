@@ -376,14 +376,6 @@ func TestHighlightRendersSafelyInHTMLTemplate(t *testing.T) {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // ordinaryReflection is everyday writing from a weekly check-in; a few of
 // its sentences touch the patterns' trigger words without matching.
