@@ -376,7 +376,6 @@ func TestHighlightRendersSafelyInHTMLTemplate(t *testing.T) {
 	}
 }
 
-
 // ordinaryReflection is everyday writing from a weekly check-in; a few of
 // its sentences touch the patterns' trigger words without matching.
 var ordinaryReflection = []string{
