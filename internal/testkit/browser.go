@@ -30,24 +30,14 @@ func NewBrowser(t testing.TB) *Browser {
 		chromedp.ExecPath(execPath),
 		chromedp.NoSandbox, // as root in CI, Chromium's sandbox cannot start
 		chromedp.DisableGPU,
+		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(1280, 900),
 	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancelTab()
-		cancelAlloc()
-	})
-	// Start the browser now, so a failure to start is reported here.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium (%s): %v", execPath, err)
-	}
+	ctx := startChromium(t, execPath, opts)
 	b := &Browser{Ctx: ctx}
 	messages := chromedp.Console(ctx)
 	go func() {
@@ -61,6 +51,38 @@ func NewBrowser(t testing.TB) *Browser {
 		}
 	}()
 	return b
+}
+
+// startAttempts is how many times a test tries to start Chromium. On a
+// busy two-core CI machine Chromium now and then exits before it prints its
+// DevTools address; a second start works. Three failures in a row are a
+// real problem and fail the test.
+const startAttempts = 3
+
+// startChromium starts the browser and returns a tab's context, closed
+// when the test ends.
+func startChromium(t testing.TB, execPath string, opts []chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	var err error
+	for attempt := 1; attempt <= startAttempts; attempt++ {
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelTab := chromedp.NewContext(allocCtx)
+		ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+		cancel := func() {
+			cancelTimeout()
+			cancelTab()
+			cancelAlloc()
+		}
+		// Start the browser now, so a failure to start is reported here.
+		if err = chromedp.Do(ctx); err == nil {
+			t.Cleanup(cancel)
+			return ctx
+		}
+		cancel()
+		t.Logf("start Chromium (%s), attempt %d of %d: %v", execPath, attempt, startAttempts, err)
+	}
+	t.Fatalf("start Chromium (%s): failed %d times; last: %v", execPath, startAttempts, err)
+	return nil
 }
 
 // ConsoleErrors returns the errors and uncaught exceptions the pages wrote
