@@ -124,20 +124,32 @@ func Validate(d Definition) error {
 
 var sentenceRe = regexp.MustCompile(`\{([a-z][a-z0-9_]*)\}`)
 
-// ComposeSentence fills the definition's sentence from answers; it returns
-// "" when there is no sentence or any of its parts is empty.
-func (d Definition) ComposeSentence(answers map[string]string) string {
+// ComposeSentence fills the definition's sentence from answers, each part
+// shown as the client reads it (a choice's label, never its key); it
+// returns "" when there is no sentence or any of its parts is empty.
+func (d Definition) ComposeSentence(a Answers) string {
 	if d.Sentence == "" {
 		return ""
 	}
+	fields := make(map[string]Field, len(d.Fields))
+	for _, f := range d.Fields {
+		fields[f.Key] = f
+	}
 	complete := true
 	out := sentenceRe.ReplaceAllStringFunc(d.Sentence, func(m string) string {
-		a := strings.TrimSpace(answers[m[1:len(m)-1]])
-		a = strings.TrimRight(a, ".")
-		if a == "" {
+		key := m[1 : len(m)-1]
+		shown := make([]string, 0, len(a[key]))
+		for _, v := range a[key] {
+			if f, ok := fields[key]; ok {
+				v = f.Show(v)
+			}
+			shown = append(shown, v)
+		}
+		part := strings.TrimRight(strings.TrimSpace(strings.Join(shown, ", ")), ".")
+		if part == "" {
 			complete = false
 		}
-		return a
+		return part
 	})
 	if !complete {
 		return ""

@@ -76,6 +76,7 @@ func (s *Server) workPage(c *gin.Context) {
 	p.Confirmed = c.Query("sent") == "1"
 	if w.Submitted() && !editing {
 		p.SentView = w.Definition.Readable(w.Sent)
+		p.Sentence = w.Definition.ComposeSentence(w.Sent)
 		p.Title = "What you sent"
 		if w.Feedback != nil && !w.Feedback.SeenAt.Valid {
 			if err := s.reflections.MarkFeedbackSeen(c.Request.Context(), actor(c), id); err != nil {
@@ -88,7 +89,7 @@ func (s *Server) workPage(c *gin.Context) {
 
 func (s *Server) newWorkPage(c *gin.Context, w reflection.Work, answers exercise.Answers, errs map[string]string) workPage {
 	p := workPage{Page: s.page(c, "Your homework"), Work: w, Token: reflection.NewFormToken(),
-		Fields: answerFields(w.Definition, answers, errs), Sentence: w.Definition.ComposeSentence(answers.Flat())}
+		Fields: answerFields(w.Definition, answers, errs), Sentence: w.Definition.ComposeSentence(answers)}
 	if w.DraftSaved.Valid {
 		p.SavedAt = s.localTime(c, w.DraftSaved.Time)
 	}
