@@ -73,8 +73,7 @@ func (s *Server) renderBuilder(c *gin.Context, status int, p builderPage) {
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
 	}
-	f := Form{Errors: p.Errors}
-	p.ErrorList = f.ErrorList()
+	p.ErrorList = p.Form.errorForm(p.Errors).ErrorList()
 	s.render(c, status, "builder", p)
 }
 
@@ -128,6 +127,11 @@ func (s *Server) builderPost(c *gin.Context) {
 	op := c.PostForm("op")
 	if b.apply(op, c.PostForm("add_type")) {
 		p.Form = b
+		// Removing a question can leave the sentence naming an answer
+		// that is gone: say so now, beside the sentence, not at saving.
+		if msg := b.sentenceError(); msg != "" {
+			p.Errors = map[string]string{"sentence": msg}
+		}
 		s.renderBuilder(c, http.StatusOK, p)
 		return
 	}
