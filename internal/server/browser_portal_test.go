@@ -627,16 +627,22 @@ func TestClientWithoutJavaScriptSavesAndSendsTheCheckIn(t *testing.T) {
 	b.open(page, http.StatusOK)
 	b.expectCheckInAnswers(scales, note)
 
-	// Sent with three scales unanswered: refused, each reason beside its
-	// scale and listed at the top, every answer kept, nothing stored.
-	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusUnprocessableEntity)
-	b.expectPage(page, "Your homework · Trellis", checkInTitle)
+	// Sent with three scales unanswered: refused, back at the form by a
+	// GET, each reason beside its scale and listed at the top by question,
+	// the summary focused (no script needed), every answer kept, nothing
+	// stored.
+	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusOK)
+	b.expectPage(page+"?check=1", "Your homework · Trellis", checkInTitle)
 	if got := b.text("#error-summary"); !strings.Contains(got, "Everything you wrote is still here.") {
 		t.Errorf("error summary = %q", got)
 	}
+	if got := b.focusedControl(); got != "error-summary" {
+		t.Errorf("after the refused send, focus is on %q, want the error summary", got)
+	}
 	for _, k := range checkInScaleKeys[3:] {
-		if got := b.text(`#error-summary a[href="#a.` + k + `"]`); got != "Please choose an answer here." {
-			t.Errorf("error summary entry for %s = %q", k, got)
+		label := b.text(`fieldset[id="a.` + k + `"] > legend`)
+		if got := b.text(`#error-summary a[href="#a.` + k + `"]`); got != label+" Please choose an answer here." {
+			t.Errorf("error summary entry for %s = %q, want the question %q and what to do", k, got, label)
 		}
 		if got := b.text(`[id="a.` + k + `-error"]`); !strings.Contains(got, "Please choose an answer here.") {
 			t.Errorf("error beside %s = %q", k, got)
@@ -662,9 +668,66 @@ func TestClientWithoutJavaScriptSavesAndSendsTheCheckIn(t *testing.T) {
 		t.Errorf("with JavaScript off, %d autosave requests were sent", n)
 	}
 
-	if errs := b.unexpectedConsoleErrors(
-		"Failed to load resource: the server responded with a status of 422",
-	); len(errs) > 0 {
+	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// After a refused send, Back and Reload never post the answers again (no
+// "Confirm form resubmission"): the refused send was answered with a
+// redirect to the form, which shows the words as they were posted, from
+// the server's draft, with the reasons.
+func TestBackAndReloadAfterARefusedSendDoNotPostAgain(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	id := assignCheckInDueToday(t, a, w)
+	page := assignmentPage(id)
+	b := newTab(t, base)
+
+	b.signIn(w.Client.Email, testkit.Password)
+	b.open(page, http.StatusOK)
+	scales := map[string]int{"open_communication": 4, "respect": 6}
+	for _, k := range checkInScaleKeys[:2] {
+		b.chooseScaleBox(k, scales[k])
+	}
+	note := "Sent too soon, with four scales still to answer."
+	b.do("write the note", chromedp.SendKeys(chromedp.CSS(byName("a.note")), note))
+	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusOK)
+	b.expectPage(page+"?check=1", "Your homework · Trellis", checkInTitle)
+	if n := b.count("#error-summary li"); n != 4 {
+		t.Errorf("the refused send lists %d problems, want 4", n)
+	}
+	if got := b.focusedControl(); got != "error-summary" {
+		t.Errorf("focus is on %q, want the error summary", got)
+	}
+
+	posts := b.countRequests(http.MethodPost, base+page)
+	b.clickAndLoad(`main a[href="/home"]`, http.StatusOK)
+	b.do("go back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+	b.waitFor("the refused form again", `location.href === `+strconv.Quote(base+page+"?check=1")+` && document.readyState === "complete" && !!document.querySelector("#error-summary")`, 10*time.Second)
+	// (A page reached by history.back is read by script: chromedp's own
+	// node lookups wait for a navigation it did not start.)
+	if got := b.values(byName("a.note")); !slices.Equal(got, []string{note}) {
+		t.Errorf("back at the refused form, the note reads %q, want %q", got, note)
+	}
+	if got := b.values(`input[name="a.respect"]:checked`); !slices.Equal(got, []string{"6"}) {
+		t.Errorf("back at the refused form, respect has %q chosen, want 6", got)
+	}
+	b.do("reload", chromedp.Reload())
+	b.expectPage(page+"?check=1", "Your homework · Trellis", checkInTitle)
+	b.expectCheckInAnswers(scales, note)
+	if n := posts(); n != 0 {
+		t.Errorf("Back and Reload posted the form %d times, want 0", n)
+	}
+	if got := b.count("#error-summary li"); got != 4 {
+		t.Errorf("after Back and Reload, %d problems are listed, want 4", got)
+	}
+	var sent int
+	if err := a.DB.Get(&sent, `SELECT count(*) FROM submissions WHERE assignment_id = $1`, id); err != nil || sent != 0 {
+		t.Errorf("%d submissions stored (%v), want none", sent, err)
+	}
+	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 	}
 }
