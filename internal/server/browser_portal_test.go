@@ -425,7 +425,7 @@ func TestClientFillsInTheWeeklyCheckInWithAutosave(t *testing.T) {
 	b.expectClientHome(w.Client.DisplayName)
 	item := `section[aria-labelledby="week-title"] li:has(a[href="` + page + `"])`
 	if got := b.text(item + " h3"); got != checkInTitle {
-		t.Errorf("Due this week lists %q, want %q", got, checkInTitle)
+		t.Errorf("Due in the next 7 days lists %q, want %q", got, checkInTitle)
 	}
 	b.clickAndLoad(item+" a", http.StatusOK)
 	b.expectPage(page, "Your homework · Trellis", checkInTitle)
@@ -479,8 +479,8 @@ func TestClientFillsInTheWeeklyCheckInWithAutosave(t *testing.T) {
 	expectOneSubmission(t, a, id, checkInAnswers(scales, note))
 
 	b.clickAndLoad(`main a[href="/home"]`, http.StatusOK)
-	if got := b.text(`section[aria-labelledby="week-title"]`); !strings.Contains(got, "Nothing due this week.") {
-		t.Errorf("after sending, Due this week shows %q", got)
+	if got := b.text(`section[aria-labelledby="week-title"]`); !strings.Contains(got, "Nothing due in the next 7 days.") {
+		t.Errorf("after sending, Due in the next 7 days shows %q", got)
 	}
 	if got := b.text(`section[aria-labelledby="sent-title"] a[href="` + page + `"]`); got != checkInTitle {
 		t.Errorf("What you sent lists %q, want the check-in", got)

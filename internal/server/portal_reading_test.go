@@ -86,3 +86,76 @@ func TestAnswersReadBackWithLabelsAndDatesNotKeys(t *testing.T) {
 		}
 	}
 }
+
+// Due dates read as people say them, on the practice's calendar; "this
+// week" is not claimed for a rolling seven days; counts agree with their
+// nouns; the dashboard says when work was sent on.
+func TestDatesAndCountsReadAsPeopleSayThem(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	th := a.Login(t, w.Therapist)
+	checkIn := checkInID(t, a)
+	for _, days := range []int{0, 1, 3} {
+		assign(t, th, checkIn, w.Client.ID, url.Values{"first_due": {dateInDays(days)}})
+	}
+	overdue := checkInFor(t, a, th, w.Client.ID)
+	if _, err := a.DB.Exec(`UPDATE assignments SET due_on = current_date - 2, due_at = now() - interval '2 days' WHERE id = $1`, overdue); err != nil {
+		t.Fatal(err)
+	}
+	oneMinute := talkPlan
+	oneMinute.Minutes = 1
+	custom := assignCustom(t, a, w, oneMinute)
+	c := a.Login(t, w.Client)
+
+	home := c.Get("/home").Body.String()
+	week := between(home, `<section aria-labelledby="week-title">`, "</section>")
+	inThree, _ := timeParse(dateInDays(3))
+	twoAgo, _ := timeParse(dateInDays(-2))
+	for _, want := range []string{"Due in the next 7 days", "Due today", "Due tomorrow", "Due " + inThree.Format("2 Jan 2006"), "about 1 minute", "about 5 minutes"} {
+		if !strings.Contains(week, want) {
+			t.Errorf("the next 7 days lack %q:\n%s", want, week)
+		}
+	}
+	if strings.Contains(week, "1 minutes") {
+		t.Error("one minute is counted as 1 minutes")
+	}
+	if strings.Contains(home, "Due this week") {
+		t.Error("a rolling seven days is called this week")
+	}
+	if before := between(home, `<section aria-labelledby="overdue-title">`, "</section>"); !strings.Contains(before, "Was due "+twoAgo.Format("2 Jan 2006")) {
+		t.Errorf("overdue work does not say when it was due:\n%s", before)
+	}
+	if form := c.Get(workPathOf(custom)).Body.String(); !strings.Contains(form, "About 1 minute. Due tomorrow.") {
+		t.Errorf("the form does not say %q:\n%s", "About 1 minute. Due tomorrow.", between(form, `<p class="muted">About`, "</p>"))
+	}
+
+	// Sent, then changed once.
+	send(t, c, workPathOf(overdue), workPathOf(overdue))
+	send(t, c, workPathOf(overdue), workPathOf(overdue)+"?change=1", "a.note", "changed", "change", "1")
+	for _, p := range []string{"/home", "/home/history"} {
+		if body := c.Get(p).Body.String(); !strings.Contains(body, "changed once") || strings.Contains(body, "changed 2 times") {
+			t.Errorf("%s does not say the work was changed once", p)
+		}
+	}
+	dash := between(th.Get("/therapist").Body.String(), `<ul class="attention">`, "</ul>")
+	if !strings.Contains(dash, "sent on ") || strings.Contains(dash, "sent in ") {
+		t.Errorf("the dashboard does not say when work was sent on:\n%s", dash)
+	}
+
+	// One check-in in the period: the session report's PDF and the
+	// client's progress count it in the singular.
+	pdf := th.Get(fmt.Sprintf("/therapist/clients/%d/session-report.pdf", w.Client.ID))
+	if pdf.Code != http.StatusOK {
+		t.Fatalf("session report: status %d", pdf.Code)
+	}
+	if text := strings.Join(strings.Fields(testkit.PDFText(t, pdf.Body.Bytes())), " "); !strings.Contains(text, "over 1 check-in;") && !strings.Contains(text, "over 1 check-in.") {
+		t.Errorf("the session report does not count one check-in in the singular:\n%s", text)
+	}
+	if r := th.PostForm(fmt.Sprintf("/therapist/clients/%d/sharing", w.Client.ID), url.Values{"shared": {"1"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("share progress: %d", r.Code)
+	}
+	mine := c.Get(fmt.Sprintf("/home/progress?from=%s&to=%s", dateInDays(-2), dateInDays(-2))).Body.String()
+	if !strings.Contains(mine, "You sent 1 of the 1 exercise given in this period.") {
+		t.Errorf("my progress does not count one exercise in the singular:\n%s", between(mine, `id="done-title"`, "</section>"))
+	}
+}
