@@ -911,9 +911,68 @@ func TestDoubleClickOnSendStoresOnce(t *testing.T) {
 	}
 }
 
+// expectScaleRows checks, on a screen width px wide, that each of the
+// check-in's 0–10 scales lays its boxes out in rows of these sizes, in
+// order, every box on the screen, at least minWidth px wide and 44 px tall
+// (WCAG 2.5.8 asks for 24).
+func (b *tab) expectScaleRows(width int, want []int, minWidth float64) {
+	b.t.Helper()
+	for _, k := range checkInScaleKeys {
+		boxes, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[][]float64](`[...document.querySelectorAll('fieldset[id="a.`+k+`"] label.scale-step > span')]
+			.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.width, r.height]; })`))
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		if len(boxes) != 11 {
+			b.t.Fatalf("%s has %d boxes, want 11 (0 to 10)", k, len(boxes))
+		}
+		var rows []int
+		for n, r := range boxes {
+			if n == 0 || r[1] > boxes[n-1][1]+1 {
+				rows = append(rows, 0)
+			}
+			rows[len(rows)-1]++
+			if r[0] < 0 || r[2] > float64(width) {
+				b.t.Errorf("box %d of %s spans %.0f–%.0f px, outside the %d px screen", n, k, r[0], r[2], width)
+			}
+			if r[3] < minWidth || r[4] < 44 {
+				b.t.Errorf("box %d of %s is %.1f×%.1f px at %d px, want at least %.0f×44", n, k, r[3], r[4], width, minWidth)
+			}
+		}
+		if !slices.Equal(rows, want) {
+			b.t.Errorf("at %d px the boxes of %s sit in rows of %v, want %v", width, k, rows, want)
+		}
+	}
+}
+
+// On a 375 px phone each 0–10 scale is one row of eleven boxes, each
+// still a touch target of at least 24×44 px; on a 320 px one, two even
+// rows, never "10" alone on a line.
+func TestScalesFitOneRowAt375PixelsAndTwoEvenRowsAt320(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	page := assignmentPage(assignCheckInDueToday(t, a, w))
+	b := newTab(t, base)
+	b.signIn(w.Client.Email, testkit.Password)
+	for _, tc := range []struct {
+		width, height int64
+		rows          []int
+		minWidth      float64
+	}{
+		{375, 667, []int{11}, 24},
+		{320, 568, []int{6, 5}, 40},
+	} {
+		b.do("emulate a phone", chromedp.EmulateViewport(tc.width, tc.height))
+		b.open(page, http.StatusOK)
+		b.expectNoSidewaysScroll(int(tc.width))
+		b.expectScaleRows(int(tc.width), tc.rows, tc.minWidth)
+	}
+}
+
 // On a 320 px phone the client's home, the check-in form and what they
-// sent need no sideways scrolling; the scale boxes wrap onto more lines
-// and stay full-size touch targets.
+// sent need no sideways scrolling; the scale boxes sit on two even rows
+// (0–5, 6–10) as large touch targets.
 func TestCheckInFitsA320PixelScreen(t *testing.T) {
 	a := testkit.NewApp(t)
 	w := a.Seed(t)
@@ -932,29 +991,7 @@ func TestCheckInFitsA320PixelScreen(t *testing.T) {
 
 	b.open(page, http.StatusOK)
 	b.expectNoSidewaysScroll(320)
-	for _, k := range checkInScaleKeys {
-		boxes, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[][]float64](`[...document.querySelectorAll('fieldset[id="a.`+k+`"] label.scale-step > span')]
-			.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.width, r.height]; })`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(boxes) != 11 {
-			t.Fatalf("%s has %d boxes, want 11 (0 to 10)", k, len(boxes))
-		}
-		rows := map[float64]bool{}
-		for n, r := range boxes {
-			rows[r[1]] = true
-			if r[0] < 0 || r[2] > 320 {
-				t.Errorf("box %d of %s spans %.0f–%.0f px, outside the 320 px screen", n, k, r[0], r[2])
-			}
-			if r[3] < 44 || r[4] < 44 {
-				t.Errorf("box %d of %s is %.0f×%.0f px, want at least 44×44 to tap", n, k, r[3], r[4])
-			}
-		}
-		if len(rows) < 2 {
-			t.Errorf("the 11 boxes of %s sit on one line at 320 px, want them to wrap", k)
-		}
-	}
+	b.expectScaleRows(320, []int{6, 5}, 40)
 
 	scales := map[string]int{"open_communication": 10, "respect": 9, "consistency": 0, "empathy": 4, "forgiveness": 6, "overall": 10}
 	for _, k := range checkInScaleKeys {

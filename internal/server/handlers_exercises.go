@@ -208,6 +208,21 @@ type AnswerField struct {
 	Error   string
 }
 
+// ScaleRows splits a scale's steps into rows for a narrow phone: two rows
+// as even as can be (0–5 and 6–10), never one number left alone.
+func (f AnswerField) ScaleRows() [][]int {
+	steps := f.Steps()
+	if len(steps) <= 6 {
+		return [][]int{steps}
+	}
+	half := (len(steps) + 1) / 2
+	return [][]int{steps[:half], steps[half:]}
+}
+
+// OneRow reports whether the scale's steps fit one row on a phone of
+// 360 px or more (each box at least 24 px wide, WCAG 2.5.8).
+func (f AnswerField) OneRow() bool { return len(f.Steps()) <= 11 }
+
 // answerFields pairs each field with its answer (a single value, or for a
 // checklist the chosen keys) and error.
 func answerFields(d exercise.Definition, answers map[string][]string, errs map[string]string) []AnswerField {
