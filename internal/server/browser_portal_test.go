@@ -1009,3 +1009,81 @@ func TestCheckInFitsA320PixelScreen(t *testing.T) {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 	}
 }
+
+// "My progress" on a 320 px phone: the chart's labels are drawn at text
+// size, not scaled down with the chart (they were about 5 px), the date
+// labels do not run into each other, and the table's title is shown
+// whole, not clipped by the table's scrolling region.
+func TestMyProgressIsReadableAt320Pixels(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	id := assignCheckInDueToday(t, a, w)
+	c := a.Login(t, w.Client)
+	send(t, c, assignmentPage(id), assignmentPage(id))
+	if r := a.Login(t, w.Therapist).PostForm("/therapist/clients/"+strconv.FormatInt(w.Client.ID, 10)+"/sharing", url.Values{"shared": {"1"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("share progress: %d", r.Code)
+	}
+	b := newTab(t, base)
+	b.do("emulate a 320 px screen", chromedp.EmulateViewport(320, 568))
+	b.signIn(w.Client.Email, testkit.Password)
+	b.open("/home/progress", http.StatusOK)
+	b.expectNoSidewaysScroll(320)
+
+	// Each label's font size times the scale its SVG draws it at.
+	labels, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[][]float64](`[...document.querySelectorAll("section.chart svg text")]
+		.filter(e => getComputedStyle(e).display !== "none")
+		.map(e => { const r = e.getBoundingClientRect(); return [parseFloat(getComputedStyle(e).fontSize) * e.getScreenCTM().a, r.left, r.right, r.top]; })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(labels) < 6 {
+		t.Fatalf("the chart shows %d labels, want its values and dates", len(labels))
+	}
+	for _, l := range labels {
+		if l[0] < 12 {
+			t.Errorf("a chart label is drawn at %.1f px, want at least 12", l[0])
+		}
+	}
+	dates := b.evalStrings(`[...document.querySelectorAll(%s)].filter(e => getComputedStyle(e).display !== "none").map(e => e.textContent)`, "section.chart svg.chart-svg text.tick")
+	if len(dates) < 2 {
+		t.Errorf("the chart shows the dates %q, want at least the first and the last", dates)
+	}
+	boxes, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[][]float64](`[...document.querySelectorAll("section.chart svg.chart-svg text.tick")]
+		.filter(e => getComputedStyle(e).display !== "none")
+		.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.right]; })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(boxes); i++ {
+		if boxes[i][0] < boxes[i-1][1]+4 {
+			t.Errorf("the date labels %q and %q run into each other (%.0f–%.0f, %.0f–%.0f px)", dates[i-1], dates[i], boxes[i-1][0], boxes[i-1][1], boxes[i][0], boxes[i][1])
+		}
+	}
+
+	// The table's title, wherever it is, must be inside what every
+	// clipping ancestor shows.
+	clipped, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("section.chart caption, section.chart .table-title")].flatMap(e => {
+		const r = e.getBoundingClientRect(), out = [];
+		if (r.left < 0 || r.right > window.innerWidth + 0.5) out.push(e.textContent + ": " + Math.round(r.left) + "–" + Math.round(r.right) + " px on a 320 px screen");
+		for (let p = e.parentElement; p; p = p.parentElement) {
+			const s = getComputedStyle(p);
+			if (s.overflowX === "visible") continue;
+			const q = p.getBoundingClientRect();
+			if (r.left < q.left - 0.5 || r.right > q.right + 0.5) out.push(e.textContent + " overflows " + p.className + " (" + Math.round(r.right) + " > " + Math.round(q.right) + " px)");
+		}
+		return out;
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := b.count("section.chart caption, section.chart .table-title"); n == 0 {
+		t.Error("the chart's table has no title")
+	}
+	for _, c := range clipped {
+		t.Errorf("the table's title is clipped: %s", c)
+	}
+	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
