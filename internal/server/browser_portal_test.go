@@ -21,6 +21,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/app"
+	"github.com/trellis-app/trellis/internal/demo"
+	"github.com/trellis-app/trellis/internal/policy"
 	"github.com/trellis-app/trellis/internal/testkit"
 )
 
@@ -1085,5 +1089,65 @@ func TestMyProgressIsReadableAt320Pixels(t *testing.T) {
 	}
 	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// The demo practice is in the UK, and its crisis line says so: 999,
+// Samaritans on 116 123, NHS 111, each a tel: link. On a 375×667 phone the
+// crisis box is a compact band near the top of the first screen, not a
+// large part of it.
+func TestDemoCrisisLineIsBritishAndCompactOnAPhone(t *testing.T) {
+	a := testkit.NewApp(t)
+	svc, err := app.NewServices(a.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Accounts.SeedDemo(context.Background()); err != nil {
+		t.Fatalf("seed the demo practice: %v", err)
+	}
+	if _, err := demo.Homework(context.Background(), a.DB, account.DemoPracticeName); err != nil {
+		t.Fatalf("seed the demo homework: %v", err)
+	}
+	var client account.DemoLogin
+	for _, l := range account.DemoLogins {
+		if l.Role == policy.Client {
+			client = l
+			break
+		}
+	}
+	base := a.Listen(t)
+	b := newTab(t, base)
+	b.do("emulate a 375×667 phone", chromedp.EmulateViewport(375, 667, chromedp.EmulateMobile))
+	b.signIn(client.Email, account.DemoPassword)
+	b.expectClientHome(client.Name)
+
+	text := b.text("aside.crisis-line")
+	for _, want := range []string{"999", "Samaritans", "116 123", "NHS 111"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the demo's crisis line lacks %q: %q", want, text)
+		}
+	}
+	if strings.Contains(text, "988") {
+		t.Errorf("the demo practice in the UK names the US 988 line: %q", text)
+	}
+	if got := b.evalStrings(`[...document.querySelectorAll(%s)].map(e => e.getAttribute("href") + " " + e.textContent)`, "aside.crisis-line a"); !slices.Equal(got, []string{"tel:999 999", "tel:116123 116 123", "tel:111 111"}) {
+		t.Errorf("the crisis line's links are %q, want tel: links for 999, 116 123 and 111", got)
+	}
+
+	box, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]float64](`(() => {
+		window.scrollTo(0, 0);
+		const r = document.querySelector("aside.crisis-line").getBoundingClientRect();
+		return [r.top, r.height, window.innerHeight];
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	share := box[1] / box[2]
+	t.Logf("the crisis box is %.0f px tall from %.0f px: %.0f%% of the %.0f px first screen", box[1], box[0], 100*share, box[2])
+	if box[0]+box[1] > box[2] {
+		t.Errorf("the crisis box ends at %.0f px, below the first screen (%.0f px)", box[0]+box[1], box[2])
+	}
+	if share > 0.2 {
+		t.Errorf("the crisis box takes %.0f%% of the first screen (%.0f of %.0f px), want at most 20%%", 100*share, box[1], box[2])
 	}
 }

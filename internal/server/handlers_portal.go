@@ -82,6 +82,7 @@ func (s *Server) workPage(c *gin.Context) {
 	p := s.newWorkPage(c, w, answers, errs)
 	p.Editing = editing
 	p.Confirmed = c.Query("sent") == "1"
+	p.CrisisProminent = p.Confirmed && w.SentFlagged && w.Submitted()
 	if w.Submitted() && !editing {
 		p.SentView = w.Definition.Readable(w.Sent)
 		p.Sentence = w.Definition.ComposeSentence(w.Sent)

@@ -159,3 +159,23 @@ func TestDatesAndCountsReadAsPeopleSayThem(t *testing.T) {
 		t.Errorf("my progress does not count one exercise in the singular:\n%s", between(mine, `id="done-title"`, "</section>"))
 	}
 }
+
+// The practice's crisis text is plain text: its phone numbers become tel:
+// links, and any markup the admin typed is shown as text, never obeyed.
+func TestCrisisTextMarkupIsInertAndOnlyNumbersAreLinked(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	const text = `Call <b>999</b> or <a href="javascript:alert(1)">116 123</a><script>alert(2)</script>.`
+	if _, err := a.DB.Exec(`UPDATE practices SET crisis_text = $2 WHERE id = $1`, w.PracticeID, text); err != nil {
+		t.Fatal(err)
+	}
+	home := page(t, a.Login(t, w.Client), "/home", http.StatusOK)
+	line := between(home, `<aside class="crisis-line"`, "</aside>")
+	want := `Call &lt;b&gt;<a href="tel:999">999</a>&lt;/b&gt; or &lt;a href=&#34;javascript:alert(1)&#34;&gt;<a href="tel:116123">116 123</a>&lt;/a&gt;&lt;script&gt;alert(2)&lt;/script&gt;.`
+	if !strings.Contains(line, want) {
+		t.Errorf("the crisis line reads\n%s\nwant it to contain\n%s", line, want)
+	}
+	if strings.Contains(home, "javascript:") && !strings.Contains(home, "href=&#34;javascript:") {
+		t.Error("a javascript: address reached the page as markup")
+	}
+}

@@ -228,6 +228,14 @@ func TestRiskLanguageIsFlaggedForTheTherapistAndTheClientSeesWhereToGetHelp(t *t
 	if !strings.Contains(confirm, "If things feel very hard right now") || !strings.Contains(confirm, `class="crisis-text"`) {
 		t.Error("the confirmation of a flagged send does not show the crisis line prominently")
 	}
+	// Once is enough: the prominent box, not the everyday line as well;
+	// its number is a link that dials it.
+	if n := strings.Count(confirm, `class="crisis-line`); n != 1 {
+		t.Errorf("the confirmation of a flagged send shows the crisis text %d times, want once", n)
+	}
+	if !strings.Contains(between(confirm, `class="crisis-text"`, "</p>"), `<a href="tel:988">988</a>`) {
+		t.Error("the crisis text's number is not a tel: link")
+	}
 	// A calm send gets the usual confirmation only.
 	c2 := a.Login(t, w.Client2)
 	p2 := "/home/assignments/" + strconv.FormatInt(calm, 10)

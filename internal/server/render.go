@@ -27,6 +27,10 @@ type Page struct {
 	User *account.User
 	// Crisis is the practice's crisis-line text, on every client page.
 	Crisis string
+	// CrisisProminent: the page shows the crisis text itself, large (the
+	// confirmation of a send with risk language), so the layout's line is
+	// left out: once is enough.
+	CrisisProminent bool
 	// Flash is a one-time message from the previous request.
 	Flash string
 	// Path is the request's path, for marking the current navigation link.
