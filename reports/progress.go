@@ -219,8 +219,12 @@ func (d *doc) completion(c Completion) {
 	case c.Assigned == 0:
 		line = "No homework was due in this period."
 	default:
-		line = fmt.Sprintf("%d of %d assignments submitted (%s); %d of them on time (%s).",
-			c.Submitted, c.Assigned, percent(c.Submitted, c.Assigned), c.OnTime, percent(c.OnTime, c.Submitted))
+		noun := "assignments"
+		if c.Assigned == 1 {
+			noun = "assignment"
+		}
+		line = fmt.Sprintf("%d of %d %s submitted (%s); %d of them on time (%s).",
+			c.Submitted, c.Assigned, noun, percent(c.Submitted, c.Assigned), c.OnTime, percent(c.OnTime, c.Submitted))
 	}
 	d.para(line, margin, contentW, false)
 	d.space(2)

@@ -305,7 +305,11 @@ func (d *doc) trend(r SessionReport) {
 		sum += p.Value
 	}
 	avg := float64(sum) / float64(len(r.CheckIns))
-	s := fmt.Sprintf("Latest %d on %s; average %.1f over %d check-ins", last.Value, d.date(last.At), avg, len(r.CheckIns))
+	count := fmt.Sprintf("%d check-ins", len(r.CheckIns))
+	if len(r.CheckIns) == 1 {
+		count = "1 check-in"
+	}
+	s := fmt.Sprintf("Latest %d on %s; average %.1f over %s", last.Value, d.date(last.At), avg, count)
 	if len(r.CheckIns) > 1 {
 		s += fmt.Sprintf("; %+d since %s", last.Value-first.Value, d.date(first.At))
 	}

@@ -13,6 +13,11 @@ import (
 // DemoPracticeName names the practice `trellis seed-demo` creates.
 const DemoPracticeName = "Riverbend Counselling (demo)"
 
+// DemoCrisisText is the demo practice's crisis line. The practice is in
+// the UK (Europe/London), so it names the UK's numbers, not the US 988
+// line of the default text.
+const DemoCrisisText = "If you are in danger now, call 999. Samaritans listen any time, day or night, free on 116 123. For urgent help that is not an emergency, call NHS 111."
+
 // DemoPassword is every demo account's password. It is printed by `make
 // run`; the demo practice is for trying Trellis out, never for real people.
 const DemoPassword = "trellis-demo-password"
@@ -55,7 +60,8 @@ func (s *Service) SeedDemo(ctx context.Context) (created bool, err error) {
 	}
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var practiceID int64
-		if err := tx.QueryRowxContext(ctx, `INSERT INTO practices (name, time_zone) VALUES ($1, 'Europe/London') RETURNING id`, DemoPracticeName).Scan(&practiceID); err != nil {
+		if err := tx.QueryRowxContext(ctx, `INSERT INTO practices (name, time_zone, crisis_text) VALUES ($1, 'Europe/London', $2) RETURNING id`,
+			DemoPracticeName, DemoCrisisText).Scan(&practiceID); err != nil {
 			return fmt.Errorf("create demo practice: %w", err)
 		}
 		var therapists []int64

@@ -58,15 +58,6 @@ func (a Answers) First(key string) string {
 	return ""
 }
 
-// Flat is the answers with one string each, for composing the sentence.
-func (a Answers) Flat() map[string]string {
-	out := make(map[string]string, len(a))
-	for k, v := range a {
-		out[k] = strings.Join(v, ", ")
-	}
-	return out
-}
-
 // Check validates answers for sending: required answers present, numbers
 // in range, options known, dates real, lengths within limits. Messages are
 // keyed by input name ("a.<key>").
@@ -185,6 +176,31 @@ type Readable struct {
 	Answers []string
 }
 
+// Show is one stored answer value as a person reads it: an option's
+// label rather than its key, "Yes"/"No", "7 out of 10", "40%", a date as
+// "2 Dec 2026". Text is returned as written.
+func (f Field) Show(v string) string {
+	switch f.Type {
+	case Choice, Checklist:
+		return f.OptionLabel(v)
+	case YesNo:
+		if v == "yes" {
+			return "Yes"
+		}
+		return "No"
+	case Percent:
+		return v + "%"
+	case Scale:
+		_, hi := f.Bounds()
+		return v + " out of " + strconv.Itoa(hi)
+	case Date:
+		if t, err := time.Parse(time.DateOnly, v); err == nil {
+			return t.Format("2 Jan 2006")
+		}
+	}
+	return v
+}
+
 // Readable returns every question of d, in order, with a's answers shown
 // the way the client and their therapist read them (the portal, the review
 // page and the printed reports all use it).
@@ -193,22 +209,7 @@ func (d Definition) Readable(a Answers) []Readable {
 	for _, f := range d.Fields {
 		r := Readable{Label: f.Label}
 		for _, v := range a[f.Key] {
-			switch f.Type {
-			case Choice, Checklist:
-				v = f.OptionLabel(v)
-			case YesNo:
-				if v == "yes" {
-					v = "Yes"
-				} else {
-					v = "No"
-				}
-			case Percent:
-				v += "%"
-			case Scale:
-				_, hi := f.Bounds()
-				v += " out of " + strconv.Itoa(hi)
-			}
-			r.Answers = append(r.Answers, v)
+			r.Answers = append(r.Answers, f.Show(v))
 		}
 		out = append(out, r)
 	}

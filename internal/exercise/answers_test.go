@@ -92,10 +92,37 @@ func TestTrackedValues(t *testing.T) {
 
 func TestComposeSentence(t *testing.T) {
 	d := Definition{Sentence: "I feel {f} when {w}."}
-	if got := d.ComposeSentence(map[string]string{"f": "worried", "w": "plans change."}); got != "I feel worried when plans change." {
+	if got := d.ComposeSentence(Answers{"f": {"worried"}, "w": {"plans change."}}); got != "I feel worried when plans change." {
 		t.Errorf("sentence = %q", got)
 	}
-	if got := d.ComposeSentence(map[string]string{"f": "worried"}); got != "" {
+	if got := d.ComposeSentence(Answers{"f": {"worried"}}); got != "" {
 		t.Errorf("incomplete sentence = %q, want empty", got)
+	}
+}
+
+// A sentence reads as the client chose: option labels, never the keys
+// they are stored under, and dates as people write them.
+func TestComposeSentenceShowsLabelsNotKeys(t *testing.T) {
+	d := Definition{Sentence: "I want to talk with {who} about {what} on {when}.", Fields: []Field{
+		{Key: "who", Type: Choice, Label: "Who?", Options: []Option{{Key: "my_partner", Label: "my partner"}, {Key: "a_friend", Label: "a friend"}}},
+		{Key: "what", Type: Checklist, Label: "What?", Options: []Option{{Key: "money", Label: "money"}, {Key: "late_nights", Label: "late nights"}}},
+		{Key: "when", Type: Date, Label: "When?"},
+	}}
+	got := d.ComposeSentence(Answers{"who": {"my_partner"}, "what": {"money", "late_nights"}, "when": {"2026-12-02"}})
+	if want := "I want to talk with my partner about money, late nights on 2 Dec 2026."; got != want {
+		t.Errorf("sentence = %q, want %q", got, want)
+	}
+}
+
+// Answers are read back with labels and readable dates: the sent view, the
+// review page and the PDF all show Readable.
+func TestReadableShowsLabelsAndDates(t *testing.T) {
+	d := Definition{Fields: []Field{
+		{Key: "who", Type: Choice, Label: "Who?", Options: []Option{{Key: "my_partner", Label: "My partner"}}},
+		{Key: "when", Type: Date, Label: "When?"},
+	}}
+	got := d.Readable(Answers{"who": {"my_partner"}, "when": {"2026-12-02"}})
+	if len(got) != 2 || got[0].Answers[0] != "My partner" || got[1].Answers[0] != "2 Dec 2026" {
+		t.Errorf("Readable = %+v", got)
 	}
 }

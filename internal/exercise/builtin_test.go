@@ -256,18 +256,18 @@ func TestBuiltinExercises(t *testing.T) {
 				t.Errorf("sentence %q does not use %s", d.Sentence, part)
 			}
 		}
-		answers := map[string]string{
-			"i_feel":    "worried",
-			"i_when":    "plans change at the last minute",
-			"i_because": "I start to wonder if I matter",
-			"i_need":    "a text when plans change.",
+		answers := exercise.Answers{
+			"i_feel":    {"worried"},
+			"i_when":    {"plans change at the last minute"},
+			"i_because": {"I start to wonder if I matter"},
+			"i_need":    {"a text when plans change."},
 		}
 		got := d.ComposeSentence(answers)
 		if got == "" {
 			t.Fatalf("ComposeSentence with all four parts returned nothing (sentence %q)", d.Sentence)
 		}
 		for _, a := range answers {
-			if !strings.Contains(got, strings.TrimRight(a, ".")) {
+			if !strings.Contains(got, strings.TrimRight(a[0], ".")) {
 				t.Errorf("composed sentence %q does not contain the answer %q", got, a)
 			}
 		}

@@ -60,10 +60,10 @@ func Validate(d Definition) error {
 		n := func(prop string) string { return FieldName(i, prop) }
 		switch {
 		case !keyRe.MatchString(f.Key) || len(f.Key) > maxKeyLen:
-			v.Add(n("key"), "Use a short key of lower-case letters, digits and _ that starts with a letter.")
+			v.Add(n("key"), "This question's code must be short: lower-case letters, digits and _, starting with a letter.")
 		default:
 			if j, dup := seen[f.Key]; dup {
-				v.Add(n("key"), fmt.Sprintf("Question %d already uses the key %q. Keys must be unique.", j+1, f.Key))
+				v.Add(n("key"), fmt.Sprintf("Question %d already uses the code {%s}. Each question needs its own.", j+1, f.Key))
 			}
 			seen[f.Key] = i
 		}
@@ -115,7 +115,7 @@ func Validate(d Definition) error {
 	if d.Sentence != "" {
 		for _, m := range sentenceRe.FindAllStringSubmatch(d.Sentence, -1) {
 			if _, ok := seen[m[1]]; !ok {
-				v.Add("sentence", fmt.Sprintf("The sentence names {%s}, but no question has that key.", m[1]))
+				v.Add("sentence", fmt.Sprintf("The sentence uses {%s}, but no question has that code now. Each question shows its code beside its number.", m[1]))
 			}
 		}
 	}
@@ -124,20 +124,32 @@ func Validate(d Definition) error {
 
 var sentenceRe = regexp.MustCompile(`\{([a-z][a-z0-9_]*)\}`)
 
-// ComposeSentence fills the definition's sentence from answers; it returns
-// "" when there is no sentence or any of its parts is empty.
-func (d Definition) ComposeSentence(answers map[string]string) string {
+// ComposeSentence fills the definition's sentence from answers, each part
+// shown as the client reads it (a choice's label, never its key); it
+// returns "" when there is no sentence or any of its parts is empty.
+func (d Definition) ComposeSentence(a Answers) string {
 	if d.Sentence == "" {
 		return ""
 	}
+	fields := make(map[string]Field, len(d.Fields))
+	for _, f := range d.Fields {
+		fields[f.Key] = f
+	}
 	complete := true
 	out := sentenceRe.ReplaceAllStringFunc(d.Sentence, func(m string) string {
-		a := strings.TrimSpace(answers[m[1:len(m)-1]])
-		a = strings.TrimRight(a, ".")
-		if a == "" {
+		key := m[1 : len(m)-1]
+		shown := make([]string, 0, len(a[key]))
+		for _, v := range a[key] {
+			if f, ok := fields[key]; ok {
+				v = f.Show(v)
+			}
+			shown = append(shown, v)
+		}
+		part := strings.TrimRight(strings.TrimSpace(strings.Join(shown, ", ")), ".")
+		if part == "" {
 			complete = false
 		}
-		return a
+		return part
 	})
 	if !complete {
 		return ""

@@ -200,6 +200,27 @@ func (s *Service) SaveDraft(ctx context.Context, actor policy.Actor, id int64, f
 	return saveDraft(ctx, s.db, actor.UserID, id, answers)
 }
 
+// DiscardChanges deletes the client's unsent changes to work they have
+// sent, so that changing it starts again from what was sent. Open work's
+// draft is all there is of it and is never discarded here.
+func (s *Service) DiscardChanges(ctx context.Context, actor policy.Actor, id int64) error {
+	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+		return errkind.ErrForbidden
+	}
+	w, err := getWork(ctx, s.db, actor.UserID, id, false)
+	if err != nil {
+		return err
+	}
+	if !w.Submitted() {
+		return errkind.ErrConflict
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM drafts d USING assignments a
+		WHERE d.assignment_id = $1 AND d.client_id = $2 AND a.id = d.assignment_id AND a.status IN ('submitted', 'reviewed')`, id, actor.UserID); err != nil {
+		return fmt.Errorf("discard changes to %d: %w", id, err)
+	}
+	return nil
+}
+
 // ErrSent: an autosave came from a form that has already been sent.
 var ErrSent = fmt.Errorf("form already sent: %w", errkind.ErrConflict)
 
@@ -280,22 +301,27 @@ func NewFormToken() string {
 // Submit sends the client's answers. The first send of a form stores a new
 // version; sending the same form again (a double click, a retry, the back
 // button) stores nothing and reports Repeat. Answers are checked first; a
-// failed check is an *errkind.Invalid and the draft is kept.
+// failed check is an *errkind.Invalid, and the answers as posted are the
+// draft (in PostgreSQL, so any instance can show them again).
 func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, token string, form map[string][]string) (Result, error) {
 	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
 		return Result{}, errkind.ErrForbidden
-	}
-	if !tokenRe.MatchString(token) {
-		// A form without a valid token was not one we rendered.
-		v := errkind.NewInvalid()
-		v.Add("form", "This page was out of date. Your answers are still here: please send them again.")
-		return Result{}, v
 	}
 	w, err := getWork(ctx, s.db, actor.UserID, id, false)
 	if err != nil {
 		return Result{}, err
 	}
 	answers := exercise.AnswersFromForm(w.Definition, form)
+	if !tokenRe.MatchString(token) {
+		// A form without a valid token was not one we rendered: nothing
+		// is sent, but every word is kept as the draft, to show again.
+		if _, err := saveDraft(ctx, s.db, actor.UserID, id, answers); err != nil {
+			return Result{}, err
+		}
+		v := errkind.NewInvalid()
+		v.Add("form", "This page was out of date. Your answers are still here: please send them again.")
+		return Result{}, v
+	}
 	var res Result
 	var refused error
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {

@@ -74,7 +74,7 @@ func TestClientPagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 		page := "/home/assignments/" + strconv.FormatInt(id, 10)
 		b.open(page, http.StatusOK)
 		b.expectAccessible("assignment form " + page)
-		b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusUnprocessableEntity)
+		b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusOK)
 		if b.count("#error-summary") != 1 {
 			t.Errorf("%s sent empty shows no error summary: %q", page, b.text("main"))
 		}

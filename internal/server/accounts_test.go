@@ -675,7 +675,7 @@ func TestFormsKeepWhatWasTypedAndShowErrorsBesideFields(t *testing.T) {
 		t.Fatalf("good settings = %d", ok.Code)
 	}
 	// Clients see the practice's crisis text on their pages.
-	if !strings.Contains(a.Login(t, w.Client).Get("/home").Body.String(), "Call 999 in an emergency.") {
+	if !strings.Contains(a.Login(t, w.Client).Get("/home").Body.String(), `Call <a href="tel:999">999</a> in an emergency.`) {
 		t.Error("client home lacks the practice's crisis line")
 	}
 }

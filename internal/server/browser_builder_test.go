@@ -71,8 +71,8 @@ func TestTherapistBuildsPreviewsAndAssignsAnExerciseWeekly(t *testing.T) {
 	// with the reason beside the field and the form kept.
 	b.pressAndLoad(`button[name="op"][value="preview"]`, http.StatusUnprocessableEntity)
 	b.expectPage("/therapist/exercises/new", "Exercise builder · Trellis", "Build a new exercise")
-	if got := b.text(`#error-summary a[href="#f1.label"]`); got != "Enter the question." {
-		t.Errorf("error summary entry for the scale's label = %q, want %q", got, "Enter the question.")
+	if got := b.text(`#error-summary a[href="#f1.label"]`); got != "Question 2: Enter the question." {
+		t.Errorf("error summary entry for the scale's label = %q, want %q", got, "Question 2: Enter the question.")
 	}
 	if got := b.text(`[id="f1.label-error"]`); !strings.Contains(got, "Enter the question.") {
 		t.Errorf("error beside the scale's label = %q", got)

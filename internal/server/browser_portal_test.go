@@ -21,6 +21,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/trellis-app/trellis/internal/account"
+	"github.com/trellis-app/trellis/internal/app"
+	"github.com/trellis-app/trellis/internal/demo"
+	"github.com/trellis-app/trellis/internal/policy"
 	"github.com/trellis-app/trellis/internal/testkit"
 )
 
@@ -425,7 +429,7 @@ func TestClientFillsInTheWeeklyCheckInWithAutosave(t *testing.T) {
 	b.expectClientHome(w.Client.DisplayName)
 	item := `section[aria-labelledby="week-title"] li:has(a[href="` + page + `"])`
 	if got := b.text(item + " h3"); got != checkInTitle {
-		t.Errorf("Due this week lists %q, want %q", got, checkInTitle)
+		t.Errorf("Due in the next 7 days lists %q, want %q", got, checkInTitle)
 	}
 	b.clickAndLoad(item+" a", http.StatusOK)
 	b.expectPage(page, "Your homework · Trellis", checkInTitle)
@@ -479,8 +483,8 @@ func TestClientFillsInTheWeeklyCheckInWithAutosave(t *testing.T) {
 	expectOneSubmission(t, a, id, checkInAnswers(scales, note))
 
 	b.clickAndLoad(`main a[href="/home"]`, http.StatusOK)
-	if got := b.text(`section[aria-labelledby="week-title"]`); !strings.Contains(got, "Nothing due this week.") {
-		t.Errorf("after sending, Due this week shows %q", got)
+	if got := b.text(`section[aria-labelledby="week-title"]`); !strings.Contains(got, "Nothing due in the next 7 days.") {
+		t.Errorf("after sending, Due in the next 7 days shows %q", got)
 	}
 	if got := b.text(`section[aria-labelledby="sent-title"] a[href="` + page + `"]`); got != checkInTitle {
 		t.Errorf("What you sent lists %q, want the check-in", got)
@@ -627,16 +631,22 @@ func TestClientWithoutJavaScriptSavesAndSendsTheCheckIn(t *testing.T) {
 	b.open(page, http.StatusOK)
 	b.expectCheckInAnswers(scales, note)
 
-	// Sent with three scales unanswered: refused, each reason beside its
-	// scale and listed at the top, every answer kept, nothing stored.
-	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusUnprocessableEntity)
-	b.expectPage(page, "Your homework · Trellis", checkInTitle)
+	// Sent with three scales unanswered: refused, back at the form by a
+	// GET, each reason beside its scale and listed at the top by question,
+	// the summary focused (no script needed), every answer kept, nothing
+	// stored.
+	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusOK)
+	b.expectPage(page+"?check=1", "Your homework · Trellis", checkInTitle)
 	if got := b.text("#error-summary"); !strings.Contains(got, "Everything you wrote is still here.") {
 		t.Errorf("error summary = %q", got)
 	}
+	if got := b.focusedControl(); got != "error-summary" {
+		t.Errorf("after the refused send, focus is on %q, want the error summary", got)
+	}
 	for _, k := range checkInScaleKeys[3:] {
-		if got := b.text(`#error-summary a[href="#a.` + k + `"]`); got != "Please choose an answer here." {
-			t.Errorf("error summary entry for %s = %q", k, got)
+		label := b.text(`fieldset[id="a.` + k + `"] > legend`)
+		if got := b.text(`#error-summary a[href="#a.` + k + `"]`); got != label+" Please choose an answer here." {
+			t.Errorf("error summary entry for %s = %q, want the question %q and what to do", k, got, label)
 		}
 		if got := b.text(`[id="a.` + k + `-error"]`); !strings.Contains(got, "Please choose an answer here.") {
 			t.Errorf("error beside %s = %q", k, got)
@@ -662,9 +672,66 @@ func TestClientWithoutJavaScriptSavesAndSendsTheCheckIn(t *testing.T) {
 		t.Errorf("with JavaScript off, %d autosave requests were sent", n)
 	}
 
-	if errs := b.unexpectedConsoleErrors(
-		"Failed to load resource: the server responded with a status of 422",
-	); len(errs) > 0 {
+	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// After a refused send, Back and Reload never post the answers again (no
+// "Confirm form resubmission"): the refused send was answered with a
+// redirect to the form, which shows the words as they were posted, from
+// the server's draft, with the reasons.
+func TestBackAndReloadAfterARefusedSendDoNotPostAgain(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	id := assignCheckInDueToday(t, a, w)
+	page := assignmentPage(id)
+	b := newTab(t, base)
+
+	b.signIn(w.Client.Email, testkit.Password)
+	b.open(page, http.StatusOK)
+	scales := map[string]int{"open_communication": 4, "respect": 6}
+	for _, k := range checkInScaleKeys[:2] {
+		b.chooseScaleBox(k, scales[k])
+	}
+	note := "Sent too soon, with four scales still to answer."
+	b.do("write the note", chromedp.SendKeys(chromedp.CSS(byName("a.note")), note))
+	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusOK)
+	b.expectPage(page+"?check=1", "Your homework · Trellis", checkInTitle)
+	if n := b.count("#error-summary li"); n != 4 {
+		t.Errorf("the refused send lists %d problems, want 4", n)
+	}
+	if got := b.focusedControl(); got != "error-summary" {
+		t.Errorf("focus is on %q, want the error summary", got)
+	}
+
+	posts := b.countRequests(http.MethodPost, base+page)
+	b.clickAndLoad(`main a[href="/home"]`, http.StatusOK)
+	b.do("go back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+	b.waitFor("the refused form again", `location.href === `+strconv.Quote(base+page+"?check=1")+` && document.readyState === "complete" && !!document.querySelector("#error-summary")`, 10*time.Second)
+	// (A page reached by history.back is read by script: chromedp's own
+	// node lookups wait for a navigation it did not start.)
+	if got := b.values(byName("a.note")); !slices.Equal(got, []string{note}) {
+		t.Errorf("back at the refused form, the note reads %q, want %q", got, note)
+	}
+	if got := b.values(`input[name="a.respect"]:checked`); !slices.Equal(got, []string{"6"}) {
+		t.Errorf("back at the refused form, respect has %q chosen, want 6", got)
+	}
+	b.do("reload", chromedp.Reload())
+	b.expectPage(page+"?check=1", "Your homework · Trellis", checkInTitle)
+	b.expectCheckInAnswers(scales, note)
+	if n := posts(); n != 0 {
+		t.Errorf("Back and Reload posted the form %d times, want 0", n)
+	}
+	if got := b.count("#error-summary li"); got != 4 {
+		t.Errorf("after Back and Reload, %d problems are listed, want 4", got)
+	}
+	var sent int
+	if err := a.DB.Get(&sent, `SELECT count(*) FROM submissions WHERE assignment_id = $1`, id); err != nil || sent != 0 {
+		t.Errorf("%d submissions stored (%v), want none", sent, err)
+	}
+	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 	}
 }
@@ -848,9 +915,68 @@ func TestDoubleClickOnSendStoresOnce(t *testing.T) {
 	}
 }
 
+// expectScaleRows checks, on a screen width px wide, that each of the
+// check-in's 0–10 scales lays its boxes out in rows of these sizes, in
+// order, every box on the screen, at least minWidth px wide and 44 px tall
+// (WCAG 2.5.8 asks for 24).
+func (b *tab) expectScaleRows(width int, want []int, minWidth float64) {
+	b.t.Helper()
+	for _, k := range checkInScaleKeys {
+		boxes, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[][]float64](`[...document.querySelectorAll('fieldset[id="a.`+k+`"] label.scale-step > span')]
+			.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.width, r.height]; })`))
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		if len(boxes) != 11 {
+			b.t.Fatalf("%s has %d boxes, want 11 (0 to 10)", k, len(boxes))
+		}
+		var rows []int
+		for n, r := range boxes {
+			if n == 0 || r[1] > boxes[n-1][1]+1 {
+				rows = append(rows, 0)
+			}
+			rows[len(rows)-1]++
+			if r[0] < 0 || r[2] > float64(width) {
+				b.t.Errorf("box %d of %s spans %.0f–%.0f px, outside the %d px screen", n, k, r[0], r[2], width)
+			}
+			if r[3] < minWidth || r[4] < 44 {
+				b.t.Errorf("box %d of %s is %.1f×%.1f px at %d px, want at least %.0f×44", n, k, r[3], r[4], width, minWidth)
+			}
+		}
+		if !slices.Equal(rows, want) {
+			b.t.Errorf("at %d px the boxes of %s sit in rows of %v, want %v", width, k, rows, want)
+		}
+	}
+}
+
+// On a 375 px phone each 0–10 scale is one row of eleven boxes, each
+// still a touch target of at least 24×44 px; on a 320 px one, two even
+// rows, never "10" alone on a line.
+func TestScalesFitOneRowAt375PixelsAndTwoEvenRowsAt320(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	page := assignmentPage(assignCheckInDueToday(t, a, w))
+	b := newTab(t, base)
+	b.signIn(w.Client.Email, testkit.Password)
+	for _, tc := range []struct {
+		width, height int64
+		rows          []int
+		minWidth      float64
+	}{
+		{375, 667, []int{11}, 24},
+		{320, 568, []int{6, 5}, 40},
+	} {
+		b.do("emulate a phone", chromedp.EmulateViewport(tc.width, tc.height))
+		b.open(page, http.StatusOK)
+		b.expectNoSidewaysScroll(int(tc.width))
+		b.expectScaleRows(int(tc.width), tc.rows, tc.minWidth)
+	}
+}
+
 // On a 320 px phone the client's home, the check-in form and what they
-// sent need no sideways scrolling; the scale boxes wrap onto more lines
-// and stay full-size touch targets.
+// sent need no sideways scrolling; the scale boxes sit on two even rows
+// (0–5, 6–10) as large touch targets.
 func TestCheckInFitsA320PixelScreen(t *testing.T) {
 	a := testkit.NewApp(t)
 	w := a.Seed(t)
@@ -869,29 +995,7 @@ func TestCheckInFitsA320PixelScreen(t *testing.T) {
 
 	b.open(page, http.StatusOK)
 	b.expectNoSidewaysScroll(320)
-	for _, k := range checkInScaleKeys {
-		boxes, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[][]float64](`[...document.querySelectorAll('fieldset[id="a.`+k+`"] label.scale-step > span')]
-			.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.width, r.height]; })`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(boxes) != 11 {
-			t.Fatalf("%s has %d boxes, want 11 (0 to 10)", k, len(boxes))
-		}
-		rows := map[float64]bool{}
-		for n, r := range boxes {
-			rows[r[1]] = true
-			if r[0] < 0 || r[2] > 320 {
-				t.Errorf("box %d of %s spans %.0f–%.0f px, outside the 320 px screen", n, k, r[0], r[2])
-			}
-			if r[3] < 44 || r[4] < 44 {
-				t.Errorf("box %d of %s is %.0f×%.0f px, want at least 44×44 to tap", n, k, r[3], r[4])
-			}
-		}
-		if len(rows) < 2 {
-			t.Errorf("the 11 boxes of %s sit on one line at 320 px, want them to wrap", k)
-		}
-	}
+	b.expectScaleRows(320, []int{6, 5}, 40)
 
 	scales := map[string]int{"open_communication": 10, "respect": 9, "consistency": 0, "empathy": 4, "forgiveness": 6, "overall": 10}
 	for _, k := range checkInScaleKeys {
@@ -907,5 +1011,143 @@ func TestCheckInFitsA320PixelScreen(t *testing.T) {
 
 	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// "My progress" on a 320 px phone: the chart's labels are drawn at text
+// size, not scaled down with the chart (they were about 5 px), the date
+// labels do not run into each other, and the table's title is shown
+// whole, not clipped by the table's scrolling region.
+func TestMyProgressIsReadableAt320Pixels(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	base := a.Listen(t)
+	id := assignCheckInDueToday(t, a, w)
+	c := a.Login(t, w.Client)
+	send(t, c, assignmentPage(id), assignmentPage(id))
+	if r := a.Login(t, w.Therapist).PostForm("/therapist/clients/"+strconv.FormatInt(w.Client.ID, 10)+"/sharing", url.Values{"shared": {"1"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("share progress: %d", r.Code)
+	}
+	b := newTab(t, base)
+	b.do("emulate a 320 px screen", chromedp.EmulateViewport(320, 568))
+	b.signIn(w.Client.Email, testkit.Password)
+	b.open("/home/progress", http.StatusOK)
+	b.expectNoSidewaysScroll(320)
+
+	// Each label's font size times the scale its SVG draws it at.
+	labels, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[][]float64](`[...document.querySelectorAll("section.chart svg text")]
+		.filter(e => getComputedStyle(e).display !== "none")
+		.map(e => { const r = e.getBoundingClientRect(); return [parseFloat(getComputedStyle(e).fontSize) * e.getScreenCTM().a, r.left, r.right, r.top]; })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(labels) < 6 {
+		t.Fatalf("the chart shows %d labels, want its values and dates", len(labels))
+	}
+	for _, l := range labels {
+		if l[0] < 12 {
+			t.Errorf("a chart label is drawn at %.1f px, want at least 12", l[0])
+		}
+	}
+	dates := b.evalStrings(`[...document.querySelectorAll(%s)].filter(e => getComputedStyle(e).display !== "none").map(e => e.textContent)`, "section.chart svg.chart-svg text.tick")
+	if len(dates) < 2 {
+		t.Errorf("the chart shows the dates %q, want at least the first and the last", dates)
+	}
+	boxes, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[][]float64](`[...document.querySelectorAll("section.chart svg.chart-svg text.tick")]
+		.filter(e => getComputedStyle(e).display !== "none")
+		.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.right]; })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(boxes); i++ {
+		if boxes[i][0] < boxes[i-1][1]+4 {
+			t.Errorf("the date labels %q and %q run into each other (%.0f–%.0f, %.0f–%.0f px)", dates[i-1], dates[i], boxes[i-1][0], boxes[i-1][1], boxes[i][0], boxes[i][1])
+		}
+	}
+
+	// The table's title, wherever it is, must be inside what every
+	// clipping ancestor shows.
+	clipped, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("section.chart caption, section.chart .table-title")].flatMap(e => {
+		const r = e.getBoundingClientRect(), out = [];
+		if (r.left < 0 || r.right > window.innerWidth + 0.5) out.push(e.textContent + ": " + Math.round(r.left) + "–" + Math.round(r.right) + " px on a 320 px screen");
+		for (let p = e.parentElement; p; p = p.parentElement) {
+			const s = getComputedStyle(p);
+			if (s.overflowX === "visible") continue;
+			const q = p.getBoundingClientRect();
+			if (r.left < q.left - 0.5 || r.right > q.right + 0.5) out.push(e.textContent + " overflows " + p.className + " (" + Math.round(r.right) + " > " + Math.round(q.right) + " px)");
+		}
+		return out;
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := b.count("section.chart caption, section.chart .table-title"); n == 0 {
+		t.Error("the chart's table has no title")
+	}
+	for _, c := range clipped {
+		t.Errorf("the table's title is clipped: %s", c)
+	}
+	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// The demo practice is in the UK, and its crisis line says so: 999,
+// Samaritans on 116 123, NHS 111, each a tel: link. On a 375×667 phone the
+// crisis box is a compact band near the top of the first screen, not a
+// large part of it.
+func TestDemoCrisisLineIsBritishAndCompactOnAPhone(t *testing.T) {
+	a := testkit.NewApp(t)
+	svc, err := app.NewServices(a.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Accounts.SeedDemo(context.Background()); err != nil {
+		t.Fatalf("seed the demo practice: %v", err)
+	}
+	if _, err := demo.Homework(context.Background(), a.DB, account.DemoPracticeName); err != nil {
+		t.Fatalf("seed the demo homework: %v", err)
+	}
+	var client account.DemoLogin
+	for _, l := range account.DemoLogins {
+		if l.Role == policy.Client {
+			client = l
+			break
+		}
+	}
+	base := a.Listen(t)
+	b := newTab(t, base)
+	b.do("emulate a 375×667 phone", chromedp.EmulateViewport(375, 667, chromedp.EmulateMobile))
+	b.signIn(client.Email, account.DemoPassword)
+	b.expectClientHome(client.Name)
+
+	text := b.text("aside.crisis-line")
+	for _, want := range []string{"999", "Samaritans", "116 123", "NHS 111"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the demo's crisis line lacks %q: %q", want, text)
+		}
+	}
+	if strings.Contains(text, "988") {
+		t.Errorf("the demo practice in the UK names the US 988 line: %q", text)
+	}
+	if got := b.evalStrings(`[...document.querySelectorAll(%s)].map(e => e.getAttribute("href") + " " + e.textContent)`, "aside.crisis-line a"); !slices.Equal(got, []string{"tel:999 999", "tel:116123 116 123", "tel:111 111"}) {
+		t.Errorf("the crisis line's links are %q, want tel: links for 999, 116 123 and 111", got)
+	}
+
+	box, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]float64](`(() => {
+		window.scrollTo(0, 0);
+		const r = document.querySelector("aside.crisis-line").getBoundingClientRect();
+		return [r.top, r.height, window.innerHeight];
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	share := box[1] / box[2]
+	t.Logf("the crisis box is %.0f px tall from %.0f px: %.0f%% of the %.0f px first screen", box[1], box[0], 100*share, box[2])
+	if box[0]+box[1] > box[2] {
+		t.Errorf("the crisis box ends at %.0f px, below the first screen (%.0f px)", box[0]+box[1], box[2])
+	}
+	if share > 0.2 {
+		t.Errorf("the crisis box takes %.0f%% of the first screen (%.0f of %.0f px), want at most 20%%", 100*share, box[1], box[2])
 	}
 }

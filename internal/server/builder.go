@@ -31,6 +31,11 @@ func (f builderField) Name(prop string) string { return exercise.FieldName(f.Ind
 // TypeOf is the field's type for the template.
 func (f builderField) TypeOf() exercise.FieldType { return exercise.FieldType(f.Type) }
 
+// Code is how the sentence refers to the field's answer: "{q3}". Keys are
+// kept when questions move or go, so the builder shows each one beside
+// its question rather than let "Question 2" silently be {q3}.
+func (f builderField) Code() string { return "{" + f.Key + "}" }
+
 type builderForm struct {
 	Title, Purpose, Intro, Minutes, Sentence string
 	Fields                                   []builderField
@@ -114,6 +119,44 @@ func (b *builderForm) apply(op, addType string) bool {
 		b.Fields[j].Index = j
 	}
 	return true
+}
+
+// SentenceHint says how the sentence names answers, with the codes of the
+// questions as they stand now.
+func (b builderForm) SentenceHint() string {
+	hint := "Put a question's code where its answer goes, for example: I feel {q1} when {q2}."
+	var codes []string
+	for i, f := range b.Fields {
+		codes = append(codes, fmt.Sprintf("question %d is %s", i+1, f.Code()))
+	}
+	if len(codes) > 0 {
+		hint += " Now " + strings.Join(codes, ", ") + "."
+	}
+	return hint
+}
+
+// errorForm orders the builder's messages as the page shows their fields
+// and names each question's, for the summary at the top.
+func (b builderForm) errorForm(errs map[string]string) Form {
+	f := Form{Errors: errs, Fields: []string{"title", "purpose", "intro", "minutes", "sentence", "fields"}, Labels: map[string]string{}}
+	for i := range b.Fields {
+		for _, prop := range []string{"key", "type", "label", "help", "min", "max", "min_label", "max_label", "options", "tracked"} {
+			name := exercise.FieldName(i, prop)
+			f.Fields = append(f.Fields, name)
+			f.Labels[name] = fmt.Sprintf("Question %d", i+1)
+		}
+	}
+	return f
+}
+
+// sentenceError is what is wrong with the sentence as the questions now
+// stand (one removed, say), or "".
+func (b builderForm) sentenceError() string {
+	d, _ := b.definition()
+	if inv, ok := errkind.AsInvalid(exercise.Validate(d)); ok {
+		return inv.Fields["sentence"]
+	}
+	return ""
 }
 
 // freeKey is a field key no field uses yet: q1, q2, ...

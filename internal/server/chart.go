@@ -11,10 +11,21 @@ import (
 // Charts are drawn on the server as SVG: no chart library, no script.
 // Each line has its own colour and dash pattern, so the chart does not
 // rely on colour alone, and every chart has a data table beside it.
+//
+// The chart is as wide as the screen but its labels keep their size: the
+// plot has no viewBox of its own (positions across are percentages, down
+// are pixels), only the lines are drawn in a stretched 1000-wide box with
+// strokes that do not stretch, and the values' axis is a narrow SVG of its
+// own beside it. A single scaled viewBox drew 11 px labels at 5 px on a
+// phone.
 
 const (
-	chartW, chartH         = 640, 260
-	padL, padR, padT, padB = 40, 16, 14, 36
+	chartH     = 260        // px
+	plotW      = 1000       // user units across the lines' stretched box
+	padT, padB = 14, 36     // px above and below the plot
+	padX       = 0.015      // of the width, left and right of the dates
+	minorEvery = 3          // on a phone, one date label in three is shown
+	labelY     = chartH - 8 // the date labels' baseline, px
 )
 
 var lineStyles = []struct{ Colour, Dash string }{
@@ -26,7 +37,9 @@ type ChartView struct {
 	ID      string // unique on the page, for the heading's id
 	Title   string
 	CheckIn bool
-	W, H    int
+	H       int
+	PlotW   int
+	LabelY  int
 	Lines   []LineView
 	YTicks  []Tick
 	XTicks  []Tick
@@ -45,15 +58,19 @@ type LineView struct {
 
 // DotView is one value, with its own tooltip.
 type DotView struct {
-	X, Y  float64
+	X     float64 // percent of the width
+	Y     float64 // px
 	Title string
 }
 
 // Tick is an axis label.
 type Tick struct {
-	Pos    float64
+	Pos    float64 // px down for a value, percent across for a date
 	Label  string
 	Anchor string // SVG text-anchor: the last date label ends at the edge
+	// Minor date labels are left out on a narrow screen, where they would
+	// run into each other.
+	Minor bool
 }
 
 // TableRow is one date's values.
@@ -63,7 +80,7 @@ type TableRow struct {
 }
 
 func chartView(c progress.Chart, from, to time.Time, zone *time.Location) ChartView {
-	v := ChartView{ID: fmt.Sprintf("chart-%d", c.ExerciseID), Title: c.Title, CheckIn: c.CheckIn, W: chartW, H: chartH}
+	v := ChartView{ID: fmt.Sprintf("chart-%d", c.ExerciseID), Title: c.Title, CheckIn: c.CheckIn, H: chartH, PlotW: plotW, LabelY: labelY}
 	lo, hi := 0, 1
 	for i, s := range c.Series {
 		if i == 0 || s.Min < lo {
@@ -77,9 +94,9 @@ func chartView(c progress.Chart, from, to time.Time, zone *time.Location) ChartV
 		hi = lo + 1
 	}
 	span := to.AddDate(0, 0, 1).Sub(from).Seconds()
-	x := func(t time.Time) float64 {
-		f := t.Sub(from).Seconds() / span
-		return round(padL + f*float64(chartW-padL-padR))
+	// across is the share of the width for t, from padX to 1 - padX.
+	across := func(t time.Time) float64 {
+		return padX + t.Sub(from).Seconds()/span*(1-2*padX)
 	}
 	y := func(val int) float64 {
 		f := float64(val-lo) / float64(hi-lo)
@@ -104,8 +121,9 @@ func chartView(c progress.Chart, from, to time.Time, zone *time.Location) ChartV
 		} else if d+every > days {
 			anchor = "end"
 		}
-		v.XTicks = append(v.XTicks, Tick{Pos: x(t), Label: t.Format("2 Jan"), Anchor: anchor})
+		v.XTicks = append(v.XTicks, Tick{Pos: round(100 * across(t)), Label: t.Format("2 Jan"), Anchor: anchor})
 	}
+	markMinor(v.XTicks)
 	dates := map[string]map[int]string{}
 	var order []string
 	for i, s := range c.Series {
@@ -113,10 +131,10 @@ func chartView(c progress.Chart, from, to time.Time, zone *time.Location) ChartV
 		lv := LineView{Label: s.Label, Colour: style.Colour, Dash: style.Dash}
 		var pts []string
 		for _, p := range s.Points {
-			px, py := x(p.At), y(p.Value)
-			pts = append(pts, fmt.Sprintf("%g,%g", px, py))
+			f, py := across(p.At), y(p.Value)
+			pts = append(pts, fmt.Sprintf("%g,%g", round(f*plotW), py))
 			when := p.At.In(zone).Format("2 Jan 2006")
-			lv.Dots = append(lv.Dots, DotView{X: px, Y: py, Title: fmt.Sprintf("%s, %s: %d", s.Label, when, p.Value)})
+			lv.Dots = append(lv.Dots, DotView{X: round(100 * f), Y: py, Title: fmt.Sprintf("%s, %s: %d", s.Label, when, p.Value)})
 			if dates[when] == nil {
 				dates[when] = map[int]string{}
 				order = append(order, when)
@@ -142,4 +160,14 @@ func chartView(c progress.Chart, from, to time.Time, zone *time.Location) ChartV
 	return v
 }
 
-func round(f float64) float64 { return float64(int(f*10+0.5)) / 10 }
+// markMinor marks the date labels a phone leaves out: it keeps the first,
+// the last and every minorEvery-th between, but none so near the last that
+// they would touch.
+func markMinor(ticks []Tick) {
+	last := len(ticks) - 1
+	for i := range ticks {
+		ticks[i].Minor = i != 0 && i != last && (i%minorEvery != 0 || last-i < minorEvery)
+	}
+}
+
+func round(f float64) float64 { return float64(int(f*100+0.5)) / 100 }

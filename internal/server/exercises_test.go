@@ -306,3 +306,64 @@ func assign(t *testing.T, s *testkit.Session, exerciseID, clientID int64, extra 
 		t.Fatalf("assign = %d\n%s", r.Code, r.Body.String())
 	}
 }
+
+// Every question shows the code the sentence uses for its answer, so after
+// a removal "Question 2" plainly is {q3}; a sentence left naming a removed
+// question is pointed out beside the sentence at once; and every message in
+// the summary says which question it is about and leads to something shown
+// on the page.
+func TestBuilderShowsEachQuestionsCodeAndPointsErrorsAtWhatIsVisible(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	s := a.Login(t, w.Therapist)
+	d := exercise.Definition{Title: "Codes", Sentence: "I feel {q1} when {q3}.", Fields: []exercise.Field{
+		{Key: "q1", Type: exercise.ShortText, Label: "How do you feel?"},
+		{Key: "q2", Type: exercise.LongText, Label: "What happened?"},
+		{Key: "q3", Type: exercise.ShortText, Label: "When?"},
+	}}
+	r := s.PostForm("/therapist/exercises/new", builderValues(d, "remove-0"))
+	if r.Code != http.StatusOK {
+		t.Fatalf("remove = %d", r.Code)
+	}
+	body := r.Body.String()
+	for i, want := range []string{"{q2}", "{q3}"} {
+		legend := between(body, `id="field-`+strconv.Itoa(i)+`"`, "</legend>")
+		if !strings.Contains(legend, "Question "+strconv.Itoa(i+1)) || !strings.Contains(legend, "<code>"+want+"</code>") {
+			t.Errorf("question %d is headed %q, want its code %s shown", i+1, legend, want)
+		}
+	}
+	if !strings.Contains(body, "Now question 1 is {q2}, question 2 is {q3}.") {
+		t.Error("the sentence's hint does not list the questions' codes")
+	}
+	if msg := between(body, `id="sentence-error">`, "</p>"); !strings.Contains(msg, "{q1}") {
+		t.Errorf("beside the sentence after removing question 1: %q, want it to say {q1} is gone", msg)
+	}
+
+	// Saving with problems in two questions, one of them a type the form
+	// cannot have sent (it is a hidden input).
+	bad := builderValues(exercise.Definition{Title: "Codes", Fields: []exercise.Field{
+		{Key: "q1", Type: exercise.ShortText, Label: ""},
+		{Key: "q2", Type: exercise.LongText, Label: "What happened?"},
+	}}, "save")
+	bad.Set("f1.type", "nonsense")
+	r = s.PostForm("/therapist/exercises/new", bad)
+	if r.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("save with problems = %d", r.Code)
+	}
+	body = r.Body.String()
+	summary := between(body, `id="error-summary"`, "</div>")
+	for _, want := range []string{"Question 1: Enter the question.", "Question 2: Choose a question type."} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("the error summary lacks %q:\n%s", want, summary)
+		}
+	}
+	links := regexp.MustCompile(`href="#([^"]+)"`).FindAllStringSubmatch(summary, -1)
+	if len(links) != 2 {
+		t.Fatalf("the summary has %d links, want 2:\n%s", len(links), summary)
+	}
+	for _, m := range links {
+		if !strings.Contains(body, `id="`+m[1]+`"`) {
+			t.Errorf("the summary links to #%s, which is not on the page", m[1])
+		}
+	}
+}

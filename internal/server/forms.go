@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,9 @@ type Form struct {
 	Fields []string // in page order, for the error summary
 	Values map[string]string
 	Errors map[string]string
+	// Labels name the question a field belongs to, for an error summary
+	// whose messages alone would not say which one ("Question 3").
+	Labels map[string]string
 }
 
 // newForm reads the named fields from the posted form. Passwords are
@@ -58,14 +62,19 @@ func (f Form) ErrorList() []FieldError {
 	seen := map[string]bool{}
 	for _, name := range f.Fields {
 		if msg, ok := f.Errors[name]; ok {
-			out = append(out, FieldError{Field: name, Message: msg})
+			out = append(out, FieldError{Field: name, Label: f.Labels[name], Message: msg})
 			seen[name] = true
 		}
 	}
-	for name, msg := range f.Errors {
+	var rest []string
+	for name := range f.Errors {
 		if !seen[name] {
-			out = append(out, FieldError{Field: name, Message: msg})
+			rest = append(rest, name)
 		}
+	}
+	slices.Sort(rest) // the same errors always read in the same order
+	for _, name := range rest {
+		out = append(out, FieldError{Field: name, Label: f.Labels[name], Message: f.Errors[name]})
 	}
 	return out
 }
@@ -73,7 +82,20 @@ func (f Form) ErrorList() []FieldError {
 // FieldError is one line of the error summary.
 type FieldError struct {
 	Field   string
+	Label   string // the question it is about, if the message needs it
 	Message string
+}
+
+// Text is the summary's line: the question, then what to do about it.
+func (e FieldError) Text() string {
+	label := strings.TrimSpace(e.Label)
+	switch {
+	case label == "":
+		return e.Message
+	case strings.ContainsAny(label[len(label)-1:], "?.!:"):
+		return label + " " + e.Message
+	}
+	return label + ": " + e.Message
 }
 
 // FieldView is what the "field" template needs to draw one input.

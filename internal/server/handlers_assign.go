@@ -138,7 +138,7 @@ func (s *Server) assign(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(clientIDs[0], 10))
 		return
 	}
-	s.flash(c, "Homework assigned to "+strconv.Itoa(len(ids))+" clients.")
+	s.flash(c, "Homework assigned to "+plural(len(ids), "client", "clients")+".")
 	c.Redirect(http.StatusSeeOther, "/therapist")
 }
 

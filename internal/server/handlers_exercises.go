@@ -73,8 +73,7 @@ func (s *Server) renderBuilder(c *gin.Context, status int, p builderPage) {
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
 	}
-	f := Form{Errors: p.Errors}
-	p.ErrorList = f.ErrorList()
+	p.ErrorList = p.Form.errorForm(p.Errors).ErrorList()
 	s.render(c, status, "builder", p)
 }
 
@@ -128,6 +127,11 @@ func (s *Server) builderPost(c *gin.Context) {
 	op := c.PostForm("op")
 	if b.apply(op, c.PostForm("add_type")) {
 		p.Form = b
+		// Removing a question can leave the sentence naming an answer
+		// that is gone: say so now, beside the sentence, not at saving.
+		if msg := b.sentenceError(); msg != "" {
+			p.Errors = map[string]string{"sentence": msg}
+		}
 		s.renderBuilder(c, http.StatusOK, p)
 		return
 	}
@@ -203,6 +207,21 @@ type AnswerField struct {
 	Checked map[string]bool
 	Error   string
 }
+
+// ScaleRows splits a scale's steps into rows for a narrow phone: two rows
+// as even as can be (0–5 and 6–10), never one number left alone.
+func (f AnswerField) ScaleRows() [][]int {
+	steps := f.Steps()
+	if len(steps) <= 6 {
+		return [][]int{steps}
+	}
+	half := (len(steps) + 1) / 2
+	return [][]int{steps[:half], steps[half:]}
+}
+
+// OneRow reports whether the scale's steps fit one row on a phone of
+// 360 px or more (each box at least 24 px wide, WCAG 2.5.8).
+func (f AnswerField) OneRow() bool { return len(f.Steps()) <= 11 }
 
 // answerFields pairs each field with its answer (a single value, or for a
 // checklist the chosen keys) and error.

@@ -67,15 +67,25 @@ func (s *Server) workPage(c *gin.Context) {
 		return
 	}
 	editing := c.Query("change") == "1" && w.Submitted()
+	// The form starts from the draft (unsent changes, on sent work), else
+	// from what was sent: never from anything else.
 	answers := w.Draft
 	if answers == nil && editing {
 		answers = w.Sent
 	}
-	p := s.newWorkPage(c, w, answers, nil)
+	var errs map[string]string
+	if c.Query("check") == "1" && (editing || !w.Submitted()) {
+		// A refused send redirected here (POST/redirect/GET): its answers
+		// are the draft, and these are the reasons it was refused.
+		errs, _ = errAsInvalid(w.Definition.Check(answers))
+	}
+	p := s.newWorkPage(c, w, answers, errs)
 	p.Editing = editing
 	p.Confirmed = c.Query("sent") == "1"
+	p.CrisisProminent = p.Confirmed && w.SentFlagged && w.Submitted()
 	if w.Submitted() && !editing {
 		p.SentView = w.Definition.Readable(w.Sent)
+		p.Sentence = w.Definition.ComposeSentence(w.Sent)
 		p.Title = "What you sent"
 		if w.Feedback != nil && !w.Feedback.SeenAt.Valid {
 			if err := s.reflections.MarkFeedbackSeen(c.Request.Context(), actor(c), id); err != nil {
@@ -88,13 +98,16 @@ func (s *Server) workPage(c *gin.Context) {
 
 func (s *Server) newWorkPage(c *gin.Context, w reflection.Work, answers exercise.Answers, errs map[string]string) workPage {
 	p := workPage{Page: s.page(c, "Your homework"), Work: w, Token: reflection.NewFormToken(),
-		Fields: answerFields(w.Definition, answers, errs), Sentence: w.Definition.ComposeSentence(answers.Flat())}
+		Fields: answerFields(w.Definition, answers, errs), Sentence: w.Definition.ComposeSentence(answers)}
 	if w.DraftSaved.Valid {
 		p.SavedAt = s.localTime(c, w.DraftSaved.Time)
 	}
-	f := Form{Errors: errs}
+	// The summary names each question: "Please choose an answer here."
+	// alone does not say which of six scales it means.
+	f := Form{Errors: errs, Labels: map[string]string{}}
 	for _, fd := range w.Definition.Fields {
 		f.Fields = append(f.Fields, exercise.FormName(fd.Key))
+		f.Labels[exercise.FormName(fd.Key)] = fd.Label
 	}
 	p.Errors = f.ErrorList()
 	return p
@@ -125,32 +138,49 @@ func (s *Server) saveWork(c *gin.Context) {
 	}
 	ctx, a := c.Request.Context(), actor(c)
 	form := c.Request.PostForm
+	path := "/home/assignments/" + strconv.FormatInt(id, 10)
+	if c.PostForm("op") == "restart" {
+		if err := s.reflections.DiscardChanges(ctx, a, id); err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.flash(c, "Your unsent changes are gone. This is what you sent: change what you like.")
+		c.Redirect(http.StatusSeeOther, path+"?change=1")
+		return
+	}
 	if c.PostForm("op") == "draft" {
 		if _, err := s.reflections.SaveDraft(ctx, a, id, form); err != nil {
 			s.failKeepingText(c, err)
 			return
 		}
 		s.flash(c, "Saved. You can come back to it any time, on any device.")
-		c.Redirect(http.StatusSeeOther, "/home/assignments/"+strconv.FormatInt(id, 10)+changeQuery(c))
+		c.Redirect(http.StatusSeeOther, path+changeQuery(c))
 		return
 	}
 	res, err := s.reflections.Submit(ctx, a, id, c.PostForm("form_token"), form)
 	if inv, isInvalid := errAsInvalid(err); isInvalid {
+		// Refused: the answers are kept as the draft, in PostgreSQL, and
+		// the form is shown again by a GET, so Back and Reload never post
+		// them again.
 		w, gerr := s.reflections.Get(ctx, a, id)
 		if gerr != nil {
 			s.failKeepingText(c, gerr)
 			return
 		}
-		p := s.newWorkPage(c, w, exercise.AnswersFromForm(w.Definition, form), inv)
-		p.Editing = w.Submitted()
-		s.render(c, http.StatusUnprocessableEntity, "work", p)
+		if msg := inv["form"]; msg != "" {
+			s.flash(c, msg)
+		}
+		q := "?check=1"
+		if w.Submitted() {
+			q = "?change=1&check=1"
+		}
+		c.Redirect(http.StatusSeeOther, path+q)
 		return
 	}
 	if err != nil {
 		s.failKeepingText(c, err)
 		return
 	}
-	path := "/home/assignments/" + strconv.FormatInt(id, 10)
 	switch {
 	case res.Repeat && res.Kept:
 		s.flash(c, "That page had already been sent, so your changes were not sent yet. They are kept here: check them and press Send.")

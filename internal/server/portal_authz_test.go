@@ -234,6 +234,11 @@ var portalRequests = []portalRequest{
 		f.Set("op", "draft")
 		return f
 	}},
+	{name: "start again from what was sent", method: http.MethodPost, form: func() url.Values {
+		f := portalAnswers("Not mine to discard.")
+		f.Set("op", "restart")
+		return f
+	}},
 	{name: "autosave as a form", method: http.MethodPost, suffix: "/draft", form: func() url.Values {
 		return url.Values{"a.note": {"Not mine to autosave."}}
 	}},
@@ -894,9 +899,9 @@ func TestAChangeAfterSendingIsANewVersionAndTheFirstStays(t *testing.T) {
 	}
 }
 
-// A send without a token the server could have rendered is refused with
-// 422, the form shown again with every word in it and a fresh token that
-// then sends (FT4, R21).
+// A send without a token the server could have rendered is refused: back
+// to the form by a GET, shown again with every word in it (kept as the
+// draft) and a fresh token that then sends (FT4, R21).
 func TestSendWithoutAValidFormTokenIsRefusedKeepingTheText(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -925,10 +930,10 @@ func TestSendWithoutAValidFormTokenIsRefusedKeepingTheText(t *testing.T) {
 
 			res := c.PostForm(path, f)
 
-			if res.Code != http.StatusUnprocessableEntity {
-				t.Fatalf("status %d, want 422\n%s", res.Code, res.Body.String())
+			if res.Code != http.StatusSeeOther || !sameLocation(res.Header().Get("Location"), path+"?check=1") {
+				t.Fatalf("status %d, Location %q; want 303 to %s?check=1\n%s", res.Code, res.Header().Get("Location"), path, res.Body.String())
 			}
-			body := res.Body.String()
+			body := c.Get(path + "?check=1").Body.String()
 			if !strings.Contains(body, ">"+html.EscapeString(text)+"</textarea>") {
 				t.Errorf("the text is not kept in its field\n%s", body)
 			}

@@ -80,13 +80,16 @@ func TestDraftsKeepEverythingAndSendingChecksIt(t *testing.T) {
 	if !strings.Contains(again, ">half a thought</textarea>") || !strings.Contains(again, "Saved. You can come back") {
 		t.Error("draft not shown back with its confirmation")
 	}
-	// Sending checks: the message sits beside the field, everything stays.
+	// Sending checks: the refused send goes back to the form by a GET
+	// (POST/redirect/GET: Back and Reload never post it again); the
+	// message sits beside the field, naming the question; everything stays.
 	bad := c.PostForm(path, with(fullCheckIn, "a.overall", "42", "op", "send", "form_token", formToken(t, again)))
-	if bad.Code != http.StatusUnprocessableEntity {
-		t.Fatalf("send out of range = %d", bad.Code)
+	if bad.Code != http.StatusSeeOther || bad.Header().Get("Location") != path+"?check=1" {
+		t.Fatalf("send out of range = %d %q, want 303 to %s?check=1", bad.Code, bad.Header().Get("Location"), path)
 	}
-	body := bad.Body.String()
-	for _, want := range []string{`id="a.overall-error"`, `href="#a.overall"`, "Everything you wrote is still here", "felt heard.</textarea>", `name="a.respect" value="7" checked`} {
+	body := c.Get(path + "?check=1").Body.String()
+	for _, want := range []string{`id="a.overall-error"`, `href="#a.overall">Overall, how much did you trust this relationship this week? Choose a whole number from 0 to 10.</a>`,
+		"Everything you wrote is still here", "felt heard.</textarea>", `name="a.respect" value="7" checked`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("re-rendered form lacks %s", want)
 		}
@@ -225,6 +228,14 @@ func TestRiskLanguageIsFlaggedForTheTherapistAndTheClientSeesWhereToGetHelp(t *t
 	if !strings.Contains(confirm, "If things feel very hard right now") || !strings.Contains(confirm, `class="crisis-text"`) {
 		t.Error("the confirmation of a flagged send does not show the crisis line prominently")
 	}
+	// Once is enough: the prominent box, not the everyday line as well;
+	// its number is a link that dials it.
+	if n := strings.Count(confirm, `class="crisis-line`); n != 1 {
+		t.Errorf("the confirmation of a flagged send shows the crisis text %d times, want once", n)
+	}
+	if !strings.Contains(between(confirm, `class="crisis-text"`, "</p>"), `<a href="tel:988">988</a>`) {
+		t.Error("the crisis text's number is not a tel: link")
+	}
 	// A calm send gets the usual confirmation only.
 	c2 := a.Login(t, w.Client2)
 	p2 := "/home/assignments/" + strconv.FormatInt(calm, 10)
@@ -324,5 +335,58 @@ func TestRestoredTextIsMergedWithANewerDraftNotOverIt(t *testing.T) {
 	}
 	if !strings.Contains(note, "Written on the phone, later.") || !strings.Contains(note, "Written on the laptop.") || overall != "6" {
 		t.Errorf("merged draft: note %q, overall %q", note, overall)
+	}
+}
+
+// A refused change (POST/redirect/GET) shows the words as they were
+// posted, kept as the draft in PostgreSQL; what was sent stays what the
+// sent view shows, which says there are unsent changes instead of offering
+// "Change my answers" over them; starting again from what was sent
+// pre-fills exactly what was sent.
+func TestARefusedChangeIsKeptAndChangeMyAnswersStartsFromWhatWasSent(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	id := checkInFor(t, a, a.Login(t, w.Therapist), w.Client.ID)
+	c := a.Login(t, w.Client)
+	path := "/home/assignments/" + strconv.FormatInt(id, 10)
+	send(t, c, path, path)
+
+	const unsent = "A second thought I have not sent."
+	r := send(t, c, path, path+"?change=1", "a.overall", "42", "a.note", unsent, "change", "1")
+	if r.Code != http.StatusSeeOther || r.Header().Get("Location") != path+"?change=1&check=1" {
+		t.Fatalf("refused change = %d %q, want 303 to %s?change=1&check=1", r.Code, r.Header().Get("Location"), path)
+	}
+	form := c.Get(path + "?change=1&check=1").Body.String()
+	for _, want := range []string{`id="a.overall-error"`, unsent + "</textarea>", "changes you have not sent yet", `name="op" value="restart"`} {
+		if !strings.Contains(form, want) {
+			t.Errorf("the refused change's form lacks %s", want)
+		}
+	}
+
+	view := c.Get(path).Body.String()
+	sent := between(view, `<dl class="sent-answers">`, "</dl>")
+	if !strings.Contains(sent, "6 out of 10") || !strings.Contains(sent, "felt heard.") || strings.Contains(sent, unsent) {
+		t.Errorf("the sent view does not show what was sent:\n%s", sent)
+	}
+	if !strings.Contains(view, "You have changes you have not sent yet") || !strings.Contains(view, "Continue my unsent changes") || strings.Contains(view, "Change my answers") {
+		t.Error("the sent view offers “Change my answers” over unsent changes, or does not say they are there")
+	}
+
+	r = c.PostForm(path, with(fullCheckIn, "op", "restart", "change", "1", "form_token", formToken(t, form)))
+	if r.Code != http.StatusSeeOther || r.Header().Get("Location") != path+"?change=1" {
+		t.Fatalf("start again = %d %q", r.Code, r.Header().Get("Location"))
+	}
+	again := c.Get(path + "?change=1").Body.String()
+	if !strings.Contains(again, "felt heard.</textarea>") || !strings.Contains(again, `name="a.overall" value="6" checked`) || strings.Contains(again, unsent) {
+		t.Error("after starting again, the form does not hold exactly what was sent")
+	}
+	var drafts, subs int
+	_ = a.DB.Get(&drafts, `SELECT count(*) FROM drafts WHERE assignment_id = $1`, id)
+	_ = a.DB.Get(&subs, `SELECT count(*) FROM submissions WHERE assignment_id = $1`, id)
+	if drafts != 0 || subs != 1 {
+		t.Errorf("after starting again: %d drafts, %d submissions; want 0 and 1", drafts, subs)
+	}
+	if !strings.Contains(c.Get(path).Body.String(), "Change my answers") {
+		t.Error("with no unsent changes, the sent view does not offer “Change my answers”")
 	}
 }

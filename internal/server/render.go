@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,10 @@ type Page struct {
 	User *account.User
 	// Crisis is the practice's crisis-line text, on every client page.
 	Crisis string
+	// CrisisProminent: the page shows the crisis text itself, large (the
+	// confirmation of a send with risk language), so the layout's line is
+	// left out: once is enough.
+	CrisisProminent bool
 	// Flash is a one-time message from the previous request.
 	Flash string
 	// Path is the request's path, for marking the current navigation link.
@@ -46,6 +51,40 @@ func (p Page) Location() *time.Location {
 // When shows a moment on the practice's clock: "25 Nov 2026, 14:02".
 func (p Page) When(t time.Time) string {
 	return t.In(p.Location()).Format("2 Jan 2006, 15:04")
+}
+
+// Due says when work is due on the practice's calendar, as people say it:
+// "Due today", "Due tomorrow", "Was due 26 Nov 2026", "Due 2 Dec 2026".
+func (p Page) Due(on time.Time) string {
+	now := time.Now().In(p.Location())
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	y, m, d := on.UTC().Date() // a DATE column: midnight UTC
+	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	switch {
+	case day.Equal(today):
+		return "Due today"
+	case day.Equal(today.AddDate(0, 0, 1)):
+		return "Due tomorrow"
+	case day.Before(today):
+		return "Was due " + day.Format("2 Jan 2006")
+	}
+	return "Due " + day.Format("2 Jan 2006")
+}
+
+// plural is a count with its noun: "1 minute", "5 minutes".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// changed says how often sent work was changed, from its versions.
+func changed(versions int) string {
+	if versions == 2 {
+		return "changed once"
+	}
+	return "changed " + strconv.Itoa(versions-1) + " times"
 }
 
 // Under reports whether the page is prefix or below it, for aria-current.
@@ -123,6 +162,9 @@ func newViews(templates, static fs.FS) (*views, error) {
 			return FieldView{Name: name, Label: label, Type: typ, Value: strings.ToValidUTF8(value, "\uFFFD"), Error: errs[name], Hint: hint}
 		},
 		"add": func(a, b int) int { return a + b },
+		// plural and changed put counts into words: "1 minute", "changed once".
+		"plural":  plural,
+		"changed": changed,
 		// dict passes several values to a partial template: dict "k" v ….
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {

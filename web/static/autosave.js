@@ -37,7 +37,7 @@
         // This form was sent already (the back button): saving it again
         // would bring back older words. Say so, and stop saving.
         sending = true;
-        say("This was already sent, so what you type here is not saved. To change what you sent, open it from your homework and choose “Change my answers”.");
+        say("This was already sent, so what you type here is not saved. To change what you sent, open it again from your homework.");
         return;
       }
       if (res.status === 401) {
