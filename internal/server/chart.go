@@ -2,24 +2,28 @@ package server
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/trellis-app/trellis/internal/exercise"
 	"github.com/trellis-app/trellis/internal/progress"
+	"github.com/trellis-app/trellis/reports"
 )
 
 // Charts are drawn on the server as SVG: no chart library, no script.
-// Each line has its own colour and dash pattern, so the chart does not
-// rely on colour alone, and every chart has a data table beside it.
+// Each line has its own colour, dash pattern and marker shape (the PDF
+// reports' styles, reports.Style, so paper and screen agree), so the
+// chart does not rely on colour alone, and every chart has a data table
+// beside it.
 
 const (
 	chartW, chartH         = 640, 260
 	padL, padR, padT, padB = 40, 16, 14, 36
+	strokeW                = 2.5 // a line's width; an emphasised one is reports.EmphasisWidth times this
+	markerR                = 3.5
+	dodge                  = 3.0 // between lines drawn side by side where their values agree
 )
-
-var lineStyles = []struct{ Colour, Dash string }{
-	{"#2f5d50", ""}, {"#1b4fb8", "6 3"}, {"#a1261b", "2 3"}, {"#7a5200", "10 4"}, {"#6b3fa0", "4 2 1 2"}, {"#00707a", "1 2"},
-}
 
 // ChartView is an SVG chart ready for the template.
 type ChartView struct {
@@ -40,13 +44,31 @@ type ChartView struct {
 // LineView is one series' line.
 type LineView struct {
 	Label, Colour, Dash, Points string
-	Dots                        []DotView
+	Width                       float64
+	// Emphasis: overall trust, drawn thick and solid under the others.
+	Emphasis bool
+	// Swatch is the marker's outline in the legend's 34 × 10 box, empty
+	// for a circle.
+	Swatch string
+	Dots   []DotView
 }
 
-// DotView is one value, with its own tooltip.
+// DotView is one value, with its own tooltip. Shape is the marker's
+// outline as SVG polygon points, empty for a circle.
 type DotView struct {
 	X, Y  float64
+	Shape string
 	Title string
+}
+
+// markerPoints is a marker's outline at (x, y) as SVG polygon points, ""
+// for the circle.
+func markerPoints(m reports.Marker, x, y, r float64) string {
+	var pts []string
+	for _, p := range m.Outline() {
+		pts = append(pts, fmt.Sprintf("%g,%g", round(x+p[0]*r), round(y+p[1]*r)))
+	}
+	return strings.Join(pts, " ")
 }
 
 // Tick is an axis label.
@@ -106,17 +128,40 @@ func chartView(c progress.Chart, from, to time.Time, zone *time.Location) ChartV
 		}
 		v.XTicks = append(v.XTicks, Tick{Pos: x(t), Label: t.Format("2 Jan"), Anchor: anchor})
 	}
+	// Values several lines share at one time are drawn side by side,
+	// centred on the value, so identical lines stay visible.
+	type at struct {
+		t int64
+		v int
+	}
+	shared := map[at][]int{}
+	for i, s := range c.Series {
+		for _, p := range s.Points {
+			k := at{p.At.UnixNano(), p.Value}
+			if g := shared[k]; len(g) == 0 || g[len(g)-1] != i {
+				shared[k] = append(g, i)
+			}
+		}
+	}
 	dates := map[string]map[int]string{}
 	var order []string
 	for i, s := range c.Series {
-		style := lineStyles[i%len(lineStyles)]
-		lv := LineView{Label: s.Label, Colour: style.Colour, Dash: style.Dash}
+		style := reports.Style(i)
+		lv := LineView{Label: s.Label, Colour: style.Colour, Dash: style.DashAttr(), Width: strokeW,
+			Swatch: markerPoints(style.Marker, 17, 5, markerR)}
+		if c.CheckIn && s.Key == exercise.CheckInOverallKey {
+			lv.Emphasis, lv.Dash, lv.Width = true, "", strokeW*reports.EmphasisWidth
+		}
 		var pts []string
 		for _, p := range s.Points {
 			px, py := x(p.At), y(p.Value)
+			if g := shared[at{p.At.UnixNano(), p.Value}]; len(g) > 1 {
+				py = round(py + (float64(slices.Index(g, i))-float64(len(g)-1)/2)*dodge)
+			}
 			pts = append(pts, fmt.Sprintf("%g,%g", px, py))
 			when := p.At.In(zone).Format("2 Jan 2006")
-			lv.Dots = append(lv.Dots, DotView{X: px, Y: py, Title: fmt.Sprintf("%s, %s: %d", s.Label, when, p.Value)})
+			lv.Dots = append(lv.Dots, DotView{X: px, Y: py, Shape: markerPoints(style.Marker, px, py, markerR),
+				Title: fmt.Sprintf("%s, %s: %d", s.Label, when, p.Value)})
 			if dates[when] == nil {
 				dates[when] = map[int]string{}
 				order = append(order, when)
