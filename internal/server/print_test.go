@@ -17,13 +17,13 @@ import (
 	"github.com/trellis-app/trellis/reports"
 )
 
-// seededClient gives the therapist one client with twelve weeks of
-// check-ins from testkit.SeedCaseload, whose values make identical lines:
-// respect, empathy and overall trust agree every week, and so do
-// consistency and forgiveness.
-func seededClient(t *testing.T, a *testkit.App, therapist account.User) account.User {
+// seededClient gives the therapist one client with weeks of check-ins
+// from testkit.SeedCaseload, whose values make identical lines: respect,
+// empathy and overall trust agree every week, and so do consistency and
+// forgiveness.
+func seededClient(t *testing.T, a *testkit.App, therapist account.User, weeks int) account.User {
 	t.Helper()
-	a.SeedCaseload(t, therapist, 1, 12)
+	a.SeedCaseload(t, therapist, 1, weeks)
 	var id int64
 	if err := a.DB.Get(&id, `SELECT max(id) FROM users WHERE therapist_id = $1 AND role = 'client'`, therapist.ID); err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func exportPDF(t *testing.T, s *testkit.Session, path string) []byte {
 func TestProgressPDFDrawsIdenticalCheckInLinesApartWithOverallTrustThick(t *testing.T) {
 	a := testkit.NewApp(t)
 	w := a.Seed(t)
-	client := seededClient(t, a, w.Therapist)
+	client := seededClient(t, a, w.Therapist, 12)
 	pdf := exportPDF(t, a.Login(t, w.Therapist), fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&all=1", client.ID, twelveWeeks()))
 
 	doc, err := pdfdoc.Parse(pdf)
@@ -98,7 +98,7 @@ func TestProgressPDFDrawsIdenticalCheckInLinesApartWithOverallTrustThick(t *test
 func TestProgressPageDrawsIdenticalLinesApartWithTheReportsStyles(t *testing.T) {
 	a := testkit.NewApp(t)
 	w := a.Seed(t)
-	client := seededClient(t, a, w.Therapist)
+	client := seededClient(t, a, w.Therapist, 12)
 	res := a.Login(t, w.Therapist).Get(fmt.Sprintf("/therapist/clients/%d/progress?%s", client.ID, twelveWeeks()))
 	if res.Code != http.StatusOK {
 		t.Fatalf("progress page: %d", res.Code)
@@ -183,7 +183,7 @@ func readBack(s string) string {
 func TestProgressPDFEndsWithTheTableOfValues(t *testing.T) {
 	a := testkit.NewApp(t)
 	w := a.Seed(t)
-	client := seededClient(t, a, w.Therapist)
+	client := seededClient(t, a, w.Therapist, 12)
 	pdf := exportPDF(t, a.Login(t, w.Therapist), fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&all=1", client.ID, twelveWeeks()))
 	pages := testkit.PDFPages(testkit.PDFText(t, pdf))
 	flat := strings.Join(strings.Fields(strings.Join(pages, " ")), " ")
