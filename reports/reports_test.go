@@ -285,6 +285,10 @@ func TestNothingCrossesTheMargins(t *testing.T) {
 	s.Reflections[0].Title = "A title that is far too long " + long
 	s.Reflections[1].Answers[0].Answer = []string{long + " " + long, "second option " + long}
 	s.Reflections[2].Feedback = []Feedback{{Text: "feedback " + long + " " + strings.Repeat("word ", 200)}}
+	// Right-aligned Arabic and Hebrew paragraphs, and Chinese without
+	// spaces to break at.
+	s.Reflections[3].Answers[0].Answer = []string{strings.Repeat("كتبت اليوم عن الثقة، وكان ذلك صعبًا (٣). ", 30), strings.Repeat("נועה לוי כתבה ", 40)}
+	s.Reflections[3].Answers[1].Answer = []string{strings.Repeat("王小明今天写了关于信任的作业", 30)}
 	s.IncludeNotes = true
 	s.Notes = append(s.Notes, Note{At: s.To, Text: long})
 
