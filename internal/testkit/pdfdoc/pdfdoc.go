@@ -222,11 +222,11 @@ func (d *Doc) Texts(p Page) ([]Text, error) {
 			}
 		case "Tf":
 			if len(op.Args) != 2 {
-				return nil, fmt.Errorf("Tf with %d operands", len(op.Args))
+				return nil, fmt.Errorf("operator Tf with %d operands", len(op.Args))
 			}
 			f, ok := d.Fonts[op.Args[0].Name]
 			if !ok {
-				return nil, fmt.Errorf("Tf selects /%s, which the resources do not name", op.Args[0].Name)
+				return nil, fmt.Errorf("operator Tf selects /%s, which the resources do not name", op.Args[0].Name)
 			}
 			cur = state{font: f, size: op.Args[1].Num}
 		case "BT":
@@ -237,7 +237,7 @@ func (d *Doc) Texts(p Page) ([]Text, error) {
 			}
 		case "Tj":
 			if len(op.Args) != 1 || op.Args[0].Kind != 's' {
-				return nil, fmt.Errorf("Tj without a string")
+				return nil, fmt.Errorf("operator Tj without a string")
 			}
 			if cur.font == nil {
 				return nil, fmt.Errorf("text shown before any font was selected")
@@ -252,7 +252,7 @@ func (d *Doc) Texts(p Page) ([]Text, error) {
 			}
 			out = append(out, Text{Font: cur.font, Size: cur.size, Runes: rs, X: x, Y: y})
 		case "TJ":
-			return nil, fmt.Errorf("TJ is not expected from gofpdf's cells")
+			return nil, fmt.Errorf("operator TJ is not expected from gofpdf's cells")
 		}
 	}
 	return out, nil
