@@ -1,10 +1,14 @@
 package reports
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/jung-kurt/gofpdf"
 )
 
 // plot is a chart already cleaned for printing, with its time window.
@@ -47,8 +51,8 @@ func (d *doc) chartHeight(c plot, plotH float64) float64 {
 }
 
 // drawChart draws a line chart with vector strokes: gridlines and value
-// labels on the y axis, dates on the x axis, one coloured line per series
-// with point markers, and a legend.
+// labels on the y axis, dates on the x axis, one line per series in the
+// colour, dash pattern and marker of Style, and a legend.
 func (d *doc) drawChart(c plot, plotH float64) {
 	p := d.pdf
 	d.need(d.chartHeight(c, plotH))
@@ -92,7 +96,7 @@ func (d *doc) drawChart(c plot, plotH float64) {
 		p.Line(x0, y, x1, y)
 		d.textColour(colMuted)
 		p.SetXY(margin, y-1.75)
-		p.CellFormat(yLabelW-1.5, 3.5, strconv.Itoa(v), "", 0, "R", false, 0, "")
+		d.cell(yLabelW-1.5, 3.5, strconv.Itoa(v), 0, "R", false)
 	}
 
 	// Date ticks along the x axis; labels kept inside the text block.
@@ -104,11 +108,11 @@ func (d *doc) drawChart(c plot, plotH float64) {
 		d.draw(colMuted)
 		p.Line(x, y1, x, y1+1.2)
 		label := t.In(d.loc).Format(layout)
-		w := p.GetStringWidth(label)
+		w := d.width(label)
 		lx := math.Max(margin, math.Min(x-w/2, margin+contentW-w))
 		d.textColour(colMuted)
 		p.SetXY(lx, y1+1.5)
-		p.CellFormat(w, 3.5, label, "", 0, "L", false, 0, "")
+		d.cell(w, 3.5, label, 0, "L", false)
 	}
 
 	// Axes.
@@ -117,32 +121,77 @@ func (d *doc) drawChart(c plot, plotH float64) {
 	p.Line(x0, y0, x0, y1)
 	p.Line(x0, y1, x1, y1)
 
-	// Series.
+	// Series. Values that several lines share at one time are drawn side
+	// by side, centred on the value, so identical lines stay visible.
+	type at struct {
+		t int64
+		v int
+	}
+	shared := map[at][]int{}
+	inside := func(pt Point) bool { return !pt.At.Before(c.from) && !pt.At.After(c.to) }
 	for i, s := range c.Series {
-		d.seriesPen(i)
-		var px, py float64
-		first := true
-		inside := 0
 		for _, pt := range s.Points {
-			if pt.At.Before(c.from) || pt.At.After(c.to) {
+			if !inside(pt) {
 				continue
 			}
-			inside++
-			x, y := xOf(pt.At), yOf(pt.Value)
-			if !first {
-				p.Line(px, py, x, y)
+			k := at{pt.At.UnixNano(), pt.Value}
+			if g := shared[k]; len(g) == 0 || g[len(g)-1] != i {
+				shared[k] = append(g, i)
 			}
-			px, py, first = x, y, false
 		}
-		if inside <= 60 {
-			col := seriesColours[i%len(seriesColours)]
-			d.fill(col)
-			p.SetDashPattern(nil, 0)
-			for _, pt := range s.Points {
-				if pt.At.Before(c.from) || pt.At.After(c.to) {
-					continue
-				}
-				p.Circle(xOf(pt.At), yOf(pt.Value), 0.55, "F")
+	}
+	pos := func(i int, pt Point) (float64, float64) {
+		y := yOf(pt.Value)
+		if g := shared[at{pt.At.UnixNano(), pt.Value}]; len(g) > 1 {
+			y += (float64(slices.Index(g, i)) - float64(len(g)-1)/2) * dodgeStep
+		}
+		return xOf(pt.At), y
+	}
+	// Emphasised lines first, under the others.
+	order := make([]int, 0, len(c.Series))
+	for pass := range 2 {
+		for i, s := range c.Series {
+			if s.Emphasis == (pass == 0) {
+				order = append(order, i)
+			}
+		}
+	}
+	for _, i := range order {
+		d.seriesPen(i, c.Series[i].Emphasis)
+		n := 0
+		for _, pt := range c.Series[i].Points {
+			if !inside(pt) {
+				continue
+			}
+			x, y := pos(i, pt)
+			if n == 0 {
+				p.MoveTo(x, y)
+			} else {
+				p.LineTo(x, y)
+			}
+			n++
+		}
+		if n > 1 {
+			p.DrawPath("D")
+		}
+	}
+	// Markers on top of every line, while there is room for them.
+	p.SetDashPattern(nil, 0)
+	for _, i := range order {
+		s := c.Series[i]
+		n := 0
+		for _, pt := range s.Points {
+			if inside(pt) {
+				n++
+			}
+		}
+		if n > 60 {
+			continue
+		}
+		for _, pt := range s.Points {
+			if inside(pt) {
+				x, y := pos(i, pt)
+				d.marker(i, x, y)
 			}
 		}
 	}
@@ -154,33 +203,79 @@ func (d *doc) drawChart(c plot, plotH float64) {
 	p.SetY(p.GetY() + 2)
 }
 
-func (d *doc) seriesPen(i int) {
-	col := seriesColours[i%len(seriesColours)]
-	d.draw(col)
-	d.pdf.SetLineWidth(0.45)
-	if i >= len(seriesColours) {
-		d.pdf.SetDashPattern([]float64{1.6, 0.9}, 0)
-	} else {
+// Line widths in mm: the web chart's 2.5-unit stroke on its 640-unit
+// chart is about this on an A4 page, and dash lengths scale the same way.
+const (
+	lineW      = 0.45
+	dashScale  = 0.28 // mm per SVG unit of the web chart
+	dodgeStep  = 0.9  // mm between lines drawn side by side
+	markerSize = 0.85 // marker radius, mm
+)
+
+// seriesPen sets colour, width and dash pattern for line i.
+func (d *doc) seriesPen(i int, emphasis bool) {
+	st := Style(i)
+	d.draw(hexColour(st.Colour))
+	if emphasis {
+		d.pdf.SetLineWidth(lineW * EmphasisWidth)
 		d.pdf.SetDashPattern(nil, 0)
+		return
 	}
+	d.pdf.SetLineWidth(lineW)
+	dash := make([]float64, len(st.Dash))
+	for k, v := range st.Dash {
+		dash[k] = v * dashScale
+	}
+	d.pdf.SetDashPattern(dash, 0)
 }
 
-const legendRow = 4.6
+// marker draws line i's marker at (x, y): filled in the line's colour,
+// outlined in white so markers drawn over each other stay apart.
+func (d *doc) marker(i int, x, y float64) {
+	p := d.pdf
+	st := Style(i)
+	d.fill(hexColour(st.Colour))
+	d.draw(rgb{0xff, 0xff, 0xff})
+	p.SetLineWidth(0.2)
+	pts := st.Marker.Outline()
+	if pts == nil {
+		p.Circle(x, y, markerSize, "FD")
+		return
+	}
+	poly := make([]gofpdf.PointType, len(pts))
+	for k, pt := range pts {
+		poly[k] = gofpdf.PointType{X: x + pt[0]*markerSize, Y: y + pt[1]*markerSize}
+	}
+	p.Polygon(poly, "FD")
+}
+
+func hexColour(s string) rgb {
+	var c rgb
+	if _, err := fmt.Sscanf(s, "#%02x%02x%02x", &c.r, &c.g, &c.b); err != nil {
+		return colText
+	}
+	return c
+}
+
+const (
+	legendRow = 4.6
+	swatchW   = 10.0 // a legend item's line and the gap after it, mm
+)
 
 // legendItems lays the legend out in rows; widths are the names' widths,
-// each item being an 8 mm swatch and its name.
+// each item being a swatch and its name.
 func (d *doc) legendItems(series []Series) (rows int, widths []float64) {
 	d.font("", 8.5)
 	x := 0.0
 	rows = 1
 	for _, s := range series {
-		w := math.Min(d.pdf.GetStringWidth(s.Name), contentW-8)
-		if x > 0 && x+8+w > contentW {
+		w := math.Min(d.width(s.Name), contentW-swatchW)
+		if x > 0 && x+swatchW+w > contentW {
 			rows++
 			x = 0
 		}
 		widths = append(widths, w)
-		x += 8 + w + 6
+		x += swatchW + w + 6
 	}
 	return rows, widths
 }
@@ -202,19 +297,20 @@ func (d *doc) legend(series []Series) {
 	x, y := margin, p.GetY()
 	for i, s := range series {
 		w := widths[i]
-		if x > margin && x+8+w > margin+contentW {
+		if x > margin && x+swatchW+w > margin+contentW {
 			x = margin
 			y += legendRow
 		}
-		d.seriesPen(i)
-		p.SetLineWidth(0.8)
-		p.Line(x, y+legendRow/2, x+6, y+legendRow/2)
+		// The swatch is the line as drawn, dash and marker included.
+		d.seriesPen(i, s.Emphasis)
+		p.Line(x, y+legendRow/2, x+swatchW-1, y+legendRow/2)
 		p.SetDashPattern(nil, 0)
+		d.marker(i, x+(swatchW-1)/2, y+legendRow/2)
 		d.font("", 8.5)
 		d.textColour(colText)
-		p.SetXY(x+8, y)
-		p.CellFormat(w, legendRow, d.fit(s.Name, w), "", 0, "L", false, 0, "")
-		x += 8 + w + 6
+		p.SetXY(x+swatchW, y)
+		d.cell(w, legendRow, d.fit(s.Name, w), 0, "L", false)
+		x += swatchW + w + 6
 	}
 	p.SetXY(margin, y+legendRow)
 }
@@ -342,11 +438,9 @@ func (d *doc) valueTable(c plot) {
 	headLines := make([][]string, len(c.Series))
 	maxLines := 1
 	for i, s := range c.Series {
+		// Whole names, wrapped: a heading cut short could name two
+		// columns alike.
 		headLines[i] = d.wrap(s.Name, colW-2)
-		if len(headLines[i]) > 3 { // keep headings short; the legend has the full names
-			headLines[i] = headLines[i][:3]
-			headLines[i][2] = d.fit(headLines[i][2]+"…", colW-2)
-		}
 		maxLines = max(maxLines, len(headLines[i]))
 	}
 	headH := float64(maxLines)*3.5 + 2
@@ -358,11 +452,11 @@ func (d *doc) valueTable(c plot) {
 		d.font("B", 8)
 		d.textColour(colHeading)
 		p.SetXY(margin+1.5, y+1)
-		p.CellFormat(dateW-1.5, 3.5, "Date", "", 0, "L", false, 0, "")
+		d.cell(dateW-1.5, 3.5, "Date", 0, "L", false)
 		for i, lines := range headLines {
 			for j, l := range lines {
 				p.SetXY(margin+dateW+float64(i)*colW+1, y+1+float64(j)*3.5)
-				p.CellFormat(colW-2, 3.5, l, "", 0, "C", false, 0, "")
+				d.cell(colW-2, 3.5, l, 0, "C", false)
 			}
 		}
 		p.SetXY(margin, y+headH)
@@ -383,10 +477,10 @@ func (d *doc) valueTable(c plot) {
 		d.font("", 8.5)
 		d.textColour(colText)
 		p.SetXY(margin+1.5, y)
-		p.CellFormat(dateW-1.5, rowH, d.date(day), "", 0, "L", false, 0, "")
+		d.cell(dateW-1.5, rowH, d.date(day), 0, "L", false)
 		for i, v := range cells[r] {
 			p.SetXY(margin+dateW+float64(i)*colW, y)
-			p.CellFormat(colW, rowH, v, "", 0, "C", false, 0, "")
+			d.cell(colW, rowH, v, 0, "C", false)
 		}
 		p.SetXY(margin, y+rowH)
 	}

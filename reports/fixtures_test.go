@@ -63,7 +63,7 @@ func history(client string, weeks, n int) Summary {
 	qualities := []string{"Mood", "Sleep", "Energy", "Connection", "Calm", "Overall trust"}
 	checkins := Chart{Title: "Weekly check-in", Unit: "0–10, higher is better", Min: 0, Max: 10}
 	for qi, q := range qualities {
-		s := Series{Name: q}
+		s := Series{Name: q, Emphasis: q == "Overall trust"}
 		v := 3 + qi%3
 		for w := 0; w < weeks; w++ {
 			// Drifting slowly upwards over the year, with weekly noise.

@@ -13,59 +13,96 @@ import (
 
 // DejaVu Sans (Debian's fonts-dejavu-core, Bitstream Vera licence, see
 // fonts/LICENSE-DejaVu.txt) is embedded because it covers Latin including
-// Vietnamese, Greek and Cyrillic; the Go fonts lack ễ, ị, ư, ơ.
+// Vietnamese, Greek, Cyrillic, Hebrew and Arabic (with the presentation
+// forms the shaping in arabic.go needs); the Go fonts lack ễ, ị, ư, ơ.
+// Chinese, Japanese and Korean are printed in a subset of Droid Sans
+// Fallback (Debian's fonts-droid-fallback, Apache-2.0, see
+// fonts/LICENSE-DroidSansFallback.txt and fonts/subset-cjk.sh): the main
+// font draws every rune it has, the fallback the rest. The fallback has one
+// weight; bold text in those scripts prints in it unbolded.
 var (
 	//go:embed fonts/DejaVuSans.ttf
 	fontRegular []byte
 	//go:embed fonts/DejaVuSans-Bold.ttf
 	fontBold []byte
+	//go:embed fonts/DroidSansFallback-subset.ttf
+	fontCJK []byte
 )
 
-const fontFamily = "DejaVu"
+const (
+	fontFamily = "DejaVu"
+	cjkFamily  = "DroidFallback"
+)
 
-// Replacement is printed in place of a character the embedded font cannot
-// draw (CJK, Devanagari, Thai, emoji …). DejaVu Sans has a glyph for it, so
-// the reader sees a marked gap rather than an empty box or nothing at all.
+// Replacement is printed in place of a character no embedded font can
+// draw (Devanagari, Thai, emoji …). DejaVu Sans has a glyph for it, so the
+// reader sees a marked gap rather than an empty box or nothing at all.
 const Replacement = '\uFFFD'
 
-// coverage is a bitmap of the Basic Multilingual Plane: bit r is set when
-// both embedded faces have a glyph for rune r. It is computed once, read
-// only afterwards. Runes above U+FFFF are never covered: gofpdf's UTF-8
-// font tables stop at U+FFFF and fail on anything beyond.
-var coverage = sync.OnceValues(func() (*[1 << 16 / 64]uint64, error) {
-	var bits [1 << 16 / 64]uint64
-	faces := make([]*sfnt.Font, 0, 2)
-	for _, b := range [][]byte{fontRegular, fontBold} {
+// bitmap has bit r set for each rune r of the Basic Multilingual Plane a
+// font has a glyph for. Runes above U+FFFF are never covered: gofpdf's
+// UTF-8 font tables stop at U+FFFF and fail on anything beyond.
+type bitmap [1 << 16 / 64]uint64
+
+// fontCoverage says which runes each embedded font can draw: main when
+// both DejaVu faces have a glyph, cjk when the fallback has one. It is
+// computed once, read only afterwards.
+type fontCoverage struct{ main, cjk bitmap }
+
+var coverage = sync.OnceValues(func() (*fontCoverage, error) {
+	parse := func(b []byte) (*sfnt.Font, error) {
 		f, err := sfnt.Parse(b)
 		if err != nil {
 			return nil, fmt.Errorf("parse embedded font: %w", err)
 		}
-		faces = append(faces, f)
+		return f, nil
 	}
+	var c fontCoverage
 	var buf sfnt.Buffer
-	for r := rune(0); r < 1<<16; r++ {
-		ok := true
-		for _, f := range faces {
-			g, err := f.GlyphIndex(&buf, r)
-			if err != nil || g == 0 {
-				ok = false
-				break
+	fill := func(bits *bitmap, fonts ...[]byte) error {
+		faces := make([]*sfnt.Font, 0, len(fonts))
+		for _, b := range fonts {
+			f, err := parse(b)
+			if err != nil {
+				return err
+			}
+			faces = append(faces, f)
+		}
+		for r := rune(0); r < 1<<16; r++ {
+			ok := true
+			for _, f := range faces {
+				g, err := f.GlyphIndex(&buf, r)
+				if err != nil || g == 0 {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				bits[r/64] |= 1 << (r % 64)
 			}
 		}
-		if ok {
-			bits[r/64] |= 1 << (r % 64)
-		}
+		return nil
 	}
-	return &bits, nil
+	if err := fill(&c.main, fontRegular, fontBold); err != nil {
+		return nil, err
+	}
+	if err := fill(&c.cjk, fontCJK); err != nil {
+		return nil, err
+	}
+	return &c, nil
 })
 
-func covered(bits *[1 << 16 / 64]uint64, r rune) bool {
+func covered(bits *bitmap, r rune) bool {
 	return r >= 0 && r < 1<<16 && bits[r/64]&(1<<(r%64)) != 0
 }
 
+// printable reports whether some embedded font draws r.
+func (c *fontCoverage) printable(r rune) bool { return covered(&c.main, r) || covered(&c.cjk, r) }
+
 // Missing returns the distinct runes of text, in order of first appearance,
-// that the report cannot print because the embedded DejaVu Sans (regular or
-// bold) has no glyph for them (sfnt GlyphIndex is 0). Line breaks, tabs and
+// that the report cannot print because no embedded font has a glyph for
+// them (sfnt GlyphIndex is 0 in DejaVu Sans, regular or bold, and in the
+// CJK fallback). Line breaks, tabs and
 // invisible formatting characters are not reported: the renderer turns them
 // into layout or drops them. Text is judged after NFC normalisation, the
 // form the report prints.
@@ -79,7 +116,7 @@ func Missing(text string) []rune {
 	var out []rune
 	seen := map[rune]bool{}
 	for _, r := range norm.NFC.String(text) {
-		if ignorable(r) || covered(bits, r) || seen[r] {
+		if ignorable(r) || bits.printable(r) || seen[r] {
 			continue
 		}
 		seen[r] = true
@@ -110,7 +147,7 @@ func ignorable(r rune) bool {
 // cleaner makes user text printable with the embedded font and records
 // what it had to replace, so the report can say so.
 type cleaner struct {
-	bits    *[1 << 16 / 64]uint64
+	bits    *fontCoverage
 	missing []rune
 	seen    map[rune]bool
 }
@@ -125,8 +162,10 @@ func newCleaner() (*cleaner, error) {
 
 // text normalises s to NFC (so "e" + combining marks becomes the single
 // precomposed letter DejaVu draws well), turns tabs into spaces, drops
-// control and format characters, keeps line breaks when multiline, and
-// replaces every rune without a glyph by Replacement.
+// control and format characters (bidi controls among them: the report
+// orders right-to-left text itself), keeps line breaks when multiline,
+// replaces every rune without a glyph by Replacement and gives Arabic
+// letters their joined forms.
 func (c *cleaner) text(s string, multiline bool) string {
 	s = norm.NFC.String(s)
 	var b strings.Builder
@@ -143,7 +182,7 @@ func (c *cleaner) text(s string, multiline bool) string {
 			b.WriteString("    ")
 		case r == '\r' || unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r):
 			// dropped: invisible, and gofpdf would draw a missing glyph
-		case covered(c.bits, r):
+		case c.bits.printable(r):
 			b.WriteRune(r)
 		default:
 			if !c.seen[r] {
@@ -153,7 +192,7 @@ func (c *cleaner) text(s string, multiline bool) string {
 			b.WriteRune(Replacement)
 		}
 	}
-	return b.String()
+	return shapeArabic(b.String())
 }
 
 func (c *cleaner) line(s string) string { return c.text(s, false) }
@@ -181,6 +220,6 @@ func (c *cleaner) note() string {
 		}
 		codes = append(codes, fmt.Sprintf("U+%04X", r))
 	}
-	return fmt.Sprintf("Some characters cannot be printed with this report's font and are shown as %c (%s). They are kept unchanged in Trellis.",
+	return fmt.Sprintf("Some characters cannot be printed with this report's fonts and are shown as %c (%s). They are kept unchanged in Trellis.",
 		Replacement, strings.Join(codes, ", "))
 }

@@ -38,17 +38,6 @@ var (
 	colWarnBg  = rgb{0xfb, 0xed, 0xe4}
 )
 
-// seriesColours are told apart by hue and by lightness, so a greyscale
-// print still separates most lines; past six, dashes are added.
-var seriesColours = []rgb{
-	{0x2f, 0x5d, 0x50}, // green
-	{0xc0, 0x6a, 0x2b}, // orange
-	{0x3b, 0x6e, 0xa5}, // blue
-	{0x8a, 0x55, 0x9c}, // purple
-	{0xb0, 0x95, 0x2a}, // ochre
-	{0x1f, 0x1f, 0x1f}, // near black
-}
-
 const (
 	confidential = "Confidential. A summary of homework between sessions, not a clinical assessment."
 	therapistTag = "Therapist copy — includes private notes"
@@ -62,6 +51,10 @@ type doc struct {
 	generated time.Time
 	running   string // running header on pages after the first
 	copyTag   bool   // "therapist copy" band on every page
+
+	style string  // the current DejaVu style ("" or "B") and size in points,
+	size  float64 // which runs in the CJK fallback are drawn at too
+	cjk   bool    // the CJK fallback font has been added to the document
 }
 
 func newDoc(title string, loc *time.Location, generated time.Time) *doc {
@@ -105,13 +98,13 @@ func (d *doc) header() {
 		d.font("B", 8.5)
 		d.textColour(colWarn)
 		p.SetXY(margin, 6)
-		p.CellFormat(contentW, 6, therapistTag, "", 0, "C", false, 0, "")
+		d.cell(contentW, 6, therapistTag, 0, "C", false)
 	}
 	if p.PageNo() > 1 && d.running != "" {
 		d.font("", 8)
 		d.textColour(colMuted)
 		p.SetXY(margin, 12.5)
-		p.CellFormat(contentW, 3.5, d.fit(d.running, contentW), "", 0, "L", false, 0, "")
+		d.cell(contentW, 3.5, d.fit(d.running, contentW), 0, "L", false)
 		d.draw(colRule)
 		p.SetLineWidth(0.2)
 		p.Line(margin, 16.5, margin+contentW, 16.5)
@@ -130,11 +123,11 @@ func (d *doc) footer() {
 	d.font("", 7.5)
 	d.textColour(colMuted)
 	p.SetXY(margin, y+1.2)
-	p.CellFormat(contentW, 4, confidential, "", 0, "C", false, 0, "")
+	d.cell(contentW, 4, confidential, 0, "C", false)
 	p.SetXY(margin, y+5.5)
-	p.CellFormat(contentW/2, 4, "Generated "+d.datetime(d.generated), "", 0, "L", false, 0, "")
+	d.cell(contentW/2, 4, "Generated "+d.datetime(d.generated), 0, "L", false)
 	// "{nb}" is replaced by the page count when the document is closed.
-	p.CellFormat(contentW/2, 4, fmt.Sprintf("Page %d of {nb}", p.PageNo()), "", 0, "R", false, 0, "")
+	d.cell(contentW/2, 4, fmt.Sprintf("Page %d of {nb}", p.PageNo()), 0, "R", false)
 }
 
 // finish writes the document, reporting any error gofpdf recorded while
@@ -149,10 +142,13 @@ func (d *doc) finish(w io.Writer) error {
 	return nil
 }
 
-func (d *doc) font(style string, size float64) { d.pdf.SetFont(fontFamily, style, size) }
-func (d *doc) textColour(c rgb)                { d.pdf.SetTextColor(c.r, c.g, c.b) }
-func (d *doc) draw(c rgb)                      { d.pdf.SetDrawColor(c.r, c.g, c.b) }
-func (d *doc) fill(c rgb)                      { d.pdf.SetFillColor(c.r, c.g, c.b) }
+func (d *doc) font(style string, size float64) {
+	d.style, d.size = style, size
+	d.pdf.SetFont(fontFamily, style, size)
+}
+func (d *doc) textColour(c rgb) { d.pdf.SetTextColor(c.r, c.g, c.b) }
+func (d *doc) draw(c rgb)       { d.pdf.SetDrawColor(c.r, c.g, c.b) }
+func (d *doc) fill(c rgb)       { d.pdf.SetFillColor(c.r, c.g, c.b) }
 
 // lineH is the leading for the current font size: 1.4 × the size in mm.
 func (d *doc) lineH() float64 {
@@ -175,35 +171,52 @@ func (d *doc) space(h float64) {
 	}
 }
 
+// textLine is one line of wrapped text, in logical order, and whether
+// its paragraph reads right to left.
+type textLine struct {
+	text string
+	rtl  bool
+}
+
 // wrap breaks text into lines no wider than width (mm) in the current
 // font: at spaces where it can, inside a word only when the word alone is
 // wider than the line. Explicit line breaks are kept; runs of blank lines
 // collapse to one. Widths are summed in font units exactly as gofpdf
-// measures them, so every line's GetStringWidth is at most width.
+// measures them, so every line's width is at most width.
 func (d *doc) wrap(text string, width float64) []string {
-	p := d.pdf
-	_, size := p.GetFontSize() // in mm, the unit gofpdf measures widths in
+	lines := d.wrapLines(text, width)
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l.text
+	}
+	return out
+}
+
+// wrapLines is wrap, with each line's paragraph direction.
+func (d *doc) wrapLines(text string, width float64) []textLine {
+	_, size := d.pdf.GetFontSize() // in mm, the unit gofpdf measures widths in
 	limit := int(width * 1000 / size)
 	if limit < 1 {
 		limit = 1
 	}
-	space := p.GetStringSymbolWidth(" ")
-	var out []string
+	space := d.symWidth(" ")
+	var out []textLine
 	blank := false
 	for _, para := range strings.Split(text, "\n") {
 		words := strings.FieldsFunc(para, func(r rune) bool { return r == ' ' })
 		if len(words) == 0 {
 			if !blank && len(out) > 0 {
-				out = append(out, "")
+				out = append(out, textLine{})
 			}
 			blank = true
 			continue
 		}
 		blank = false
+		rtl := rtlBase(para)
 		var line strings.Builder
 		lw := 0
 		for _, w := range words {
-			ww := p.GetStringSymbolWidth(w)
+			ww := d.symWidth(w)
 			if line.Len() > 0 {
 				if lw+space+ww <= limit {
 					line.WriteByte(' ')
@@ -211,23 +224,23 @@ func (d *doc) wrap(text string, width float64) []string {
 					lw += space + ww
 					continue
 				}
-				out = append(out, line.String())
+				out = append(out, textLine{line.String(), rtl})
 				line.Reset()
 				lw = 0
 			}
 			// A word wider than a line is cut where it must be.
 			for ww > limit {
 				head, rest := d.cut(w, limit)
-				out = append(out, head)
+				out = append(out, textLine{head, rtl})
 				w = rest
-				ww = p.GetStringSymbolWidth(w)
+				ww = d.symWidth(w)
 			}
 			line.WriteString(w)
 			lw = ww
 		}
-		out = append(out, line.String())
+		out = append(out, textLine{line.String(), rtl})
 	}
-	for len(out) > 0 && out[len(out)-1] == "" {
+	for len(out) > 0 && out[len(out)-1].text == "" {
 		out = out[:len(out)-1]
 	}
 	return out
@@ -238,7 +251,7 @@ func (d *doc) wrap(text string, width float64) []string {
 func (d *doc) cut(w string, limit int) (string, string) {
 	total := 0
 	for i, r := range w {
-		total += d.pdf.GetStringSymbolWidth(string(r))
+		total += d.symWidth(string(r))
 		if total > limit {
 			if i == 0 {
 				n := len(string(r))
@@ -252,11 +265,11 @@ func (d *doc) cut(w string, limit int) (string, string) {
 
 // fit shortens s with an ellipsis until it fits width in the current font.
 func (d *doc) fit(s string, width float64) string {
-	if d.pdf.GetStringWidth(s) <= width {
+	if d.width(s) <= width {
 		return s
 	}
 	r := []rune(s)
-	for len(r) > 0 && d.pdf.GetStringWidth(string(r)+"…") > width {
+	for len(r) > 0 && d.width(string(r)+"…") > width {
 		r = r[:len(r)-1]
 	}
 	return string(r) + "…"
@@ -266,11 +279,154 @@ func (d *doc) fit(s string, width float64) string {
 // answer flows across as many pages as it needs. The cell margin, when
 // set for a padded box, is kept free on both sides.
 func (d *doc) para(text string, x, width float64, fill bool) {
+	d.lines(text, x, width, fill, false)
+}
+
+// prose is para for what people wrote: a paragraph that reads right to
+// left is also aligned to the right.
+func (d *doc) prose(text string, x, width float64, fill bool) {
+	d.lines(text, x, width, fill, true)
+}
+
+func (d *doc) lines(text string, x, width float64, fill, alignRTL bool) {
 	lh := d.lineH()
-	for _, l := range d.wrap(text, width-2*d.pdf.GetCellMargin()) {
+	for _, l := range d.wrapLines(text, width-2*d.pdf.GetCellMargin()) {
+		align := "L"
+		if alignRTL && l.rtl {
+			align = "R"
+		}
 		d.pdf.SetX(x)
-		d.pdf.CellFormat(width, lh, l, "", 2, "L", fill, 0, "")
+		d.cellDir(width, lh, l.text, 2, align, fill, l.rtl)
 	}
+}
+
+// The text layer: every string reaches the page through cell, which puts
+// right-to-left text into visual order and draws each run of it in the
+// font that has its glyphs; widths are measured the same way.
+
+// inCJK reports whether r is drawn in the CJK fallback: the runes DejaVu
+// lacks and the fallback has (the cleaner has replaced the others).
+func inCJK(bits *fontCoverage, r rune) bool {
+	return r >= 0x2E80 && !covered(&bits.main, r) && covered(&bits.cjk, r)
+}
+
+// fontRun is a stretch of text drawn in one font.
+type fontRun struct {
+	text string
+	cjk  bool
+}
+
+// runs splits s where the font changes; nil when it is all DejaVu, the
+// common case.
+func (d *doc) runs(s string) []fontRun {
+	bits, err := coverage()
+	if err != nil {
+		return nil
+	}
+	var out []fontRun
+	start, cur := 0, false
+	for i, r := range s {
+		c := inCJK(bits, r)
+		if c != cur && i > start {
+			out = append(out, fontRun{s[start:i], cur})
+			start = i
+		}
+		cur = c
+	}
+	if out == nil && !cur {
+		return nil
+	}
+	return append(out, fontRun{s[start:], cur})
+}
+
+// withCJK runs f with the CJK fallback selected at the current size,
+// adding the font to the document the first time it is needed (it is
+// large, and most reports never use it).
+func (d *doc) withCJK(f func()) {
+	if !d.cjk {
+		// A copy, as for DejaVu in newDoc: gofpdf writes into the bytes.
+		d.pdf.AddUTF8FontFromBytes(cjkFamily, "", bytes.Clone(fontCJK))
+		d.cjk = true
+	}
+	d.pdf.SetFont(cjkFamily, "", d.size)
+	f()
+	d.pdf.SetFont(fontFamily, d.style, d.size)
+}
+
+// symWidth is s's width in thousandths of the font size, as gofpdf's
+// GetStringSymbolWidth measures it, each run in its own font.
+func (d *doc) symWidth(s string) int {
+	s = dropIsolates(s)
+	runs := d.runs(s)
+	if runs == nil {
+		return d.pdf.GetStringSymbolWidth(s)
+	}
+	w := 0
+	for _, r := range runs {
+		if r.cjk {
+			d.withCJK(func() { w += d.pdf.GetStringSymbolWidth(r.text) })
+		} else {
+			w += d.pdf.GetStringSymbolWidth(r.text)
+		}
+	}
+	return w
+}
+
+// width is s's width in mm at the current font size.
+func (d *doc) width(s string) float64 {
+	_, size := d.pdf.GetFontSize()
+	return float64(d.symWidth(s)) * size / 1000
+}
+
+// cell is gofpdf's CellFormat (no border, no link) for text s in logical
+// order, whose direction is its first strong character's.
+func (d *doc) cell(w, h float64, s string, ln int, align string, fill bool) {
+	d.cellDir(w, h, s, ln, align, fill, rtlBase(s))
+}
+
+// cellDir is cell for a line of a paragraph that reads right to left
+// when rtl is set.
+func (d *doc) cellDir(w, h float64, s string, ln int, align string, fill, rtl bool) {
+	p := d.pdf
+	s = visual(s, rtl)
+	runs := d.runs(s)
+	if runs == nil {
+		p.CellFormat(w, h, s, "", ln, align, fill, 0, "")
+		return
+	}
+	// An empty cell draws the fill and moves on (to a new page, if it
+	// must); the runs are then drawn into it one after the other.
+	x := p.GetX()
+	p.CellFormat(w, h, "", "", ln, align, fill, 0, "")
+	nx, ny := p.GetXY()
+	y := ny
+	if ln != 0 {
+		y -= h
+	}
+	cm := p.GetCellMargin()
+	tx := x + cm
+	switch align {
+	case "C":
+		tx = x + (w-d.width(s))/2
+	case "R":
+		tx = x + w - cm - d.width(s)
+	}
+	p.SetCellMargin(0)
+	for _, r := range runs {
+		draw := func() {
+			rw := p.GetStringWidth(r.text)
+			p.SetXY(tx, y)
+			p.CellFormat(rw, h, r.text, "", 0, "L", false, 0, "")
+			tx += rw
+		}
+		if r.cjk {
+			d.withCJK(draw)
+		} else {
+			draw()
+		}
+	}
+	p.SetCellMargin(cm)
+	p.SetXY(nx, ny)
 }
 
 // heading prints a section heading, on a new page unless after mm of

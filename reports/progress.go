@@ -9,10 +9,10 @@ import (
 )
 
 // WriteProgress renders the progress summary for one client and period as
-// an A4 PDF to w: who and when, completion figures, charts with their
-// tables of values, the reflections with their feedback and, only when
-// s.IncludeNotes is set, the therapist's private notes (every page is then
-// marked as the therapist's copy).
+// an A4 PDF to w: who and when, completion figures, the charts, the
+// reflections with their feedback, only when s.IncludeNotes is set the
+// therapist's private notes (every page is then marked as the therapist's
+// copy), and last the tables of the values charted.
 func WriteProgress(w io.Writer, s Summary) error {
 	cl, err := newCleaner()
 	if err != nil {
@@ -22,7 +22,7 @@ func WriteProgress(w io.Writer, s Summary) error {
 
 	d := newDoc("Trellis progress summary", s.Location, s.Generated)
 	d.copyTag = s.IncludeNotes
-	d.running = "Progress summary · " + s.Client + " · " + d.period(s.From, s.To)
+	d.running = "Progress summary · " + isolate(s.Client) + " · " + d.period(s.From, s.To)
 	d.pdf.AddPage()
 
 	d.titleBlock("Progress summary", s.Practice, s.Client, [][2]string{
@@ -40,21 +40,33 @@ func WriteProgress(w io.Writer, s Summary) error {
 	d.heading("Homework in this period", 30)
 	d.completion(s.Completion)
 
-	for _, c := range s.Charts {
+	// What a therapist reads first: the trend of each chart, then what
+	// the client wrote and the feedback on it; the values behind the
+	// charts, which can run to pages, come last.
+	plots := make([]plot, len(s.Charts))
+	for i, c := range s.Charts {
 		from, to := window(s.From, s.To, c.Series)
-		pc := plot{Chart: c, from: from, to: d.endOfDay(to)}
-		pc.Title = "Over the period"
+		plots[i] = plot{Chart: c, from: from, to: d.endOfDay(to)}
+		plots[i].Title = "Over the period"
+	}
+	tables := 0
+	for i, pc := range plots {
 		if !hasPoints(pc) {
-			d.heading(c.Title, 10)
+			d.heading(s.Charts[i].Title, 10)
 			d.font("", 10)
 			d.textColour(colMuted)
 			d.para("No values recorded in this period.", margin, contentW, false)
 			continue
 		}
+		tables++
 		const plotH = 58
-		d.heading(c.Title, d.chartHeight(pc, plotH))
+		d.heading(s.Charts[i].Title, d.chartHeight(pc, plotH))
 		d.drawChart(pc, plotH)
-		d.valueTable(pc)
+	}
+	if tables > 0 {
+		d.font("", 8.5)
+		d.textColour(colMuted)
+		d.para("Every value charted is listed by date under “"+valuesTitle+"” at the end.", margin, contentW, false)
 	}
 
 	d.heading(fmt.Sprintf("Reflections (%d)", len(s.Reflections)), 40)
@@ -81,8 +93,23 @@ func WriteProgress(w io.Writer, s Summary) error {
 			d.para(d.datetime(n.At), margin, contentW, false)
 			d.font("", 10)
 			d.textColour(colText)
-			d.para(n.Text, margin, contentW, false)
+			d.prose(n.Text, margin, contentW, false)
 			d.space(2.5)
+		}
+	}
+
+	if tables > 0 {
+		d.heading(valuesTitle, 30)
+		for i, pc := range plots {
+			if !hasPoints(pc) {
+				continue
+			}
+			d.need(30)
+			d.font("B", 10.5)
+			d.textColour(colHeading)
+			d.para(s.Charts[i].Title, margin, contentW, false)
+			d.space(1)
+			d.valueTable(pc)
 		}
 	}
 
@@ -91,6 +118,9 @@ func WriteProgress(w io.Writer, s Summary) error {
 	}
 	return nil
 }
+
+// valuesTitle heads the tables of values at the end.
+const valuesTitle = "Values by date"
 
 // cleanSummary returns a copy of s with every printed string made
 // printable. Notes are dropped entirely unless they are to be printed, so
@@ -171,7 +201,7 @@ func (d *doc) titleBlock(title, practice, client string, facts [][2]string) {
 		d.font("B", 9.5)
 		d.textColour(colMuted)
 		p.SetXY(margin, y)
-		p.CellFormat(labelW, d.lineH(), f[0], "", 0, "L", false, 0, "")
+		d.cell(labelW, d.lineH(), f[0], 0, "L", false)
 		d.font("", 9.5)
 		d.textColour(colText)
 		p.SetY(y)
@@ -205,11 +235,11 @@ func (d *doc) completion(c Completion) {
 		d.font("B", 18)
 		d.textColour(colHeading)
 		p.SetXY(x+4, y+2.5)
-		p.CellFormat(bw-8, 8, b.n, "", 0, "L", false, 0, "")
+		d.cell(bw-8, 8, b.n, 0, "L", false)
 		d.font("", 9)
 		d.textColour(colMuted)
 		p.SetXY(x+4, y+11)
-		p.CellFormat(bw-8, 4.5, d.fit(b.label, bw-8), "", 0, "L", false, 0, "")
+		d.cell(bw-8, 4.5, d.fit(b.label, bw-8), 0, "L", false)
 	}
 	p.SetXY(margin, y+h+3)
 	d.font("", 10)
@@ -255,7 +285,7 @@ func (d *doc) reflection(r Reflection, rule bool) {
 		d.space(1)
 		d.font("B", 9)
 		d.textColour(colWarn)
-		d.para("Flagged: "+strings.Join(r.Flagged, "; "), margin, contentW, false)
+		d.para(flaggedLine(r.Flagged), margin, contentW, false)
 	}
 	d.space(2)
 
@@ -264,7 +294,7 @@ func (d *doc) reflection(r Reflection, rule bool) {
 		q := d.wrap(qa.Question, contentW)
 		d.need(float64(len(q)+2) * d.lineH())
 		d.textColour(colText)
-		d.para(qa.Question, margin, contentW, false)
+		d.prose(qa.Question, margin, contentW, false)
 		d.font("", 10)
 		d.answer(qa.Answer)
 		d.space(2)
@@ -289,7 +319,7 @@ func (d *doc) reflection(r Reflection, rule bool) {
 		p.Rect(margin, y, contentW, pad, "F")
 		p.SetY(y + pad)
 		p.SetCellMargin(2.5)
-		d.para(f.Text, margin, contentW, true)
+		d.prose(f.Text, margin, contentW, true)
 		p.SetCellMargin(0)
 		if y := p.GetY(); y+pad <= bottomY {
 			p.Rect(margin, y, contentW, pad, "F")
@@ -317,21 +347,20 @@ func (d *doc) answer(entries []string) {
 	}
 	d.textColour(colText)
 	if len(nonEmpty) == 1 {
-		d.para(nonEmpty[0], margin, contentW, false)
+		d.prose(nonEmpty[0], margin, contentW, false)
 		return
 	}
 	const indent = 5.0
 	lh := d.lineH()
 	for _, a := range nonEmpty {
-		lines := d.wrap(a, contentW-indent)
-		for i, l := range lines {
+		for i, l := range d.wrapLines(a, contentW-indent) {
 			if i == 0 {
 				d.need(lh)
 				d.pdf.SetX(margin + 1)
-				d.pdf.CellFormat(indent-1, lh, "•", "", 0, "L", false, 0, "")
+				d.cell(indent-1, lh, "•", 0, "L", false)
 			}
 			d.pdf.SetX(margin + indent)
-			d.pdf.CellFormat(contentW-indent, lh, l, "", 2, "L", false, 0, "")
+			d.cellDir(contentW-indent, lh, l.text, 2, "L", false, l.rtl)
 		}
 	}
 }
@@ -350,7 +379,7 @@ func (d *doc) reflectionHeadH(r Reflection, rule bool) float64 {
 	h += d.lineH()
 	if len(r.Flagged) > 0 {
 		d.font("B", 9)
-		h += 1 + float64(len(d.wrap("Flagged: "+strings.Join(r.Flagged, "; "), contentW)))*d.lineH()
+		h += 1 + float64(len(d.wrap(flaggedLine(r.Flagged), contentW)))*d.lineH()
 	}
 	if len(r.Answers) > 0 {
 		d.font("B", 10)
@@ -365,4 +394,15 @@ func sortedPoints(ps []Point) []Point {
 	out := slices.Clone(ps)
 	slices.SortStableFunc(out, func(a, b Point) int { return a.At.Compare(b.At) })
 	return out
+}
+
+// flaggedLine says why a reflection was flagged; each reason is the
+// client's own words or a phrase in their language, isolated from the
+// label around it.
+func flaggedLine(reasons []string) string {
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = isolate(r)
+	}
+	return "Flagged: " + strings.Join(parts, "; ")
 }

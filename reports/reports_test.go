@@ -43,13 +43,18 @@ var names = []struct{ script, name string }{
 	{"Cyrillic", "Дмитрий Иванов"},
 	{"Vietnamese", "Nguyễn Thị Hương"},
 	{"Irish", "Siobhán O'Neill"},
+	{"Chinese", "王小明"},
+	{"Japanese", "佐藤 花子"},
+	{"Arabic", "ليلى حداد"},
+	{"Hebrew", "נועה לוי"},
 }
 
 func TestProgressPrintsClientNameInEveryScriptWithFiguresAndFeedback(t *testing.T) {
 	for _, tc := range names {
 		t.Run(tc.script, func(t *testing.T) {
 			s := history(tc.name, 13, 6)
-			text := strings.Join(pages(t, progressPDF(t, s)), "\f")
+			pdf := progressPDF(t, s)
+			text := readBack(strings.Join(pages(t, pdf), "\f"))
 			if !strings.Contains(text, tc.name) {
 				t.Errorf("client name %q not in the extracted text", tc.name)
 			}
@@ -72,15 +77,17 @@ func TestProgressPrintsClientNameInEveryScriptWithFiguresAndFeedback(t *testing.
 			if strings.Contains(text, "PRIVATE-NOTE") || strings.Contains(text, "Therapist copy") {
 				t.Error("private notes or the therapist-copy mark printed although notes were not included")
 			}
-			// Every rune that reached the page has a glyph in the font.
+			// Every rune that reached the page has a glyph in the font it
+			// is printed in.
 			if m := Missing(text); len(m) > 0 {
 				t.Errorf("printed runes without a glyph: %q", m)
 			}
+			expectGlyphs(t, pdf)
 		})
 	}
 }
 
-func TestNamesInLatinGreekCyrillicVietnameseHaveGlyphs(t *testing.T) {
+func TestNamesInEveryScriptHaveGlyphs(t *testing.T) {
 	for _, tc := range names {
 		if m := Missing(tc.name); len(m) != 0 {
 			t.Errorf("%s %q: missing glyphs %q", tc.script, tc.name, m)
@@ -92,33 +99,37 @@ func TestNamesInLatinGreekCyrillicVietnameseHaveGlyphs(t *testing.T) {
 	}
 }
 
-func TestCJKNameIsReplacedAndTheReportSaysSo(t *testing.T) {
-	const name = "王小明 Wang"
-	want := []rune{'王', '小', '明'}
+// Scripts no embedded font covers (Devanagari, emoji) print as the
+// replacement character, and the report says which characters it could
+// not print.
+func TestCharactersNoFontHasAreReplacedAndTheReportSaysSo(t *testing.T) {
+	const name = "राम Wang"
+	want := []rune{'र', 'ा', 'म'}
 	if got := Missing(name); string(got) != string(want) {
 		t.Fatalf("Missing(%q) = %q, want %q", name, got, want)
 	}
 	s := history(name, 4, 1)
-	s.Reflections[0].Answers[0].Answer = []string{"An emoji 🙂 and Devanagari नमस्ते in an answer, then a broken byte \xff here."}
-	text := strings.Join(pages(t, progressPDF(t, s)), "\f")
+	s.Reflections[0].Answers[0].Answer = []string{"An emoji 🙂 and Thai สวัสดี in an answer, then a broken byte \xff here."}
+	pdf := progressPDF(t, s)
+	text := strings.Join(pages(t, pdf), "\f")
 	f := flat(text)
-	if strings.ContainsAny(text, "王小明🙂न") {
+	if strings.ContainsAny(text, "राम🙂ส") {
 		t.Error("a character without a glyph reached the page")
 	}
 	if !strings.Contains(text, "\uFFFD\uFFFD\uFFFD Wang") {
-		t.Error("the CJK name is not printed as replacement characters")
+		t.Error("the Devanagari name is not printed as replacement characters")
 	}
-	if !strings.Contains(f, "Some characters cannot be printed with this report's font and are shown as \uFFFD (U+738B, U+5C0F, U+660E, U+1F642, U+0928") {
+	if !strings.Contains(f, "Some characters cannot be printed with this report's fonts and are shown as \uFFFD (U+0930, U+093E, U+092E, U+1F642, U+0E2A") {
 		t.Errorf("no note about the replaced characters in:\n%.600s", f)
 	}
-	if m := Missing(text); len(m) > 0 {
-		t.Errorf("printed runes without a glyph: %q", m)
-	}
+	expectGlyphs(t, pdf)
 	// The same decision holds for the session report.
-	st := strings.Join(pages(t, sessionPDF(t, session(name))), "\f")
-	if !strings.Contains(st, "\uFFFD\uFFFD\uFFFD Wang") || !strings.Contains(flat(st), "shown as \uFFFD (U+738B") {
-		t.Error("session report: CJK name not replaced with a note")
+	sp := sessionPDF(t, session(name))
+	st := strings.Join(pages(t, sp), "\f")
+	if !strings.Contains(st, "\uFFFD\uFFFD\uFFFD Wang") || !strings.Contains(flat(st), "shown as \uFFFD (U+0930") {
+		t.Error("session report: Devanagari name not replaced with a note")
 	}
+	expectGlyphs(t, sp)
 }
 
 func TestPrivateNotesOnlyWhenTickedAndThenEveryPageSaysTherapistCopy(t *testing.T) {
@@ -274,6 +285,10 @@ func TestNothingCrossesTheMargins(t *testing.T) {
 	s.Reflections[0].Title = "A title that is far too long " + long
 	s.Reflections[1].Answers[0].Answer = []string{long + " " + long, "second option " + long}
 	s.Reflections[2].Feedback = []Feedback{{Text: "feedback " + long + " " + strings.Repeat("word ", 200)}}
+	// Right-aligned Arabic and Hebrew paragraphs, and Chinese without
+	// spaces to break at.
+	s.Reflections[3].Answers[0].Answer = []string{strings.Repeat("كتبت اليوم عن الثقة، وكان ذلك صعبًا (٣). ", 30), strings.Repeat("נועה לוי כתבה ", 40)}
+	s.Reflections[3].Answers[1].Answer = []string{strings.Repeat("王小明今天写了关于信任的作业", 30)}
 	s.IncludeNotes = true
 	s.Notes = append(s.Notes, Note{At: s.To, Text: long})
 

@@ -24,7 +24,7 @@ func WriteSession(w io.Writer, r SessionReport) error {
 	r = cleanSession(cl, r)
 
 	d := newDoc("Trellis session report", r.Location, r.Generated)
-	d.running = "Session report · " + r.Client
+	d.running = "Session report · " + isolate(r.Client)
 	// The length is managed here, never by automatic page breaks.
 	d.pdf.SetAutoPageBreak(false, 0)
 	d.pdf.AddPage()
@@ -170,7 +170,7 @@ func (d *doc) sessionHeading(title string) {
 	d.font("B", 12)
 	d.textColour(colHeading)
 	p.SetX(margin)
-	p.CellFormat(contentW, 6, d.fit(title, contentW), "", 2, "L", false, 0, "")
+	d.cell(contentW, 6, d.fit(title, contentW), 2, "L", false)
 	d.draw(colRule)
 	p.SetLineWidth(0.3)
 	y := p.GetY() + 0.5
@@ -200,7 +200,7 @@ func (d *doc) item(it Item, now time.Time) bool {
 	}
 
 	d.font("", 9.5)
-	detail := d.wrap(it.Detail, w)
+	detail := d.wrapLines(it.Detail, w)
 	detailH := float64(len(detail)) * d.lineH()
 
 	if !d.room(titleH + metaH + detailH + 2) {
@@ -214,19 +214,19 @@ func (d *doc) item(it Item, now time.Time) bool {
 	d.textColour(colText)
 	for _, l := range title {
 		p.SetX(margin + indent)
-		p.CellFormat(w, d.lineH(), l, "", 2, "L", false, 0, "")
+		d.cell(w, d.lineH(), l, 2, "L", false)
 	}
 	if meta != "" {
 		d.font("", 8.5)
 		d.textColour(colMuted)
 		p.SetX(margin + indent)
-		p.CellFormat(w, d.lineH(), d.fit(meta, w), "", 2, "L", false, 0, "")
+		d.cell(w, d.lineH(), d.fit(meta, w), 2, "L", false)
 	}
 	d.font("", 9.5)
 	d.textColour(colText)
 	for _, l := range detail {
 		p.SetX(margin + indent)
-		p.CellFormat(w, d.lineH(), l, "", 2, "L", false, 0, "")
+		d.cellDir(w, d.lineH(), l.text, 2, "L", false, l.rtl)
 	}
 	p.SetY(p.GetY() + 2)
 	return true
@@ -276,11 +276,11 @@ func (d *doc) counts(cs []count) {
 		d.font("B", 14)
 		d.textColour(colHeading)
 		p.SetXY(x+3, y+1.5)
-		p.CellFormat(bw-6, 6, strconv.Itoa(c.n), "", 0, "L", false, 0, "")
+		d.cell(bw-6, 6, strconv.Itoa(c.n), 0, "L", false)
 		d.font("", 8.5)
 		d.textColour(colMuted)
 		p.SetXY(x+3, y+7.5)
-		p.CellFormat(bw-6, 4, d.fit(c.label, bw-6), "", 0, "L", false, 0, "")
+		d.cell(bw-6, 4, d.fit(c.label, bw-6), 0, "L", false)
 	}
 	p.SetXY(margin, y+h+2)
 }

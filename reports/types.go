@@ -54,6 +54,9 @@ type Chart struct {
 type Series struct {
 	Name   string
 	Points []Point // any order; drawn in time order
+	// Emphasis draws the line thicker and solid, under the others: the
+	// weekly check-in's overall trust among its five qualities.
+	Emphasis bool
 }
 
 // Point is one value at one time.

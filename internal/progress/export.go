@@ -177,7 +177,9 @@ func printable(c Chart) reports.Chart {
 		if i == 0 || s.Max > out.Max {
 			out.Max = s.Max
 		}
-		rs := reports.Series{Name: s.Label}
+		// Overall trust is the check-in's headline figure; the other
+		// qualities are drawn around it.
+		rs := reports.Series{Name: s.Label, Emphasis: c.CheckIn && s.Key == exercise.CheckInOverallKey}
 		for _, p := range s.Points {
 			rs.Points = append(rs.Points, reports.Point{At: p.At, Value: p.Value})
 		}

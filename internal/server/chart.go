@@ -2,22 +2,27 @@ package server
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/trellis-app/trellis/internal/exercise"
 	"github.com/trellis-app/trellis/internal/progress"
+	"github.com/trellis-app/trellis/reports"
 )
 
 // Charts are drawn on the server as SVG: no chart library, no script.
-// Each line has its own colour and dash pattern, so the chart does not
-// rely on colour alone, and every chart has a data table beside it.
+// Each line has its own colour, dash pattern and marker shape (the PDF
+// reports' styles, reports.Style, so paper and screen agree), so the
+// chart does not rely on colour alone, and every chart has a data table
+// beside it.
 //
 // The chart is as wide as the screen but its labels keep their size: the
 // plot has no viewBox of its own (positions across are percentages, down
 // are pixels), only the lines are drawn in a stretched 1000-wide box with
-// strokes that do not stretch, and the values' axis is a narrow SVG of its
-// own beside it. A single scaled viewBox drew 11 px labels at 5 px on a
-// phone.
+// strokes that do not stretch, markers are placed by percentage and drawn
+// at their own size, and the values' axis is a narrow SVG of its own
+// beside it. A single scaled viewBox drew 11 px labels at 5 px on a phone.
 
 const (
 	chartH     = 260        // px
@@ -26,11 +31,10 @@ const (
 	padX       = 0.015      // of the width, left and right of the dates
 	minorEvery = 3          // on a phone, one date label in three is shown
 	labelY     = chartH - 8 // the date labels' baseline, px
+	strokeW    = 2.5        // a line's width; an emphasised one is reports.EmphasisWidth times this
+	markerR    = 3.5        // px
+	dodge      = 3.0        // px between lines drawn side by side where their values agree
 )
-
-var lineStyles = []struct{ Colour, Dash string }{
-	{"#2f5d50", ""}, {"#1b4fb8", "6 3"}, {"#a1261b", "2 3"}, {"#7a5200", "10 4"}, {"#6b3fa0", "4 2 1 2"}, {"#00707a", "1 2"},
-}
 
 // ChartView is an SVG chart ready for the template.
 type ChartView struct {
@@ -53,7 +57,16 @@ type ChartView struct {
 // LineView is one series' line.
 type LineView struct {
 	Label, Colour, Dash, Points string
-	Dots                        []DotView
+	Width                       float64
+	// Emphasis: overall trust, drawn thick and solid under the others.
+	Emphasis bool
+	// Swatch is the marker's outline in the legend's 34 × 10 box, empty
+	// for a circle.
+	Swatch string
+	// Shape is the marker's outline around (0, 0), empty for a circle;
+	// each dot places it.
+	Shape string
+	Dots  []DotView
 }
 
 // DotView is one value, with its own tooltip.
@@ -61,6 +74,16 @@ type DotView struct {
 	X     float64 // percent of the width
 	Y     float64 // px
 	Title string
+}
+
+// markerPoints is a marker's outline at (x, y) as SVG polygon points, ""
+// for the circle.
+func markerPoints(m reports.Marker, x, y, r float64) string {
+	var pts []string
+	for _, p := range m.Outline() {
+		pts = append(pts, fmt.Sprintf("%g,%g", round(x+p[0]*r), round(y+p[1]*r)))
+	}
+	return strings.Join(pts, " ")
 }
 
 // Tick is an axis label.
@@ -124,14 +147,36 @@ func chartView(c progress.Chart, from, to time.Time, zone *time.Location) ChartV
 		v.XTicks = append(v.XTicks, Tick{Pos: round(100 * across(t)), Label: t.Format("2 Jan"), Anchor: anchor})
 	}
 	markMinor(v.XTicks)
+	// Values several lines share at one time are drawn side by side,
+	// centred on the value, so identical lines stay visible.
+	type at struct {
+		t int64
+		v int
+	}
+	shared := map[at][]int{}
+	for i, s := range c.Series {
+		for _, p := range s.Points {
+			k := at{p.At.UnixNano(), p.Value}
+			if g := shared[k]; len(g) == 0 || g[len(g)-1] != i {
+				shared[k] = append(g, i)
+			}
+		}
+	}
 	dates := map[string]map[int]string{}
 	var order []string
 	for i, s := range c.Series {
-		style := lineStyles[i%len(lineStyles)]
-		lv := LineView{Label: s.Label, Colour: style.Colour, Dash: style.Dash}
+		style := reports.Style(i)
+		lv := LineView{Label: s.Label, Colour: style.Colour, Dash: style.DashAttr(), Width: strokeW,
+			Swatch: markerPoints(style.Marker, 17, 5, markerR), Shape: markerPoints(style.Marker, 0, 0, markerR)}
+		if c.CheckIn && s.Key == exercise.CheckInOverallKey {
+			lv.Emphasis, lv.Dash, lv.Width = true, "", strokeW*reports.EmphasisWidth
+		}
 		var pts []string
 		for _, p := range s.Points {
 			f, py := across(p.At), y(p.Value)
+			if g := shared[at{p.At.UnixNano(), p.Value}]; len(g) > 1 {
+				py = round(py + (float64(slices.Index(g, i))-float64(len(g)-1)/2)*dodge)
+			}
 			pts = append(pts, fmt.Sprintf("%g,%g", round(f*plotW), py))
 			when := p.At.In(zone).Format("2 Jan 2006")
 			lv.Dots = append(lv.Dots, DotView{X: round(100 * f), Y: py, Title: fmt.Sprintf("%s, %s: %d", s.Label, when, p.Value)})

@@ -39,8 +39,9 @@ func TestProgressChartsTheCheckInWithATableBeside(t *testing.T) {
 	if !strings.Contains(chart, "Weekly trust check-in") || strings.Count(chart, "<polyline") != 6 {
 		t.Errorf("the check-in chart does not draw its six tracked scales (%d lines)", strings.Count(chart, "<polyline"))
 	}
-	if strings.Count(chart, "<circle") != 12 {
-		t.Errorf("%d points drawn, want 2 per scale", strings.Count(chart, "<circle"))
+	// Each value is a marker (of the line's shape) with its own tooltip.
+	if strings.Count(chart, "<title>") != 12 {
+		t.Errorf("%d points drawn, want 2 per scale", strings.Count(chart, "<title>"))
 	}
 	table := between(chart, "<table", "</table>")
 	if strings.Count(table, "<tr>") != 3 || !strings.Contains(table, "<td>3</td>") || !strings.Contains(table, "<td>7</td>") {
