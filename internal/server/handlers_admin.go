@@ -54,26 +54,7 @@ func (s *Server) inviteStaff(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.showLink(c, link, f.Values["name"], "/admin/users")
-}
-
-type linkCreatedPage struct {
-	Page
-	Name    string
-	URL     string
-	Purpose string
-	Expires time.Time
-	Back    string
-}
-
-// showLink shows a new invite or reset link once, for the person who made
-// it to pass on. It is never stored in the clear.
-func (s *Server) showLink(c *gin.Context, l account.Link, name, back string) {
-	u := *s.cfg.BaseURL
-	u.Path = "/" + l.Purpose + "/" + l.Token
-	s.render(c, http.StatusOK, "link_created", linkCreatedPage{
-		Page: s.page(c, "Link ready to pass on"), Name: name, URL: u.String(), Purpose: l.Purpose, Expires: l.ExpiresAt, Back: back,
-	})
+	s.handOffLink(c, link, f.Values["name"], "/admin/users")
 }
 
 func (s *Server) setDisabled(disabled bool) gin.HandlerFunc {
@@ -127,7 +108,7 @@ func (s *Server) resetAccess(c *gin.Context) {
 	if u, err := s.accountName(c, a, id); err == nil {
 		name = u
 	}
-	s.showLink(c, link, name, back)
+	s.handOffLink(c, link, name, back)
 }
 
 func (s *Server) accountName(c *gin.Context, a policy.Actor, id int64) (string, error) {

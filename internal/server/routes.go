@@ -32,6 +32,8 @@ func (s *Server) routes() {
 	s.handle(post, "/reset/:token", public, s.useLink("reset"))
 	s.handle(get, "/account/password", signedIn, s.passwordPage)
 	s.handle(post, "/account/password", signedIn, s.changePassword)
+	// A new invite or reset link, shown to the staff member who made it.
+	s.handle(get, "/links/:id", staff, s.linkReadyPage)
 
 	// Practice admin: accounts and the practice, never clinical content.
 	s.handle(get, "/admin/users", admins, s.adminUsers)
