@@ -563,7 +563,7 @@ func (s *Service) UpdatePractice(ctx context.Context, actor policy.Actor, in Pra
 		v.Add("crisis_text", "Enter the crisis line text clients see on every page (up to 1,000 characters).")
 	}
 	if _, err := time.LoadLocation(in.TimeZone); err != nil || in.TimeZone == "" || in.TimeZone == "Local" {
-		v.Add("time_zone", "Enter a time zone such as Europe/London or America/New_York.")
+		v.Add("time_zone", "Choose the time zone of the practice from the list.")
 	}
 	if err := v.Err(); err != nil {
 		return err

@@ -198,6 +198,7 @@ func TestStaffPagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 		"/admin/practice",
 		"/admin/audit",
 		"/admin/users/" + strconv.FormatInt(w.Client.ID, 10) + "/transfer",
+		"/admin/users/" + strconv.FormatInt(w.Therapist.ID, 10) + "/disable",
 	} {
 		b.open(path, http.StatusOK)
 		b.expectAccessible(path)

@@ -215,6 +215,8 @@ var matrixRows = []matrixRow{
 	// one.
 	{route: "POST /admin/users/invite", path: at("/admin/users/invite"), form: staffInviteForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantLinkPage},
+	{route: "GET /admin/users/:id/disable", path: userPath("/admin/users/%d/disable", theClient),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
 	{route: "POST /admin/users/:id/disable", path: userPath("/admin/users/%d/disable", theClient), form: noForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantAdminHome},
 	{route: "POST /admin/users/:id/enable", path: userPath("/admin/users/%d/enable", theClient), form: noForm,

@@ -105,6 +105,56 @@ func TestLinkPageCopiesTheLinkAndSurvivesReload(t *testing.T) {
 	}
 }
 
+// The assign form shows only the repeat fields that apply to the chosen
+// schedule, with no JavaScript at all; what it assigns shows on the client
+// page as one row for the series.
+func TestAssignFormShowsOnlyTheRepeatFieldsThatApply(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	b := newTab(t, a.Listen(t))
+	b.disableJavaScript()
+	b.signIn(w.Therapist.Email, testkit.Password)
+	b.open("/therapist/assign?client="+strconv.FormatInt(w.Client.ID, 10), http.StatusOK)
+
+	expect := func(when string, want map[string]bool) {
+		t.Helper()
+		for sel, shown := range want {
+			if got := b.shown(sel); got != shown {
+				t.Errorf("%s: %s shown = %v, want %v", when, sel, got, shown)
+			}
+		}
+	}
+	expect("once", map[string]bool{"fieldset.repeat": false, "#interval_days": false, "#count": false, "#until": false, "#first_due": true})
+	b.tick(`input[name="recurrence"][value="weekly"]`)
+	expect("every week, a number of times", map[string]bool{"fieldset.repeat": true, "#interval_days": false, "#count": true, "#until": false})
+	b.tick(`input[name="end"][value="until"]`)
+	expect("every week, until a date", map[string]bool{"#interval_days": false, "#count": false, "#until": true})
+	b.tick(`input[name="recurrence"][value="every_n_days"]`)
+	expect("every few days, until a date", map[string]bool{"#interval_days": true, "#count": false, "#until": true})
+	b.tick(`input[name="end"][value="count"]`)
+	expect("every few days, a number of times", map[string]bool{"#interval_days": true, "#count": true, "#until": false})
+
+	// Assign it: every 3 days, 4 times.
+	b.do("choose the check-in", chromedp.SetValue(chromedp.CSS("#exercise"), strconv.FormatInt(checkInID(t, a), 10)))
+	b.do("every 3 days, 4 times",
+		chromedp.SetValue(chromedp.CSS("#interval_days"), "3"),
+		chromedp.SetValue(chromedp.CSS("#count"), "4"),
+	)
+	b.pressAndLoad(`form.assign button[type="submit"]`, http.StatusOK)
+	b.expectPage("/therapist/clients/"+strconv.FormatInt(w.Client.ID, 10), "Client · Trellis", w.Client.DisplayName)
+	if rows := b.count("main table tbody tr"); rows != 1 {
+		t.Errorf("client page lists %d rows for a series of 4, want 1", rows)
+	}
+	if got := b.text("main table tbody details summary"); !strings.HasPrefix(got, "Then 3 more, until ") {
+		t.Errorf("the series row says %q, want the 3 later ones folded", got)
+	}
+	// Unfolded, each later one can be cancelled on its own.
+	b.do("unfold the series", chromedp.Click(chromedp.CSS("main table tbody details summary")))
+	if n := b.count(`main table tbody details form[action^="/therapist/assignments/"]`); n != 3 || !b.shown(`main table tbody details form button`) {
+		t.Errorf("unfolded series has %d cancel buttons (shown: %v), want 3", n, b.shown(`main table tbody details form button`))
+	}
+}
+
 // shown reports whether the first element sel matches takes up room on
 // the page (not display: none, nor inside something that is).
 func (b *tab) shown(sel string) bool {

@@ -39,6 +39,7 @@ func (s *Server) routes() {
 	s.handle(get, "/admin/users", admins, s.adminUsers)
 	s.handle(get, "/admin/users/invite", admins, s.staffInvitePage)
 	s.handle(post, "/admin/users/invite", admins, s.inviteStaff)
+	s.handle(get, "/admin/users/:id/disable", admins, s.disablePage)
 	s.handle(post, "/admin/users/:id/disable", admins, s.setDisabled(true))
 	s.handle(post, "/admin/users/:id/enable", admins, s.setDisabled(false))
 	s.handle(post, "/admin/users/:id/reset", admins, s.resetAccess)
