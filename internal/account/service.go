@@ -183,7 +183,9 @@ func (s *Service) checkNewPassword(inv *errkind.Invalid, password, confirm, emai
 
 // UseLink sets a password through an invite or reset link: it checks the
 // password policy, uses the link exactly once, activates an invited account
-// and ends every session of the user (R5, R6). The user may then sign in.
+// and ends every session of the user (R5, R6). When the account may sign
+// in, the sign-in is audited too: the caller starts a session for the user
+// it returns, the link and the new password being proof enough.
 func (s *Service) UseLink(ctx context.Context, purpose, token, password, confirm string) (User, error) {
 	u, tokenID, err := tokenUser(ctx, s.db, auth.HashToken(token), purpose)
 	if err != nil {
@@ -212,12 +214,19 @@ func (s *Service) UseLink(ctx context.Context, purpose, token, password, confirm
 		if _, err := setPassword(ctx, tx, u.ID, hash); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: action, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID})
+		if err := audit.Record(ctx, tx, audit.Entry{Action: action, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID}); err != nil {
+			return err
+		}
+		if u, err = userByID(ctx, tx, u.ID); err != nil || !u.CanSignIn() {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.LoginSuccess, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID,
+			Detail: map[string]any{"via": purpose}})
 	})
 	if err != nil {
 		return User{}, err
 	}
-	return userByID(ctx, s.db, u.ID)
+	return u, nil
 }
 
 // Invitation is what staff type to invite someone.
@@ -554,7 +563,7 @@ func (s *Service) UpdatePractice(ctx context.Context, actor policy.Actor, in Pra
 		v.Add("crisis_text", "Enter the crisis line text clients see on every page (up to 1,000 characters).")
 	}
 	if _, err := time.LoadLocation(in.TimeZone); err != nil || in.TimeZone == "" || in.TimeZone == "Local" {
-		v.Add("time_zone", "Enter a time zone such as Europe/London or America/New_York.")
+		v.Add("time_zone", "Choose the time zone of the practice from the list.")
 	}
 	if err := v.Err(); err != nil {
 		return err

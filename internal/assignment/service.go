@@ -213,20 +213,35 @@ type Occurrence struct {
 	SeriesEnded  bool         `db:"series_cancelled"`
 	Note         string       `db:"note"`
 	Versions     int          `db:"versions"`
+	// Later are the series' occurrences due after this one, the next,
+	// folded under it (ClientWork).
+	Later []Occurrence `db:"-"`
+}
+
+// LastDue is when the last occurrence folded under this one is due, or
+// this one's date when none is.
+func (o Occurrence) LastDue() time.Time {
+	if n := len(o.Later); n > 0 {
+		return o.Later[n-1].DueOn
+	}
+	return o.DueOn
 }
 
 // Overdue reports whether the occurrence is open past its due time.
 func (o Occurrence) Overdue(now time.Time) bool { return o.Status == StatusOpen && o.DueAt.Before(now) }
 
 // ClientWork lists a client's occurrences for their therapist, soonest
-// due first among the open ones, then the rest newest first. A client who
-// is not in the actor's caseload is ErrNotFound.
+// due first among the open ones, then the rest newest first. A series
+// shows as its next occurrence, with those due after it in its Later: a
+// weekly check-in for a year is one row, not fifty-two. What is overdue or
+// sent is listed one by one. A client who is not in the actor's caseload
+// is ErrNotFound.
 func (s *Service) ClientWork(ctx context.Context, actor policy.Actor, clientID int64) ([]Occurrence, error) {
 	if !policy.Can(actor, policy.ManageWork, policy.Resource{PracticeID: actor.PracticeID}) {
 		return nil, errkind.ErrForbidden
 	}
-	var out []Occurrence
-	err := sqlx.SelectContext(ctx, s.db, &out, `
+	var all []Occurrence
+	err := sqlx.SelectContext(ctx, s.db, &all, `
 		SELECT a.id, a.series_id, a.exercise_id, a.exercise_version, v.definition->>'title' AS title, a.due_on, a.due_at,
 		       a.status, a.submitted_at, s.recurrence, s.interval_days, s.cancelled_at IS NOT NULL AS series_cancelled, s.note,
 		       (SELECT count(*) FROM submissions sub WHERE sub.assignment_id = a.id) AS versions
@@ -240,6 +255,19 @@ func (s *Service) ClientWork(ctx context.Context, actor policy.Actor, clientID i
 		         a.due_at DESC, a.id`, clientID, actor.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("list client work: %w", err)
+	}
+	now := s.now()
+	out := make([]Occurrence, 0, len(all))
+	next := map[int64]int{} // series → its next occurrence's index in out
+	for _, o := range all {
+		if o.Status == StatusOpen && !o.Overdue(now) {
+			if i, ok := next[o.SeriesID]; ok {
+				out[i].Later = append(out[i].Later, o)
+				continue
+			}
+			next[o.SeriesID] = len(out)
+		}
+		out = append(out, o)
 	}
 	return out, nil
 }

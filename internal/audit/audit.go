@@ -61,6 +61,58 @@ var AllActions = []string{
 	ReportExported, SessionRecorded, SessionRemoved, ProgressSharing,
 }
 
+// actionWords say what each action means, for the admin reading the log.
+var actionWords = map[string]string{
+	LoginSuccess:      "Signed in",
+	LoginFailure:      "Sign-in failed",
+	LoginLocked:       "Sign-in paused after too many wrong tries",
+	Logout:            "Signed out",
+	PasswordChanged:   "Changed their password",
+	PasswordWrong:     "Wrong current password when changing it",
+	InviteRefused:     "Invitation refused: email already in use",
+	InviteCreated:     "Invitation link made",
+	InviteAccepted:    "Accepted an invitation",
+	ResetCreated:      "Sign-in reset link made",
+	ResetCompleted:    "Set a new password with a reset link",
+	UserDisabled:      "Account disabled",
+	UserEnabled:       "Account enabled",
+	ClientTransfered:  "Client moved to another therapist",
+	ClientRemoved:     "Client removed from a caseload",
+	PracticeUpdated:   "Practice settings changed",
+	ExerciseCreated:   "Exercise created",
+	ExerciseUpdated:   "Exercise changed",
+	AssignmentMade:    "Homework assigned",
+	AssignmentChange:  "Homework series changed",
+	AssignmentCancel:  "Homework cancelled",
+	SubmissionMade:    "Homework sent in",
+	Reviewed:          "Sent work marked reviewed",
+	Discuss:           "Sent work marked to discuss in session",
+	FeedbackSaved:     "Feedback written",
+	FeedbackWithdrawn: "Feedback withdrawn",
+	NoteAdded:         "Private note added",
+	ReportExported:    "Report exported",
+	SessionRecorded:   "Session date recorded",
+	SessionRemoved:    "Session date removed",
+	ProgressSharing:   "Progress sharing changed",
+}
+
+// Words says what action means in plain words; an action without words
+// (one added later) shows as its code.
+func Words(action string) string {
+	if w, ok := actionWords[action]; ok {
+		return w
+	}
+	return action
+}
+
+// targetWords name the kinds of record an entry can be about.
+var targetWords = map[string]string{
+	"assignment":        "homework",
+	"assignment_series": "homework series",
+	"exercise":          "exercise",
+	"submission":        "sent work",
+}
+
 // Entry is one thing that happened.
 type Entry struct {
 	PracticeID int64
@@ -128,8 +180,35 @@ type Row struct {
 	Action     string    `db:"action"`
 	TargetType *string   `db:"target_type"`
 	TargetID   *int64    `db:"target_id"`
-	IP         *string   `db:"ip"`
-	Detail     string    `db:"detail"`
+	// TargetName is the person an entry is about, for the practice's own
+	// admin: shown on their page, never written to a log.
+	TargetName *string `db:"target_name"`
+	IP         *string `db:"ip"`
+	Detail     string  `db:"detail"`
+}
+
+// Words says what the entry's action means.
+func (r Row) Words() string { return Words(r.Action) }
+
+// Record names what the entry is about: a person by name, the practice,
+// or a kind of record and its number ("homework #12"), never its content.
+func (r Row) Record() string {
+	switch {
+	case r.TargetName != nil:
+		return *r.TargetName
+	case r.TargetType == nil:
+		return ""
+	case *r.TargetType == "practice":
+		return "the practice"
+	}
+	kind := *r.TargetType
+	if w, ok := targetWords[kind]; ok {
+		kind = w
+	}
+	if r.TargetID == nil {
+		return kind
+	}
+	return fmt.Sprintf("%s #%d", kind, *r.TargetID)
 }
 
 // Filter narrows the log. Zero fields do not filter.
@@ -163,9 +242,10 @@ func (r *Reader) List(ctx context.Context, actor policy.Actor, f Filter) ([]Row,
 	var rows []Row
 	err := sqlx.SelectContext(ctx, r.db, &rows, `
 		SELECT a.id, a.at, a.actor_id, u.display_name AS actor_name, u.role::text AS actor_role,
-		       a.action, a.target_type, a.target_id, host(a.ip) AS ip, a.detail::text AS detail
+		       a.action, a.target_type, a.target_id, t.display_name AS target_name, host(a.ip) AS ip, a.detail::text AS detail
 		FROM audit_log a
 		LEFT JOIN users u ON u.id = a.actor_id
+		LEFT JOIN users t ON a.target_type IN ('user', 'client') AND t.id = a.target_id AND t.practice_id = a.practice_id
 		WHERE a.practice_id = $1
 		  AND ($2::bigint = 0 OR a.actor_id = $2)
 		  AND ($3 = '' OR a.action = $3)

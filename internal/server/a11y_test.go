@@ -27,15 +27,9 @@ func TestClientPagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 	therapist := a.Login(t, w.Therapist)
 	checkIn := assignBuiltinToday(t, a, therapist, w.Client.ID, "weekly-trust-check-in", "")
 	talk := assignBuiltinToday(t, a, therapist, w.Client.ID, "honest-conversation", "Take your time with this one — Ελένη.")
-	r := therapist.PostForm("/therapist/clients/invite", url.Values{"name": {"Zoë Ελένη"}, "email": {"zoe.eleni@test.example"}})
-	if r.Code != http.StatusOK {
-		t.Fatalf("invite a client = %d\n%s", r.Code, r.Body.String())
-	}
+	r := makeLink(t, therapist, "/therapist/clients/invite", url.Values{"name": {"Zoë Ελένη"}, "email": {"zoe.eleni@test.example"}})
 	invite, _ := linkFrom(t, r.Body.String())
-	r = therapist.PostForm("/therapist/clients/"+strconv.FormatInt(w.Client2.ID, 10)+"/reset", nil)
-	if r.Code != http.StatusOK {
-		t.Fatalf("make a reset link = %d\n%s", r.Code, r.Body.String())
-	}
+	r = makeLink(t, therapist, "/therapist/clients/"+strconv.FormatInt(w.Client2.ID, 10)+"/reset", nil)
 	reset, _ := linkFrom(t, r.Body.String())
 
 	b := newTab(t, a.Listen(t))
@@ -204,6 +198,7 @@ func TestStaffPagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 		"/admin/practice",
 		"/admin/audit",
 		"/admin/users/" + strconv.FormatInt(w.Client.ID, 10) + "/transfer",
+		"/admin/users/" + strconv.FormatInt(w.Therapist.ID, 10) + "/disable",
 	} {
 		b.open(path, http.StatusOK)
 		b.expectAccessible(path)

@@ -51,6 +51,7 @@ var (
 	wantTherapistHome = seeOther("/therapist")
 	wantAdminHome     = seeOther("/admin/users")
 	wantSignedOut     = seeOther("/signin?signed_out=1")
+	wantLinkPage      = seeOther("/links/{link}")
 )
 
 func seeOther(loc string) matrixWant { return matrixWant{code: http.StatusSeeOther, loc: loc} }
@@ -195,6 +196,10 @@ var matrixRows = []matrixRow{
 		anon: wantNotFound, client: wantNotFound, otherClient: wantNotFound, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
 	{route: "POST /reset/:token", path: at("/reset/not-a-real-token"), form: newPasswordForm,
 		anon: wantNotFound, client: wantNotFound, otherClient: wantNotFound, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
+	// A link page lives in the session of the staff member who made the
+	// link: for anyone else, and for an id never made, there is none.
+	{route: "GET /links/:id", path: at("/links/no-such-link-page"),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
 	{route: "GET /account/password", path: at("/account/password"),
 		anon: wantSigninNext, client: wantOK, otherClient: wantOK, therapist: wantOK, therapist2: wantOK, admin: wantOK},
 	{route: "POST /account/password", path: at("/account/password"), form: changePasswordForm,
@@ -205,9 +210,13 @@ var matrixRows = []matrixRow{
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
 	{route: "GET /admin/users/invite", path: at("/admin/users/invite"),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
-	// A new link is shown once, on a 200 page, never redirected to.
+	// A new link is kept for its maker and shown by a GET (POST/redirect/
+	// GET); the page's id is random, so {link} stands for any well-formed
+	// one.
 	{route: "POST /admin/users/invite", path: at("/admin/users/invite"), form: staffInviteForm,
-		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantLinkPage},
+	{route: "GET /admin/users/:id/disable", path: userPath("/admin/users/%d/disable", theClient),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
 	{route: "POST /admin/users/:id/disable", path: userPath("/admin/users/%d/disable", theClient), form: noForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantAdminHome},
 	{route: "POST /admin/users/:id/enable", path: userPath("/admin/users/%d/enable", theClient), form: noForm,
@@ -215,7 +224,7 @@ var matrixRows = []matrixRow{
 	// A client's sign-in link comes from their therapist, never the admin
 	// (R14): the row asks about a therapist, whose link the admin makes.
 	{route: "POST /admin/users/:id/reset", path: userPath("/admin/users/%d/reset", theTherapist), form: noForm,
-		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantLinkPage},
 	{route: "GET /admin/users/:id/transfer", path: userPath("/admin/users/%d/transfer", theClient),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
 	{route: "POST /admin/users/:id/transfer", path: userPath("/admin/users/%d/transfer", theClient), form: transferForm,
@@ -234,7 +243,7 @@ var matrixRows = []matrixRow{
 	{route: "GET /therapist/clients/invite", path: at("/therapist/clients/invite"),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantOK, admin: wantForbidden},
 	{route: "POST /therapist/clients/invite", path: at("/therapist/clients/invite"), form: clientInviteForm,
-		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantOK, admin: wantForbidden},
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantLinkPage, therapist2: wantLinkPage, admin: wantForbidden},
 	// w.Client is in Therapist's caseload, not Therapist2's: to Therapist2
 	// the record does not exist.
 	{route: "GET /therapist/clients/:id", path: userPath("/therapist/clients/%d", theClient),
@@ -265,7 +274,7 @@ var matrixRows = []matrixRow{
 	{route: "GET /home/progress", path: at("/home/progress"),
 		anon: wantSigninNext, client: wantOK, otherClient: wantNotFound, therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/reset", path: userPath("/therapist/clients/%d/reset", theClient), form: noForm,
-		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantLinkPage, therapist2: wantNotFound, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/remove", path: userPath("/therapist/clients/%d/remove", theClient), form: noForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantTherapistHome, therapist2: wantNotFound, admin: wantForbidden},
 
@@ -530,7 +539,11 @@ func TestRoleRouteMatrix(t *testing.T) {
 					}
 					if want.code == http.StatusSeeOther {
 						loc := w.location(t, a, as, want.loc, path)
-						if got := res.Header().Get("Location"); !sameLocation(got, loc) {
+						got := res.Header().Get("Location")
+						if want == wantLinkPage && linkPageRe.MatchString(got) {
+							loc = got // a random id: any well-formed one
+						}
+						if !sameLocation(got, loc) {
 							t.Errorf("%s %s as %s: Location %q, want %q", row.method(), path, act.name, got, loc)
 						}
 					}

@@ -22,8 +22,8 @@ import (
 
 // A client joins the way a real one does: their therapist makes the invite
 // link in the browser, the client opens it, gets a too-short password
-// explained beside the field, sets a good one, and can sign in, out and in
-// again.
+// explained beside the field, sets a good one, which signs them in, and can
+// sign out and in again.
 func TestClientAcceptsInviteSetsPasswordSignsOutAndBackIn(t *testing.T) {
 	a := testkit.NewApp(t)
 	w := a.Seed(t)
@@ -46,7 +46,11 @@ func TestClientAcceptsInviteSetsPasswordSignsOutAndBackIn(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#email"), email),
 	)
 	b.clickAndLoad(`main form button[type="submit"]`, http.StatusOK)
-	b.expectPage("/therapist/clients/invite", "Link ready to pass on · Trellis", "Link ready to pass on")
+	linkPage := strings.TrimPrefix(b.location(), b.base)
+	if !linkPageRe.MatchString(linkPage) {
+		t.Fatalf("the invitation led to %s, want its link page (POST/redirect/GET)", linkPage)
+	}
+	b.expectPage(linkPage, "Link ready to pass on · Trellis", "Link ready to pass on")
 	if got := b.text("main .card p"); !strings.Contains(got, "This invitation for "+name+" works once") {
 		t.Errorf("link page says %q, want it to name the invitation for %s", got, name)
 	}
@@ -117,11 +121,13 @@ func TestClientAcceptsInviteSetsPasswordSignsOutAndBackIn(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
 		chromedp.SendKeys(chromedp.CSS("#confirm"), password),
 	)
+	// Setting it signs the client in: no need to type the email again.
 	b.clickAndLoad(`main form button[type="submit"]`, http.StatusOK)
-	b.expectPage("/signin?password_set=1", "Sign in · Trellis", "Sign in")
-	if got := b.text("main .notice"); got != "Your password is set. You can sign in now." {
+	b.expectClientHome(name)
+	if got := b.text("main .notice"); got != "Your password is set and you are signed in. Welcome to Trellis." {
 		t.Errorf("notice = %q", got)
 	}
+	b.signOut()
 
 	// The link worked once and is spent now.
 	b.open(invite, http.StatusNotFound)

@@ -212,14 +212,23 @@ func TestTherapistBuildsPreviewsAndAssignsAnExerciseWeekly(t *testing.T) {
 	if got := b.text("main .notice"); got != "Homework assigned." {
 		t.Errorf("notice after assigning = %q", got)
 	}
+	// The series is one row, its next occurrence, with the three after it
+	// folded under it.
 	rows := b.rows("main table tbody tr")
-	if len(rows) != 4 {
-		t.Fatalf("client page lists %d occurrences, want 4: %q", len(rows), rows)
+	if len(rows) != 1 {
+		t.Fatalf("client page lists %d rows, want 1 for the series: %q", len(rows), rows)
 	}
-	for i, r := range rows {
-		wantDue := first.AddDate(0, 0, 7*i).Format("2 Jan 2006")
-		if len(r) < 4 || !strings.HasPrefix(r[0], title) || r[1] != wantDue || r[2] != "Open" || r[3] != "Weekly" {
-			t.Errorf("occurrence %d = %q, want %s due %s, Open, Weekly", i+1, r, title, wantDue)
+	last := first.AddDate(0, 0, 21).Format("2 Jan 2006")
+	if r := rows[0]; len(r) < 4 || !strings.HasPrefix(r[0], title) || r[1] != first.Format("2 Jan 2006") || r[2] != "Open" ||
+		r[3] != "Weekly\nThen 3 more, until "+last {
+		t.Errorf("series row = %q, want %s due %s, Open, Weekly, then 3 more until %s", r, title, first.Format("2 Jan 2006"), last)
+	}
+	b.do("unfold the series", chromedp.Click(chromedp.CSS("main table tbody details summary")))
+	later := b.texts("main table tbody details li")
+	for i := range 3 {
+		wantDue := first.AddDate(0, 0, 7*(i+1)).Format("2 Jan 2006")
+		if i >= len(later) || !strings.HasPrefix(later[i], wantDue) {
+			t.Errorf("folded occurrence %d = %q, want due %s", i+1, later, wantDue)
 		}
 	}
 

@@ -54,26 +54,37 @@ func (s *Server) inviteStaff(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.showLink(c, link, f.Values["name"], "/admin/users")
+	s.handOffLink(c, link, f.Values["name"], "/admin/users")
 }
 
-type linkCreatedPage struct {
+type disablePage struct {
 	Page
-	Name    string
-	URL     string
-	Purpose string
-	Expires time.Time
-	Back    string
+	Person account.User
 }
 
-// showLink shows a new invite or reset link once, for the person who made
-// it to pass on. It is never stored in the clear.
-func (s *Server) showLink(c *gin.Context, l account.Link, name, back string) {
-	u := *s.cfg.BaseURL
-	u.Path = "/" + l.Purpose + "/" + l.Token
-	s.render(c, http.StatusOK, "link_created", linkCreatedPage{
-		Page: s.page(c, "Link ready to pass on"), Name: name, URL: u.String(), Purpose: l.Purpose, Expires: l.ExpiresAt, Back: back,
-	})
+// disablePage asks before an account is disabled: disabling signs the
+// person out at once, so it is never one click away.
+func (s *Server) disablePage(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	a := actor(c)
+	u, err := s.accounts.User(c.Request.Context(), a, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	switch {
+	case u.ID == a.UserID:
+		s.flash(c, "You cannot disable your own account.")
+	case u.Status == account.StatusDisabled:
+		s.flash(c, "That account is already disabled.")
+	default:
+		s.render(c, http.StatusOK, "admin_disable", disablePage{Page: s.page(c, "Disable an account"), Person: u})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/admin/users")
 }
 
 func (s *Server) setDisabled(disabled bool) gin.HandlerFunc {
@@ -127,7 +138,7 @@ func (s *Server) resetAccess(c *gin.Context) {
 	if u, err := s.accountName(c, a, id); err == nil {
 		name = u
 	}
-	s.showLink(c, link, name, back)
+	s.handOffLink(c, link, name, back)
 }
 
 func (s *Server) accountName(c *gin.Context, a policy.Actor, id int64) (string, error) {
@@ -212,7 +223,10 @@ func (s *Server) transferClient(c *gin.Context) {
 type practicePage struct {
 	Page
 	Form  Form
-	Saved bool
+	Zones []account.TimeZoneGroup
+	// ZoneListed: the form's zone is one of Zones; otherwise it is offered
+	// first, so what is saved (or was typed) is never lost from view.
+	ZoneListed bool
 }
 
 var practiceFields = []string{"name", "crisis_text", "time_zone"}
@@ -225,7 +239,17 @@ func (s *Server) practicePage(c *gin.Context) {
 	}
 	f := emptyForm(practiceFields...)
 	f.Values["name"], f.Values["crisis_text"], f.Values["time_zone"] = p.Name, p.CrisisText, p.TimeZone
-	s.render(c, http.StatusOK, "admin_practice", practicePage{Page: s.page(c, "Practice settings"), Form: f})
+	s.renderPractice(c, http.StatusOK, f)
+}
+
+func (s *Server) renderPractice(c *gin.Context, status int, f Form) {
+	p := practicePage{Page: s.page(c, "Practice settings"), Form: f, Zones: account.TimeZones()}
+	for _, g := range p.Zones {
+		for _, z := range g.Zones {
+			p.ZoneListed = p.ZoneListed || z.Name == f.Values["time_zone"]
+		}
+	}
+	s.render(c, status, "admin_practice", p)
 }
 
 func (s *Server) updatePractice(c *gin.Context) {
@@ -234,7 +258,7 @@ func (s *Server) updatePractice(c *gin.Context) {
 		Name: f.Values["name"], CrisisText: f.Values["crisis_text"], TimeZone: f.Values["time_zone"],
 	})
 	if f.withErrors(err) {
-		s.render(c, http.StatusUnprocessableEntity, "admin_practice", practicePage{Page: s.page(c, "Practice settings"), Form: f})
+		s.renderPractice(c, http.StatusUnprocessableEntity, f)
 		return
 	}
 	if err != nil {
@@ -245,11 +269,15 @@ func (s *Server) updatePractice(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/admin/practice")
 }
 
+// actionChoice is one action of the audit log's filter: its code, sent
+// in the query, and the words shown.
+type actionChoice struct{ Code, Words string }
+
 type auditPage struct {
 	Page
 	Rows    []audit.Row
 	Users   []account.User
-	Actions []string
+	Actions []actionChoice
 	Filter  map[string]string
 	Errors  map[string]string
 	NextURL string
@@ -259,7 +287,10 @@ type auditPage struct {
 // date range) and keyset paging.
 func (s *Server) auditPage(c *gin.Context) {
 	ctx, a := c.Request.Context(), actor(c)
-	p := auditPage{Page: s.page(c, "Audit log"), Actions: audit.AllActions, Filter: map[string]string{}, Errors: map[string]string{}}
+	p := auditPage{Page: s.page(c, "Audit log"), Filter: map[string]string{}, Errors: map[string]string{}}
+	for _, act := range audit.AllActions {
+		p.Actions = append(p.Actions, actionChoice{Code: act, Words: audit.Words(act)})
+	}
 	var f audit.Filter
 	for _, k := range []string{"user", "action", "from", "to", "before"} {
 		p.Filter[k] = c.Query(k)

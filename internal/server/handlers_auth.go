@@ -170,12 +170,28 @@ func (s *Server) useLink(purpose string) gin.HandlerFunc {
 			return
 		}
 		// Any session this browser held belonged to someone else or is
-		// now stale: start clean, and let them sign in.
+		// now stale: end it, then sign the person in with a new session id
+		// (R8), instead of asking for the email they were invited by.
 		if err := s.sessions.Destroy(ctx); err != nil {
 			s.fail(c, err)
 			return
 		}
-		c.Redirect(http.StatusSeeOther, "/signin?password_set=1")
+		if !u.CanSignIn() {
+			// A client no longer in a caseload: their password is set, but
+			// signing in must wait for a therapist.
+			c.Redirect(http.StatusSeeOther, "/signin?password_set=1")
+			return
+		}
+		if err := s.startSession(c, u); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if purpose == "invite" {
+			s.flash(c, "Your password is set and you are signed in. Welcome to Trellis.")
+		} else {
+			s.flash(c, "Your new password is set and you are signed in.")
+		}
+		c.Redirect(http.StatusSeeOther, homeFor(u.Role))
 	}
 }
 

@@ -25,7 +25,7 @@ func (s *Server) inviteClient(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.showLink(c, link, f.Values["name"], "/therapist")
+	s.handOffLink(c, link, f.Values["name"], "/therapist")
 }
 
 func (s *Server) removeClient(c *gin.Context) {

@@ -32,11 +32,14 @@ func (s *Server) routes() {
 	s.handle(post, "/reset/:token", public, s.useLink("reset"))
 	s.handle(get, "/account/password", signedIn, s.passwordPage)
 	s.handle(post, "/account/password", signedIn, s.changePassword)
+	// A new invite or reset link, shown to the staff member who made it.
+	s.handle(get, "/links/:id", staff, s.linkReadyPage)
 
 	// Practice admin: accounts and the practice, never clinical content.
 	s.handle(get, "/admin/users", admins, s.adminUsers)
 	s.handle(get, "/admin/users/invite", admins, s.staffInvitePage)
 	s.handle(post, "/admin/users/invite", admins, s.inviteStaff)
+	s.handle(get, "/admin/users/:id/disable", admins, s.disablePage)
 	s.handle(post, "/admin/users/:id/disable", admins, s.setDisabled(true))
 	s.handle(post, "/admin/users/:id/enable", admins, s.setDisabled(false))
 	s.handle(post, "/admin/users/:id/reset", admins, s.resetAccess)

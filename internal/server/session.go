@@ -177,6 +177,7 @@ var (
 	signedIn   = rule{roles: policy.Roles}
 	admins     = rule{roles: []policy.Role{policy.Admin}}
 	therapists = rule{roles: []policy.Role{policy.Therapist}}
+	staff      = rule{roles: []policy.Role{policy.Admin, policy.Therapist}}
 	clients    = rule{roles: []policy.Role{policy.Client}}
 	// clientsWriting is clients, for the routes that take a client's words.
 	clientsWriting = rule{roles: []policy.Role{policy.Client}, keepText: true}
