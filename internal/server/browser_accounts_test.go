@@ -149,12 +149,10 @@ func TestClientAcceptsInviteSetsPasswordSignsOutAndBackIn(t *testing.T) {
 
 	// Chromium logs every document with an error status; this test asked
 	// for one 422 and one 404 page. Anything else is a real error.
-	if errs := b.unexpectedConsoleErrors(
+	b.expectNoConsoleErrors(
 		"Failed to load resource: the server responded with a status of 422",
 		"Failed to load resource: the server responded with a status of 404",
-	); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	)
 }
 
 // The pages a client sees first work on the narrowest common phone: no
@@ -175,9 +173,7 @@ func Test320PixelWideScreenNeedsNoSidewaysScrolling(t *testing.T) {
 	b.expectClientHome(w.Client.DisplayName)
 	b.expectNoSidewaysScroll(320)
 
-	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.expectNoConsoleErrors()
 }
 
 // TestScreenshots writes the README's screenshots of the demo practice. It
@@ -377,6 +373,15 @@ func (b *tab) unexpectedConsoleErrors(expected ...string) []string {
 		out = append(out, e)
 	}
 	return out
+}
+
+// expectNoConsoleErrors fails the test on any console error so far other
+// than one occurrence of each expected message.
+func (b *tab) expectNoConsoleErrors(expected ...string) {
+	b.t.Helper()
+	if errs := b.unexpectedConsoleErrors(expected...); len(errs) > 0 {
+		b.t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
 }
 
 // signIn opens the sign-in page and signs in.

@@ -490,9 +490,7 @@ func TestClientFillsInTheWeeklyCheckInWithAutosave(t *testing.T) {
 		t.Errorf("What you sent lists %q, want the check-in", got)
 	}
 
-	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.expectNoConsoleErrors()
 }
 
 // The whole check-in with the keyboard alone: Tab into each scale, arrow
@@ -576,9 +574,7 @@ func TestClientAnswersTheCheckInWithTheKeyboardAlone(t *testing.T) {
 	b.expectSentPage(id, scales, note)
 	expectOneSubmission(t, a, id, checkInAnswers(scales, note))
 
-	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.expectNoConsoleErrors()
 }
 
 // Without JavaScript nothing saves on its own, but "Save and finish later"
@@ -672,9 +668,7 @@ func TestClientWithoutJavaScriptSavesAndSendsTheCheckIn(t *testing.T) {
 		t.Errorf("with JavaScript off, %d autosave requests were sent", n)
 	}
 
-	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.expectNoConsoleErrors()
 }
 
 // After a refused send, Back and Reload never post the answers again (no
@@ -731,9 +725,7 @@ func TestBackAndReloadAfterARefusedSendDoNotPostAgain(t *testing.T) {
 	if err := a.DB.Get(&sent, `SELECT count(*) FROM submissions WHERE assignment_id = $1`, id); err != nil || sent != 0 {
 		t.Errorf("%d submissions stored (%v), want none", sent, err)
 	}
-	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.expectNoConsoleErrors()
 }
 
 // The client's session ends while they write (FT5). Autosave says they
@@ -910,9 +902,7 @@ func TestDoubleClickOnSendStoresOnce(t *testing.T) {
 		t.Errorf("the audit log records %d submissions, want 1", n)
 	}
 
-	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.expectNoConsoleErrors()
 }
 
 // expectScaleRows checks, on a screen width px wide, that each of the
@@ -1009,9 +999,7 @@ func TestCheckInFitsA320PixelScreen(t *testing.T) {
 	b.expectSentPage(id, scales, note)
 	b.expectNoSidewaysScroll(320)
 
-	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.expectNoConsoleErrors()
 }
 
 // "My progress" on a 320 px phone: the chart's labels are drawn at text
@@ -1087,9 +1075,7 @@ func TestMyProgressIsReadableAt320Pixels(t *testing.T) {
 	for _, c := range clipped {
 		t.Errorf("the table's title is clipped: %s", c)
 	}
-	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.expectNoConsoleErrors()
 }
 
 // The demo practice is in the UK, and its crisis line says so: 999,

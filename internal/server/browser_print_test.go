@@ -76,9 +76,7 @@ func TestPrintedProgressPageStartsWithTheChartAndLeavesTheFormOff(t *testing.T) 
 			t.Errorf("page 1 of %d lacks %q:\n%s", len(pages), s, first)
 		}
 	}
-	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.expectNoConsoleErrors()
 }
 
 // A short session report prints on one page with its trend chart.

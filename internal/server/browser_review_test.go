@@ -102,7 +102,5 @@ func TestTherapistReviewsAndTheClientSeesFeedbackNotNotes(t *testing.T) {
 		t.Errorf("after reading the feedback, home shows badges %q, want only Read by your therapist", got)
 	}
 
-	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.expectNoConsoleErrors()
 }

@@ -100,9 +100,7 @@ func TestLinkPageCopiesTheLinkAndSurvivesReload(t *testing.T) {
 		t.Errorf("without JavaScript the field is readonly=%v with %q (%v), want the link", readonly, b.value("#link-url"), err)
 	}
 	b.expectNoSidewaysScroll(320)
-	if errs := b.unexpectedConsoleErrors(); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
-	}
+	b.expectNoConsoleErrors()
 }
 
 // The assign form shows only the repeat fields that apply to the chosen
