@@ -129,6 +129,19 @@ func TestDraftsKeepEverythingAndSendingChecksIt(t *testing.T) {
 	}
 }
 
+// A new practice's crisis text names no country's line: the US 988 line
+// was the default wherever a practice was.
+func TestANewPracticesCrisisTextNamesNoCountrysLine(t *testing.T) {
+	a := testkit.NewApp(t)
+	var text string
+	if err := a.DB.Get(&text, `INSERT INTO practices (name) VALUES ('New practice') RETURNING crisis_text`); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text, "988") || strings.Contains(text, "US") || !strings.Contains(text, "local emergency number") {
+		t.Errorf("a new practice's crisis text is %q, want the local emergency number and no country's line", text)
+	}
+}
+
 func TestChangingWhatWasSentMakesANewVersion(t *testing.T) {
 	a := testkit.NewApp(t)
 	w := a.Seed(t)
@@ -212,6 +225,9 @@ func TestTherapistSeesThatAChangedSubmissionHasVersions(t *testing.T) {
 func TestRiskLanguageIsFlaggedForTheTherapistAndTheClientSeesWhereToGetHelp(t *testing.T) {
 	a := testkit.NewApp(t)
 	w := a.Seed(t)
+	if _, err := a.DB.Exec(`UPDATE practices SET crisis_text = 'In danger now? Call 999. Samaritans: 116 123.' WHERE id = $1`, w.PracticeID); err != nil {
+		t.Fatal(err)
+	}
 	therapist := a.Login(t, w.Therapist)
 	id := checkInFor(t, a, therapist, w.Client.ID)
 	calm := checkInFor(t, a, therapist, w.Client2.ID)
@@ -233,7 +249,7 @@ func TestRiskLanguageIsFlaggedForTheTherapistAndTheClientSeesWhereToGetHelp(t *t
 	if n := strings.Count(confirm, `class="crisis-line`); n != 1 {
 		t.Errorf("the confirmation of a flagged send shows the crisis text %d times, want once", n)
 	}
-	if !strings.Contains(between(confirm, `class="crisis-text"`, "</p>"), `<a href="tel:988">988</a>`) {
+	if !strings.Contains(between(confirm, `class="crisis-text"`, "</p>"), `<a href="tel:116123">116 123</a>`) {
 		t.Error("the crisis text's number is not a tel: link")
 	}
 	// A calm send gets the usual confirmation only.

@@ -264,8 +264,10 @@ func (s *Server) page(c *gin.Context, title string) Page {
 }
 
 // defaultCrisis is shown if the practice's own text cannot be loaded: a
-// client page never goes without it.
-const defaultCrisis = "Trellis is not for emergencies. If you are in danger or thinking about harming yourself, call your local emergency number now. In the US, call or text 988 (Suicide & Crisis Lifeline)."
+// client page never goes without it. It names no country (the practice
+// may be anywhere); it is also the default of a new practice's text
+// (migrations/00012).
+const defaultCrisis = "Trellis is not for emergencies. If you are in danger or thinking about harming yourself, call your local emergency number now."
 
 // flash leaves a one-time message for the next page the user sees.
 func (s *Server) flash(c *gin.Context, msg string) {
