@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	netmail "net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trellis-app/trellis/internal/mail"
 )
 
 // Environments Trellis knows.
@@ -49,6 +52,9 @@ type Config struct {
 	// queueing behind an exhausted pool or a database that does not answer
 	// (FT1, FT2).
 	RequestTimeout time.Duration
+	// Mail is the SMTP server email goes through; its zero value (no
+	// host) means no email: links are copied by hand, and pages say so.
+	Mail mail.Config
 }
 
 // Production reports whether Trellis runs in production mode.
@@ -69,6 +75,12 @@ const (
 	VarShutdownTimeout = "TRELLIS_SHUTDOWN_TIMEOUT"
 	VarDBMaxConns      = "TRELLIS_DB_MAX_CONNS"
 	VarRequestTimeout  = "TRELLIS_REQUEST_TIMEOUT"
+	VarSMTPHost        = "TRELLIS_SMTP_HOST"
+	VarSMTPPort        = "TRELLIS_SMTP_PORT"
+	VarSMTPTLS         = "TRELLIS_SMTP_TLS"
+	VarSMTPUser        = "TRELLIS_SMTP_USER"
+	VarSMTPPassword    = "TRELLIS_SMTP_PASSWORD"
+	VarMailFrom        = "TRELLIS_MAIL_FROM"
 )
 
 // DefaultRequestTimeout is TRELLIS_REQUEST_TIMEOUT's default.
@@ -210,8 +222,59 @@ func Load(getenv func(string) string) (Config, error) {
 			VarRequestTimeout, c.RequestTimeout, c.ShutdownTimeout)
 	}
 
+	c.Mail = loadMail(get, bad)
+
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// loadMail reads the SMTP settings. With no host, email is off and the
+// other settings must be empty too, so a half-made configuration is an
+// error at start rather than a silent copy-link fallback.
+func loadMail(get func(name, def string) string, bad func(name, format string, args ...any)) mail.Config {
+	m := mail.Config{
+		Host:     get(VarSMTPHost, ""),
+		TLS:      strings.ToLower(get(VarSMTPTLS, mail.TLSStartTLS)),
+		User:     get(VarSMTPUser, ""),
+		Password: get(VarSMTPPassword, ""),
+		From:     get(VarMailFrom, ""),
+	}
+	if m.Host == "" {
+		for _, name := range []string{VarSMTPPort, VarSMTPUser, VarSMTPPassword, VarMailFrom} {
+			if get(name, "") != "" {
+				bad(name, "is set but %s is not; set the SMTP host too, or neither", VarSMTPHost)
+			}
+		}
+		return mail.Config{}
+	}
+	defPort := "587"
+	if m.TLS == mail.TLSImplicit {
+		defPort = "465"
+	}
+	if p, err := strconv.Atoi(get(VarSMTPPort, defPort)); err != nil || p < 1 || p > 65535 {
+		bad(VarSMTPPort, "must be a port number from 1 to 65535 (got %q)", get(VarSMTPPort, defPort))
+	} else {
+		m.Port = p
+	}
+	switch m.TLS {
+	case mail.TLSStartTLS, mail.TLSImplicit:
+	case mail.TLSNone:
+		// In the clear is only for a mail catcher on this machine.
+		if ip, err := netip.ParseAddr(m.Host); m.Host != "localhost" && (err != nil || !ip.IsLoopback()) {
+			bad(VarSMTPTLS, "may be %q only for a server on loopback (127.0.0.1, ::1 or localhost), not %q", mail.TLSNone, m.Host)
+		}
+	default:
+		bad(VarSMTPTLS, "must be %s, %s or %s (got %q)", mail.TLSStartTLS, mail.TLSImplicit, mail.TLSNone, m.TLS)
+	}
+	if (m.User == "") != (m.Password == "") {
+		bad(VarSMTPPassword, "%s and %s go together: set both or neither", VarSMTPUser, VarSMTPPassword)
+	}
+	if m.From == "" {
+		bad(VarMailFrom, "is required when %s is set (for example \"Trellis <no-reply@your-practice.example>\")", VarSMTPHost)
+	} else if _, err := netmail.ParseAddress(m.From); err != nil {
+		bad(VarMailFrom, "must be an email address, optionally with a name (got %q)", m.From)
+	}
+	return m
 }

@@ -145,3 +145,62 @@ func TestShortShutdownIsAllowedWithAShorterRequestTimeout(t *testing.T) {
 		t.Errorf("timeouts = %v, %v", c.ShutdownTimeout, c.RequestTimeout)
 	}
 }
+
+func TestMailIsOffWithoutAHostAndReadWithOne(t *testing.T) {
+	c, err := Load(env(map[string]string{VarDatabaseURL: dbURL}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Mail.Configured() {
+		t.Errorf("mail configured with no SMTP variables: %+v", c.Mail)
+	}
+	c, err = Load(env(map[string]string{VarDatabaseURL: dbURL, VarSMTPHost: "smtp.example.org",
+		VarSMTPUser: "trellis", VarSMTPPassword: "s3cret", VarMailFrom: "Trellis <no-reply@example.org>"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := c.Mail; m.Host != "smtp.example.org" || m.Port != 587 || m.TLS != "starttls" || m.User != "trellis" || m.Password != "s3cret" || m.From != "Trellis <no-reply@example.org>" {
+		t.Errorf("mail = %+v, want STARTTLS on 587 with the user and From given", m)
+	}
+	c, err = Load(env(map[string]string{VarDatabaseURL: dbURL, VarSMTPHost: "127.0.0.1", VarSMTPPort: "1025", VarSMTPTLS: "none", VarMailFrom: "no-reply@trellis.localhost"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Mail.Port != 1025 || c.Mail.TLS != "none" {
+		t.Errorf("loopback catcher: %+v", c.Mail)
+	}
+}
+
+func TestMailRejectsEachBadValueWithAClearMessage(t *testing.T) {
+	host := map[string]string{VarSMTPHost: "smtp.example.org", VarMailFrom: "no-reply@example.org"}
+	tests := []struct {
+		name string
+		set  map[string]string
+		want string
+	}{
+		{"settings without a host", map[string]string{VarMailFrom: "a@example.org"}, "TRELLIS_MAIL_FROM: is set but TRELLIS_SMTP_HOST is not"},
+		{"no from", map[string]string{VarMailFrom: ""}, "TRELLIS_MAIL_FROM: is required"},
+		{"bad from", map[string]string{VarMailFrom: "not an address"}, "TRELLIS_MAIL_FROM: must be an email address"},
+		{"bad port", map[string]string{VarSMTPPort: "smtp"}, "TRELLIS_SMTP_PORT: must be a port number"},
+		{"unknown tls", map[string]string{VarSMTPTLS: "maybe"}, "TRELLIS_SMTP_TLS: must be starttls, tls or none"},
+		{"clear text off loopback", map[string]string{VarSMTPTLS: "none"}, "TRELLIS_SMTP_TLS: may be \"none\" only for a server on loopback"},
+		{"user without password", map[string]string{VarSMTPUser: "trellis"}, "TRELLIS_SMTP_PASSWORD: TRELLIS_SMTP_USER and TRELLIS_SMTP_PASSWORD go together"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := map[string]string{VarDatabaseURL: dbURL}
+			if tt.name != "settings without a host" {
+				for k, v := range host {
+					m[k] = v
+				}
+			}
+			for k, v := range tt.set {
+				m[k] = v
+			}
+			_, err := Load(env(m))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
