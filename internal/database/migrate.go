@@ -2,14 +2,19 @@ package database
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/trellis-app/trellis/migrations"
 )
@@ -66,11 +71,68 @@ func migrateFS(ctx context.Context, db *sql.DB, fsys fs.FS, log *slog.Logger) er
 	for _, r := range results {
 		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration_ms", r.Duration.Milliseconds())
 	}
+	return migrateRiver(ctx, db, log)
+}
+
+// riverLockID serialises River's migrations across instances starting
+// together, as MigrationLockID does Trellis's own.
+const riverLockID = MigrationLockID + 1
+
+// migrateRiver applies the job queue's own schema (River's river_job,
+// river_queue, river_leader …), as the River version in go.mod ships it.
+// Each of River's versions runs in its own transaction (one adds an enum
+// value the next uses, which PostgreSQL refuses in one transaction), so
+// instances starting together are kept apart by a session advisory lock
+// held on a connection of its own for the whole run.
+func migrateRiver(ctx context.Context, db *sql.DB, log *slog.Logger) error {
+	m, err := rivermigrate.New(riverdatabasesql.New(db), &rivermigrate.Config{Logger: log})
+	if err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, riverLockID); err != nil {
+		return fmt.Errorf("job queue migration lock: %w", err)
+	}
+	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, riverLockID) }()
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("apply job queue migrations: %w", err)
+	}
+	for _, v := range res.Versions {
+		log.Info("job queue migration applied", "version", v.Version, "name", v.Name, "duration_ms", v.Duration.Milliseconds())
+	}
 	return nil
+}
+
+// riverVersions names the job queue migrations this binary ships, for
+// MigrationsHash.
+func riverVersions() (string, error) {
+	m, err := rivermigrate.New(riverdatabasesql.New(nil), &rivermigrate.Config{})
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, v := range m.AllVersions() {
+		fmt.Fprintf(&b, "river %d %s\n%s\n", v.Version, v.Name, v.SQLUp)
+	}
+	return b.String(), nil
 }
 
 // MigrationsHash identifies the embedded migrations, so test templates are
 // rebuilt when a migration changes.
 func MigrationsHash() (string, error) {
-	return hashFS(migrations.FS)
+	own, err := hashFS(migrations.FS)
+	if err != nil {
+		return "", err
+	}
+	river, err := riverVersions()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(own + "\n" + river))
+	return hex.EncodeToString(sum[:]), nil
 }

@@ -1,0 +1,49 @@
+package notify
+
+import (
+	"database/sql"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+)
+
+// QueueConfig is how the job queue runs in this process.
+type QueueConfig struct {
+	DB *sqlx.DB
+	// Deliverer works the email queue; nil makes a client that only
+	// queues (a process that runs no jobs).
+	Deliverer *Deliverer
+	// Workers is how many emails one process sends at once.
+	Workers int
+	// PollInterval is how often an idle process looks for new jobs: the
+	// database/sql driver has no LISTEN, so River polls.
+	PollInterval time.Duration
+	// Retry decides when a failed job is tried again; nil is River's
+	// attempt⁴ seconds. Tests make it short.
+	Retry river.ClientRetryPolicy
+	Log   *slog.Logger
+}
+
+// NewQueue returns the job queue's client. Jobs and their state live in
+// PostgreSQL (River's tables, made by `trellis migrate`), so any number of
+// instances share one queue and each job is worked by one of them.
+func NewQueue(cfg QueueConfig) (*river.Client[*sql.Tx], error) {
+	rc := &river.Config{Logger: cfg.Log, RetryPolicy: cfg.Retry}
+	if cfg.Deliverer != nil {
+		workers := river.NewWorkers()
+		river.AddWorker(workers, cfg.Deliverer)
+		rc.Workers = workers
+		rc.Queues = map[string]river.QueueConfig{QueueEmail: {MaxWorkers: max(1, cfg.Workers)}}
+		rc.FetchPollInterval = cfg.PollInterval
+		if rc.FetchPollInterval == 0 {
+			rc.FetchPollInterval = time.Second
+		}
+		rc.FetchCooldown = min(rc.FetchPollInterval, 100*time.Millisecond)
+		// An email that hangs is given up and retried, never held forever.
+		rc.JobTimeout = time.Minute
+	}
+	return river.NewClient(riverdatabasesql.New(cfg.DB.DB), rc)
+}
