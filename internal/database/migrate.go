@@ -97,7 +97,9 @@ func migrateRiver(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, riverLockID); err != nil {
 		return fmt.Errorf("job queue migration lock: %w", err)
 	}
-	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, riverLockID) }()
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, riverLockID)
+	}()
 	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
 	if err != nil {
 		return fmt.Errorf("apply job queue migrations: %w", err)
