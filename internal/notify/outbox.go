@@ -117,6 +117,7 @@ type claimed struct {
 	UserID  int64         `db:"user_id"`
 	TokenID sql.NullInt64 `db:"token_id"`
 	Items   int           `db:"items"`
+	Day     sql.NullTime  `db:"about_day"`
 	Email   string        `db:"email"`
 	Active  bool          `db:"active"`
 }
@@ -133,7 +134,7 @@ func (d *Deliverer) Work(ctx context.Context, job *river.Job[sendArgs]) error {
 		err := tx.GetContext(ctx, &c, `UPDATE email_outbox o SET status = 'sending', attempts = attempts + 1, claimed_at = now()
 			FROM users u WHERE o.id = $1 AND u.id = o.user_id
 			  AND (o.status = 'queued' OR (o.status = 'sending' AND o.claimed_at < now() - $2::interval))
-			RETURNING o.kind, o.user_id, o.token_id, o.items, u.email, u.status <> 'disabled' AS active`,
+			RETURNING o.kind, o.user_id, o.token_id, o.items, o.about_day, u.email, u.status <> 'disabled' AS active`,
 			id, fmt.Sprintf("%d seconds", int(stuckAfter.Seconds())))
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // sent, cancelled, or in another worker's hands
@@ -149,7 +150,7 @@ func (d *Deliverer) Work(ctx context.Context, job *river.Job[sendArgs]) error {
 			return err
 		}
 		if !ok {
-			return cancel(ctx, tx, id, "link no longer valid")
+			return cancel(ctx, tx, id, "nothing to send: the link is no longer valid, or the homework was sent")
 		}
 		msg, sendIt = withID(m, id), true
 		return nil
@@ -190,6 +191,13 @@ func (d *Deliverer) compose(ctx context.Context, tx *sqlx.Tx, c claimed) (mail.M
 		m.Subject, m.Text = linkMessage(Kind(purpose), d.Base.JoinPath(purpose, token), valid)
 	case KindInviteExisting:
 		m.Subject, m.Text = existingAccountMessage(d.Base.JoinPath("signin"))
+	case KindReminder:
+		r, ok, err := d.reminderMessage(ctx, tx, c.UserID, c.Day.Time)
+		if err != nil || !ok {
+			return m, false, err
+		}
+		r.To = m.To
+		m = r
 	default:
 		return m, false, fmt.Errorf("outbox: no message for kind %q", c.Kind)
 	}

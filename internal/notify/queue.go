@@ -24,7 +24,11 @@ type QueueConfig struct {
 	// Retry decides when a failed job is tried again; nil is River's
 	// attempt⁴ seconds. Tests make it short.
 	Retry river.ClientRetryPolicy
-	Log   *slog.Logger
+	// Reminders runs the reminder schedule in this process (on whichever
+	// instance River elects leader); Now is its clock.
+	Reminders bool
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // NewQueue returns the job queue's client. Jobs and their state live in
@@ -32,9 +36,20 @@ type QueueConfig struct {
 // instances share one queue and each job is worked by one of them.
 func NewQueue(cfg QueueConfig) (*river.Client[*sql.Tx], error) {
 	rc := &river.Config{Logger: cfg.Log, RetryPolicy: cfg.Retry}
+	var client *river.Client[*sql.Tx]
 	if cfg.Deliverer != nil {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, cfg.Deliverer)
+		if cfg.Reminders {
+			now := cfg.Now
+			if now == nil {
+				now = time.Now
+			}
+			river.AddWorker(workers, &Scheduler{DB: cfg.DB, Queue: func() *river.Client[*sql.Tx] { return client }, Now: now})
+			rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(ScheduleEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return scheduleArgs{}, &river.InsertOpts{Queue: QueueEmail, MaxAttempts: 1} },
+				&river.PeriodicJobOpts{RunOnStart: true})}
+		}
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{QueueEmail: {MaxWorkers: max(1, cfg.Workers)}}
 		rc.FetchPollInterval = cfg.PollInterval
@@ -45,5 +60,7 @@ func NewQueue(cfg QueueConfig) (*river.Client[*sql.Tx], error) {
 		// An email that hangs is given up and retried, never held forever.
 		rc.JobTimeout = time.Minute
 	}
-	return river.NewClient(riverdatabasesql.New(cfg.DB.DB), rc)
+	var err error
+	client, err = river.NewClient(riverdatabasesql.New(cfg.DB.DB), rc)
+	return client, err
 }

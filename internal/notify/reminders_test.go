@@ -1,0 +1,243 @@
+package notify_test
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trellis-app/trellis/internal/notify"
+	"github.com/trellis-app/trellis/internal/testkit"
+)
+
+// client makes an active client in a practice in zone, with reminders on
+// at sendAt (local), and returns the client's id.
+func remindedClient(t *testing.T, db *sqlx.DB, zone, sendAt string, clientZone *string) (practice, therapist, client int64) {
+	t.Helper()
+	must := func(q string, args ...any) int64 {
+		t.Helper()
+		var id int64
+		if err := db.QueryRowx(q, args...).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	practice = must(`INSERT INTO practices (name, time_zone) VALUES ('Reminder practice', $1) RETURNING id`, zone)
+	therapist = must(`INSERT INTO users (practice_id, role, status, email, display_name, password_hash) VALUES ($1, 'therapist', 'active', 'th@example.test', 'Theo', 'x') RETURNING id`, practice)
+	client = must(`INSERT INTO users (practice_id, role, status, email, display_name, password_hash, therapist_id) VALUES ($1, 'client', 'active', 'zoe@example.test', 'Zoë', 'x', $2) RETURNING id`, practice, therapist)
+	must(`INSERT INTO reminder_settings (user_id, enabled, consented_at, send_at, time_zone) VALUES ($1, true, now(), $2, $3) RETURNING user_id`, client, sendAt, clientZone)
+	return practice, therapist, client
+}
+
+// homework gives the client an open check-in due on day.
+func homework(t *testing.T, db *sqlx.DB, practice, therapist, client int64, day string) int64 {
+	t.Helper()
+	var series, id int64
+	if err := db.QueryRowx(`INSERT INTO assignment_series (practice_id, client_id, assigned_by, exercise_id, exercise_version, recurrence, first_due)
+		SELECT $1, $2, $3, id, 1, 'once', $4 FROM exercises ORDER BY id LIMIT 1 RETURNING id`, practice, client, therapist, day).Scan(&series); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRowx(`INSERT INTO assignments (series_id, client_id, exercise_id, exercise_version, due_on, due_at)
+		SELECT id, client_id, exercise_id, exercise_version, first_due, first_due + 1 FROM assignment_series WHERE id = $1 RETURNING id`, series).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func at(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func schedule(t *testing.T, db *sqlx.DB, now time.Time) int {
+	t.Helper()
+	q, err := notify.NewQueue(notify.QueueConfig{DB: db, Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := notify.ScheduleReminders(context.Background(), db, q, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// London's clocks go back at 02:00 BST on 25 Oct 2026, so 01:30 happens
+// twice; they go forward at 01:00 GMT on 28 Mar 2027, so 01:30 never
+// happens. A reminder set for 01:30 leaves once on each of those days.
+func TestARemindersLocalTimeHoldsAcrossDSTChanges(t *testing.T) {
+	db := testkit.DB(t)
+	p, th, c := remindedClient(t, db, "Europe/London", "01:30", nil)
+	homework(t, db, p, th, c, "2026-10-25")
+	homework(t, db, p, th, c, "2027-03-28")
+
+	steps := []struct {
+		utc  string
+		want int
+		why  string
+	}{
+		{"2026-10-24T23:59:00Z", 0, "00:59 BST: before the time"},
+		{"2026-10-25T00:30:00Z", 1, "01:30 BST, the first 01:30"},
+		{"2026-10-25T01:30:00Z", 0, "01:30 GMT, the second 01:30: already sent today"},
+		{"2027-03-28T00:59:00Z", 0, "00:59 GMT: before the time"},
+		{"2027-03-28T01:00:00Z", 1, "02:00 BST: 01:30 was skipped, so it leaves now"},
+		{"2027-03-28T01:05:00Z", 0, "already sent today"},
+	}
+	for _, s := range steps {
+		if got := schedule(t, db, at(t, s.utc)); got != s.want {
+			t.Errorf("%s (%s): %d queued, want %d", s.utc, s.why, got, s.want)
+		}
+	}
+}
+
+// A client's own zone wins over the practice's.
+func TestAReminderFollowsTheClientsOwnTimeZone(t *testing.T) {
+	db := testkit.DB(t)
+	zone := "Asia/Ho_Chi_Minh" // UTC+7, no DST
+	p, th, c := remindedClient(t, db, "Europe/London", "08:00", &zone)
+	homework(t, db, p, th, c, "2026-12-04")
+	if n := schedule(t, db, at(t, "2026-12-04T00:59:00Z")); n != 0 {
+		t.Errorf("07:59 in Ho Chi Minh City: %d queued", n)
+	}
+	if n := schedule(t, db, at(t, "2026-12-04T01:00:00Z")); n != 1 {
+		t.Errorf("08:00 in Ho Chi Minh City (01:00 in London): %d queued, want 1", n)
+	}
+}
+
+// Work already sent is never reminded of, and nothing is sent without
+// homework due today or tomorrow.
+func TestNoReminderForWorkAlreadySent(t *testing.T) {
+	db := testkit.DB(t)
+	p, th, c := remindedClient(t, db, "UTC", "18:00", nil)
+	sent := homework(t, db, p, th, c, "2026-12-04")
+	if _, err := db.Exec(`UPDATE assignments SET status = 'submitted', submitted_at = now() WHERE id = $1`, sent); err != nil {
+		t.Fatal(err)
+	}
+	homework(t, db, p, th, c, "2026-12-10") // not due yet
+	if n := schedule(t, db, at(t, "2026-12-04T18:00:00Z")); n != 0 {
+		t.Errorf("%d reminders for work already sent or not due", n)
+	}
+}
+
+// Work sent after the reminder was queued but before it left is not
+// mentioned; with none left, the reminder is not sent at all.
+func TestWorkSentBeforeTheReminderLeavesCancelsIt(t *testing.T) {
+	db := testkit.DB(t)
+	srv := testkit.NewMailServer(t)
+	p, th, c := remindedClient(t, db, "UTC", "18:00", nil)
+	a := homework(t, db, p, th, c, "2026-12-04")
+	if n := schedule(t, db, at(t, "2026-12-04T18:00:00Z")); n != 1 {
+		t.Fatalf("%d queued", n)
+	}
+	if _, err := db.Exec(`UPDATE assignments SET status = 'submitted', submitted_at = now() WHERE id = $1`, a); err != nil {
+		t.Fatal(err)
+	}
+	instance(t, db, srv)
+	var id int64
+	if err := db.Get(&id, `SELECT id FROM email_outbox WHERE user_id = $1`, c); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, db, id, "cancelled")
+	if n := len(srv.Messages()); n != 0 {
+		t.Errorf("%d reminders sent for work already sent", n)
+	}
+}
+
+var stopRE = regexp.MustCompile(`https://trellis\.test/stop/([A-Za-z0-9_-]{43})`)
+
+// Two instances scheduling at the same moment queue one reminder, and it
+// is delivered once: a count and nothing else, with a stop link that
+// works without signing in, for this client only.
+func TestTwoSchedulersRacingSendOneReminderWithAStopLink(t *testing.T) {
+	db := testkit.DB(t)
+	srv := testkit.NewMailServer(t)
+	p, th, c := remindedClient(t, db, "Europe/London", "18:00", nil)
+	homework(t, db, p, th, c, "2026-12-04")
+	homework(t, db, p, th, c, "2026-12-05")
+	// A second client in the same practice, whose reminders must survive
+	// the first one's stop link.
+	var other int64
+	if err := db.Get(&other, `INSERT INTO users (practice_id, role, status, email, display_name, password_hash, therapist_id) VALUES ($1, 'client', 'active', 'ana@example.test', 'Ana', 'x', $2) RETURNING id`, p, th); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO reminder_settings (user_id, enabled, consented_at) VALUES ($1, true, now())`, other); err != nil {
+		t.Fatal(err)
+	}
+
+	now := at(t, "2026-12-04T18:00:30Z")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	total := 0
+	for range 4 {
+		wg.Go(func() {
+			n := schedule(t, db, now)
+			mu.Lock()
+			total += n
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if total != 1 {
+		t.Fatalf("four schedulers queued %d reminders, want 1", total)
+	}
+	instance(t, db, srv)
+	instance(t, db, srv)
+	got := srv.Wait(1)
+	var id int64
+	if err := db.Get(&id, `SELECT id FROM email_outbox WHERE user_id = $1`, c); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, db, id, "sent")
+	if got = srv.Messages(); len(got) != 1 {
+		t.Fatalf("%d reminders delivered, want 1", len(got))
+	}
+	r := got[0]
+	if r.To[0] != "zoe@example.test" || r.Subject() != "A reminder from Trellis" {
+		t.Errorf("to %v, subject %q", r.To, r.Subject())
+	}
+	if !strings.Contains(r.Body, "You have 2 pieces of homework due: 1 today and 1 tomorrow.") {
+		t.Errorf("the reminder does not count the homework:\n%s", r.Body)
+	}
+	if !strings.Contains(r.Body, "https://trellis.test/signin") {
+		t.Errorf("the reminder does not link to the sign-in page:\n%s", r.Body)
+	}
+	m := stopRE.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no stop link:\n%s", r.Body)
+	}
+	if u := r.Header.Get("List-Unsubscribe"); u != "<"+m[0]+">" || r.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Errorf("List-Unsubscribe %q", u)
+	}
+
+	if _, ok, err := notify.StopReminders(context.Background(), db, "not-a-token"); ok || err != nil {
+		t.Errorf("a made-up stop link worked (%v, %v)", ok, err)
+	}
+	user, ok, err := notify.StopReminders(context.Background(), db, m[1])
+	if err != nil || !ok || user != c {
+		t.Fatalf("stop link: user %d, %v, %v", user, ok, err)
+	}
+	on := map[int64]bool{}
+	rows, err := db.Query(`SELECT user_id, enabled FROM reminder_settings`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var u int64
+		var e bool
+		if err := rows.Scan(&u, &e); err != nil {
+			t.Fatal(err)
+		}
+		on[u] = e
+	}
+	if on[c] || !on[other] {
+		t.Errorf("after the stop link: reminders on = %v, want off for %d only", on, c)
+	}
+}
