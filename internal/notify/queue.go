@@ -47,7 +47,9 @@ func NewQueue(cfg QueueConfig) (*river.Client[*sql.Tx], error) {
 			}
 			river.AddWorker(workers, &Scheduler{DB: cfg.DB, Queue: func() *river.Client[*sql.Tx] { return client }, Now: now})
 			rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(ScheduleEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return scheduleArgs{}, &river.InsertOpts{Queue: QueueEmail, MaxAttempts: 1} },
+				func() (river.JobArgs, *river.InsertOpts) {
+					return scheduleArgs{}, &river.InsertOpts{Queue: QueueEmail, MaxAttempts: 1}
+				},
 				&river.PeriodicJobOpts{RunOnStart: true})}
 		}
 		rc.Workers = workers
