@@ -88,12 +88,17 @@ func insertToken(ctx context.Context, e sqlx.ExecerContext, userID int64, purpos
 	return nil
 }
 
-// retireLinks makes every link already handed out to a user stop working:
+// retireLinks makes every link already handed out to a user stop working,
+// and their calendar address with them:
 // when the account is disabled, or a client is removed before joining (an
 // invite that still worked would make an account with no therapist).
 func retireLinks(ctx context.Context, e sqlx.ExecerContext, userID int64) error {
 	if _, err := e.ExecContext(ctx, `UPDATE access_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
 		return fmt.Errorf("retire links: %w", err)
+	}
+	// The calendar address opens their due dates without a sign-in too.
+	if _, err := e.ExecContext(ctx, `DELETE FROM calendar_feeds WHERE user_id = $1`, userID); err != nil {
+		return fmt.Errorf("retire calendar address: %w", err)
 	}
 	return nil
 }
