@@ -48,7 +48,10 @@ func main() {
 const usage = `usage: trellis [command]
 
 commands:
-  serve       migrate the database, then serve HTTP (the default)
+  serve       migrate the database, then serve HTTP (the default); with
+              SMTP configured it also sends email and reminders, unless
+              TRELLIS_RUN_JOBS=false
+  worker      migrate the database, then only send email and reminders
   migrate     apply pending database migrations and exit
   seed-demo   create the demo practice and print its sign-ins
   user create-admin -practice NAME -name NAME -email EMAIL
@@ -74,7 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "seed-demo":
+	case "serve", "migrate", "seed-demo", "worker":
 		if len(args) > 0 {
 			return fmt.Errorf("%w: %s takes no arguments (configuration comes from the environment)", errUsage, cmd)
 		}
@@ -125,6 +128,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return seedScale(ctx, cfg, db, args, stdout)
 	case "user":
 		return createAdmin(ctx, cfg, db, args[1:], stdout)
+	case "worker":
+		return worker(ctx, cfg, db, log)
 	default:
 		return serve(ctx, cfg, db, log, stdout)
 	}
@@ -194,6 +199,10 @@ func createAdmin(ctx context.Context, cfg config.Config, db *sqlx.DB, args []str
 }
 
 func serve(ctx context.Context, cfg config.Config, db *sqlx.DB, log *slog.Logger, stdout io.Writer) error {
+	jobs, err := app.NewJobs(cfg, db, log, cfg.RunJobs)
+	if err != nil {
+		return err
+	}
 	srv, err := app.New(cfg, db, log)
 	if err != nil {
 		return err
@@ -203,8 +212,25 @@ func serve(ctx context.Context, cfg config.Config, db *sqlx.DB, log *slog.Logger
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	go app.SweepSessions(ctx, auth.NewSessionStore(db), auth.NewRateCounter(db), reflection.NewService(db, nil), log)
-	log.Info("trellis is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", cfg.Env, "version", version())
-	return app.Serve(ctx, ln, srv, cfg.ShutdownTimeout, log)
+	log.Info("trellis is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", cfg.Env, "version", version(),
+		"email", cfg.Mail.Configured(), "jobs", cfg.Mail.Configured() && cfg.RunJobs)
+	jobsDone := make(chan error, 1)
+	go func() { jobsDone <- jobs.Run(ctx, cfg.ShutdownTimeout, log) }()
+	err = app.Serve(ctx, ln, srv, cfg.ShutdownTimeout, log)
+	return errors.Join(err, <-jobsDone)
+}
+
+// worker sends email and queues reminders, serving no HTTP: run one or
+// more beside `trellis serve` with TRELLIS_RUN_JOBS=false.
+func worker(ctx context.Context, cfg config.Config, db *sqlx.DB, log *slog.Logger) error {
+	if !cfg.Mail.Configured() {
+		return fmt.Errorf("worker: no email to send: %s is not set", config.VarSMTPHost)
+	}
+	jobs, err := app.NewJobs(cfg, db, log, true)
+	if err != nil {
+		return err
+	}
+	return jobs.Run(ctx, cfg.ShutdownTimeout, log)
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -55,6 +55,9 @@ type Config struct {
 	// Mail is the SMTP server email goes through; its zero value (no
 	// host) means no email: links are copied by hand, and pages say so.
 	Mail mail.Config
+	// RunJobs: `trellis serve` also delivers email and queues reminders.
+	// Off, it only queues them, for `trellis worker` processes to do.
+	RunJobs bool
 }
 
 // Production reports whether Trellis runs in production mode.
@@ -81,6 +84,7 @@ const (
 	VarSMTPUser        = "TRELLIS_SMTP_USER"
 	VarSMTPPassword    = "TRELLIS_SMTP_PASSWORD"
 	VarMailFrom        = "TRELLIS_MAIL_FROM"
+	VarRunJobs         = "TRELLIS_RUN_JOBS"
 )
 
 // DefaultRequestTimeout is TRELLIS_REQUEST_TIMEOUT's default.
@@ -223,6 +227,13 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c.Mail = loadMail(get, bad)
+	switch v := strings.ToLower(get(VarRunJobs, "true")); v {
+	case "true", "1", "yes":
+		c.RunJobs = true
+	case "false", "0", "no":
+	default:
+		bad(VarRunJobs, "must be true or false (got %q)", v)
+	}
 
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %w", errors.Join(errs...))

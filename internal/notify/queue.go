@@ -1,7 +1,9 @@
 package notify
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -65,4 +67,24 @@ func NewQueue(cfg QueueConfig) (*river.Client[*sql.Tx], error) {
 	var err error
 	client, err = river.NewClient(riverdatabasesql.New(cfg.DB.DB), rc)
 	return client, err
+}
+
+// Outbox is how services queue email: nil, or one made with no queue,
+// means email is off (no SMTP configured) and links are copied by hand.
+type Outbox struct {
+	q *river.Client[*sql.Tx]
+}
+
+// NewOutbox queues email on q.
+func NewOutbox(q *river.Client[*sql.Tx]) *Outbox { return &Outbox{q: q} }
+
+// Enabled reports whether email is on.
+func (o *Outbox) Enabled() bool { return o != nil && o.q != nil }
+
+// Queue writes e to the outbox and queues it, in tx (see Queue).
+func (o *Outbox) Queue(ctx context.Context, tx *sqlx.Tx, e Email) (int64, bool, error) {
+	if !o.Enabled() {
+		return 0, false, errors.New("notify: email is not configured")
+	}
+	return Queue(ctx, o.q, tx, e)
 }
