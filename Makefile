@@ -18,7 +18,7 @@ help:
 	@echo "make test    run the whole test suite against a real PostgreSQL"
 	@echo "make bench   run the Go benchmarks and a loopback load test"
 	@echo "make lint    gofmt, go vet, staticcheck"
-	@echo "make stop    stop the private PostgreSQL clusters"
+	@echo "make stop    stop the private PostgreSQL clusters and the mail catcher"
 	@echo "make backup FILE=x.dump   back up DATABASE_URL (or the make run database) to x.dump"
 	@echo "make restore FILE=x.dump  restore x.dump into the empty database DATABASE_URL names"
 
@@ -30,6 +30,7 @@ run: build
 	url="$${DATABASE_URL:-}"; \
 	if [ -z "$$url" ]; then url="$$($(GO) run ./cmd/devdb start -dir $(DEV_PG_DIR) -port $(DEV_PG_PORT))"; fi; \
 	export DATABASE_URL="$$url"; \
+	if [ -z "$${TRELLIS_SMTP_HOST:-}" ]; then eval "$$($(GO) run ./cmd/devmail start)"; fi; \
 	./bin/trellis migrate; \
 	./bin/trellis seed-demo; \
 	exec ./bin/trellis serve
@@ -76,6 +77,7 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 
 stop:
+	-$(GO) run ./cmd/devmail stop
 	-$(GO) run ./cmd/devdb stop -dir $(DEV_PG_DIR)
 	-$(GO) run ./cmd/devdb stop -dir $(TEST_PG_DIR)
 

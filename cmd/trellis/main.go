@@ -160,6 +160,14 @@ func seedDemo(ctx context.Context, cfg config.Config, db *sqlx.DB, stdout io.Wri
 	for _, l := range account.DemoLogins {
 		fmt.Fprintf(stdout, "  %-10s %-28s %s\n", l.Role, l.Email, l.Name)
 	}
+	switch {
+	case cfg.DevMailURL != "":
+		fmt.Fprintf(stdout, "\nEmails Trellis sends (invitations, links, reminders) arrive here: %s\n", cfg.DevMailURL)
+	case cfg.Mail.Configured():
+		fmt.Fprintf(stdout, "\nEmails go through %s.\n", cfg.Mail.Host)
+	default:
+		fmt.Fprintln(stdout, "\nNo email is configured: links are shown to copy by hand.")
+	}
 	fmt.Fprintln(stdout)
 	return nil
 }

@@ -58,6 +58,9 @@ type Config struct {
 	// RunJobs: `trellis serve` also delivers email and queues reminders.
 	// Off, it only queues them, for `trellis worker` processes to do.
 	RunJobs bool
+	// DevMailURL is the local mail catcher's web page, printed with the
+	// demo logins (set by `make run`; development only).
+	DevMailURL string
 }
 
 // Production reports whether Trellis runs in production mode.
@@ -85,6 +88,7 @@ const (
 	VarSMTPPassword    = "TRELLIS_SMTP_PASSWORD"
 	VarMailFrom        = "TRELLIS_MAIL_FROM"
 	VarRunJobs         = "TRELLIS_RUN_JOBS"
+	VarDevMailURL      = "TRELLIS_DEV_MAIL_URL"
 )
 
 // DefaultRequestTimeout is TRELLIS_REQUEST_TIMEOUT's default.
@@ -227,6 +231,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c.Mail = loadMail(get, bad)
+	c.DevMailURL = get(VarDevMailURL, "")
 	switch v := strings.ToLower(get(VarRunJobs, "true")); v {
 	case "true", "1", "yes":
 		c.RunJobs = true

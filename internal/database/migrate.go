@@ -85,7 +85,9 @@ const riverLockID = MigrationLockID + 1
 // instances starting together are kept apart by a session advisory lock
 // held on a connection of its own for the whole run.
 func migrateRiver(ctx context.Context, db *sql.DB, log *slog.Logger) error {
-	m, err := rivermigrate.New(riverdatabasesql.New(db), &rivermigrate.Config{Logger: log})
+	// River's own log lines would repeat ours below; it speaks up only
+	// for warnings.
+	m, err := rivermigrate.New(riverdatabasesql.New(db), &rivermigrate.Config{Logger: slog.New(warnOnly{log.Handler()})})
 	if err != nil {
 		return fmt.Errorf("job queue migrations: %w", err)
 	}
@@ -137,4 +139,11 @@ func MigrationsHash() (string, error) {
 	}
 	sum := sha256.Sum256([]byte(own + "\n" + river))
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// warnOnly passes on a handler's warnings and errors only.
+type warnOnly struct{ slog.Handler }
+
+func (w warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && w.Handler.Enabled(ctx, l)
 }
