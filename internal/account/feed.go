@@ -10,7 +10,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jmoiron/sqlx"
+
+	"github.com/trellis-app/trellis/internal/audit"
 	"github.com/trellis-app/trellis/internal/auth"
+	"github.com/trellis-app/trellis/internal/database"
 	"github.com/trellis-app/trellis/internal/errkind"
 	"github.com/trellis-app/trellis/internal/policy"
 )
@@ -30,19 +34,34 @@ func (s *Service) NewCalendarFeed(ctx context.Context, actor policy.Actor) (stri
 	_, _ = rand.Read(sel)
 	selector := base64.RawURLEncoding.EncodeToString(sel)
 	verifier, hash := auth.NewToken()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO calendar_feeds (user_id, selector, verifier_hash) VALUES ($1, $2, $3)
-		ON CONFLICT (user_id) DO UPDATE SET selector = EXCLUDED.selector, verifier_hash = EXCLUDED.verifier_hash, created_at = now()`,
-		actor.UserID, selector, hash)
+	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO calendar_feeds (user_id, selector, verifier_hash) VALUES ($1, $2, $3)
+			ON CONFLICT (user_id) DO UPDATE SET selector = EXCLUDED.selector, verifier_hash = EXCLUDED.verifier_hash, created_at = now()`,
+			actor.UserID, selector, hash); err != nil {
+			return fmt.Errorf("calendar address: %w", err)
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.CalendarAddress, PracticeID: actor.PracticeID, ActorID: actor.UserID,
+			TargetType: "user", TargetID: actor.UserID, Detail: map[string]any{"change": "made"}})
+	})
 	if err != nil {
-		return "", fmt.Errorf("calendar address: %w", err)
+		return "", err
 	}
 	return selector + "." + verifier, nil
 }
 
 // StopCalendarFeed deletes the actor's calendar address.
 func (s *Service) StopCalendarFeed(ctx context.Context, actor policy.Actor) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM calendar_feeds WHERE user_id = $1`, actor.UserID)
-	return err
+	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM calendar_feeds WHERE user_id = $1`, actor.UserID)
+		if err != nil {
+			return fmt.Errorf("stop calendar address: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.CalendarAddress, PracticeID: actor.PracticeID, ActorID: actor.UserID,
+			TargetType: "user", TargetID: actor.UserID, Detail: map[string]any{"change": "stopped"}})
+	})
 }
 
 // HasCalendarFeed reports whether the user has a calendar address.
@@ -52,29 +71,31 @@ func (s *Service) HasCalendarFeed(ctx context.Context, userID int64) (bool, erro
 	return ok, err
 }
 
-// CalendarFeedOwner is the active client whose calendar address token is;
-// ErrNotFound for any token that is not a current one (a replaced one, a
-// made-up one, a removed or disabled client's).
-func (s *Service) CalendarFeedOwner(ctx context.Context, token string) (int64, error) {
+// CalendarFeedOwner is the active client whose calendar address token is,
+// as the actor the feed is read for; ErrNotFound for any token that is not
+// a current one (a replaced one, a made-up one, a removed or disabled
+// client's).
+func (s *Service) CalendarFeedOwner(ctx context.Context, token string) (policy.Actor, error) {
 	selector, verifier, ok := strings.Cut(token, ".")
 	if !ok || selector == "" || verifier == "" {
-		return 0, errkind.ErrNotFound
+		return policy.Actor{}, errkind.ErrNotFound
 	}
 	var row struct {
-		UserID int64  `db:"user_id"`
-		Hash   []byte `db:"verifier_hash"`
+		UserID     int64  `db:"user_id"`
+		PracticeID int64  `db:"practice_id"`
+		Hash       []byte `db:"verifier_hash"`
 	}
-	err := s.db.GetContext(ctx, &row, `SELECT f.user_id, f.verifier_hash FROM calendar_feeds f
+	err := s.db.GetContext(ctx, &row, `SELECT f.user_id, u.practice_id, f.verifier_hash FROM calendar_feeds f
 		JOIN users u ON u.id = f.user_id AND u.role = 'client' AND u.status = 'active' AND u.therapist_id IS NOT NULL
 		WHERE f.selector = $1`, selector)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, errkind.ErrNotFound
+		return policy.Actor{}, errkind.ErrNotFound
 	}
 	if err != nil {
-		return 0, err
+		return policy.Actor{}, err
 	}
 	if subtle.ConstantTimeCompare(row.Hash, auth.HashToken(verifier)) != 1 {
-		return 0, errkind.ErrNotFound
+		return policy.Actor{}, errkind.ErrNotFound
 	}
-	return row.UserID, nil
+	return policy.Actor{UserID: row.UserID, PracticeID: row.PracticeID, Role: policy.Client}, nil
 }

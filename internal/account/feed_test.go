@@ -19,7 +19,10 @@ func TestACalendarAddressOpensOnlyWhileItIsTheClientsCurrentOne(t *testing.T) {
 	w := a.Seed(t)
 	ctx := context.Background()
 	svc := account.NewService(a.DB, auth.NewHasher(), auth.NewPasswordChecker())
-	owner := func(token string) (int64, error) { return svc.CalendarFeedOwner(ctx, token) }
+	owner := func(token string) (int64, error) {
+		a, err := svc.CalendarFeedOwner(ctx, token)
+		return a.UserID, err
+	}
 
 	if _, err := svc.NewCalendarFeed(ctx, w.Therapist.Actor()); !errors.Is(err, errkind.ErrForbidden) {
 		t.Errorf("a therapist made a calendar address: %v", err)

@@ -49,6 +49,10 @@ const (
 	SessionRecorded   = "session.recorded"
 	SessionRemoved    = "session.removed"
 	ProgressSharing   = "progress.sharing"
+	RemindersOffered  = "reminders.offered"
+	RemindersOn       = "reminders.on"
+	RemindersOff      = "reminders.off"
+	CalendarAddress   = "calendar.address"
 )
 
 // AllActions lists the actions, for the admin's filter.
@@ -59,6 +63,7 @@ var AllActions = []string{
 	ExerciseCreated, ExerciseUpdated, AssignmentMade, AssignmentChange, AssignmentCancel, SubmissionMade,
 	Reviewed, Discuss, FeedbackSaved, FeedbackWithdrawn, NoteAdded,
 	ReportExported, SessionRecorded, SessionRemoved, ProgressSharing,
+	RemindersOffered, RemindersOn, RemindersOff, CalendarAddress,
 }
 
 // actionWords say what each action means, for the admin reading the log.
@@ -94,6 +99,10 @@ var actionWords = map[string]string{
 	SessionRecorded:   "Session date recorded",
 	SessionRemoved:    "Session date removed",
 	ProgressSharing:   "Progress sharing changed",
+	RemindersOffered:  "Email reminders suggested to a client",
+	RemindersOn:       "Turned email reminders on",
+	RemindersOff:      "Turned email reminders off",
+	CalendarAddress:   "Calendar address made or stopped",
 }
 
 // Words says what action means in plain words; an action without words

@@ -59,7 +59,10 @@ const (
 	ExportReport Action = "report.export"
 	KeepSessions Action = "session.record"
 
-	UsePortal Action = "portal.use"
+	UsePortal    Action = "portal.use"
+	SetReminders Action = "reminders.set"
+
+	OfferReminders Action = "reminders.offer"
 )
 
 // table is the whole grant table: which roles may take each action.
@@ -87,7 +90,10 @@ var table = map[Action][]Role{
 	ExportReport: {Therapist},
 	KeepSessions: {Therapist},
 
-	UsePortal: {Client},
+	UsePortal:    {Client},
+	SetReminders: {Client},
+
+	OfferReminders: {Therapist},
 }
 
 // Actions lists every action in the table, for tests.
