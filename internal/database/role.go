@@ -10,7 +10,7 @@ import (
 )
 
 // AppRole is the database role the running app's privileges are granted to
-// (migration 00012). `trellis serve` connects as it, or as a login role
+// (migration 00013). `trellis serve` connects as it, or as a login role
 // that is a member of it; migrations connect as the role owning the tables.
 const AppRole = "trellis_app"
 
