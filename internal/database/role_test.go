@@ -3,6 +3,11 @@ package database_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -10,7 +15,9 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/trellis-app/trellis/internal/database"
+	"github.com/trellis-app/trellis/internal/pgcluster"
 	"github.com/trellis-app/trellis/internal/testkit"
+	"github.com/trellis-app/trellis/migrations"
 )
 
 func open(t *testing.T, url string) *sqlx.DB {
@@ -198,4 +205,97 @@ func TestCheckSchemaCurrent(t *testing.T) {
 	if err := database.CheckSchemaCurrent(ctx, db); !errors.Is(err, database.ErrSchemaNewer) {
 		t.Errorf("a newer schema: %v, want ErrSchemaNewer", err)
 	}
+}
+
+// Migration 00013 grants to trellis_app, a role of the whole cluster. On a
+// cluster without it, an owner that may not create roles is stopped with
+// what to create (never left with the grants silently skipped); an owner
+// that may create roles makes it, without LOGIN, and grants to it.
+func TestMigrationMakesTheAppRoleOrSaysWhatToCreate(t *testing.T) {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "trellis-approle-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close()
+	cluster := &pgcluster.Cluster{Dir: dir, Port: port, Database: "postgres", Settings: []string{"fsync = off"}, Log: t.Logf}
+	if err := cluster.Start(ctx); err != nil {
+		t.Fatalf("start cluster: %v", err)
+	}
+	t.Cleanup(func() { _ = cluster.Stop(context.Background()) })
+	url := func(role, db string) string {
+		return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", role, port, db)
+	}
+	super := open(t, cluster.URL())
+	for _, q := range []string{
+		`CREATE ROLE plain_owner LOGIN NOCREATEROLE`, `CREATE DATABASE plain OWNER plain_owner`,
+		`CREATE ROLE role_maker LOGIN CREATEROLE`, `CREATE DATABASE made OWNER role_maker`,
+	} {
+		if _, err := super.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+
+	plain := open(t, url("plain_owner", "plain"))
+	err = database.Migrate(ctx, plain.DB, quiet)
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) || pqErr.Message != "the database role trellis_app does not exist, and plain_owner may not create it" ||
+		!strings.Contains(pqErr.Hint, "CREATE ROLE trellis_app LOGIN PASSWORD") {
+		t.Fatalf("migrate as an owner without CREATEROLE: %v, want what to create", err)
+	}
+	if v, err := database.AppliedVersion(ctx, plain); err != nil || v != beforeAppRole(t) {
+		t.Errorf("after the refusal the schema is at %d (err %v), want %d: the app-role migration rolled back whole", v, err, beforeAppRole(t))
+	}
+
+	made := open(t, url("role_maker", "made"))
+	if err := database.Migrate(ctx, made.DB, quiet); err != nil {
+		t.Fatalf("migrate as an owner with CREATEROLE: %v", err)
+	}
+	var role struct {
+		Login  bool `db:"rolcanlogin"`
+		Insert bool `db:"can_insert"`
+		Delete bool `db:"can_delete"`
+	}
+	if err := made.GetContext(ctx, &role, `SELECT rolcanlogin, has_table_privilege('trellis_app', 'audit_log', 'INSERT') AS can_insert,
+		has_table_privilege('trellis_app', 'audit_log', 'DELETE') AS can_delete FROM pg_roles WHERE rolname = 'trellis_app'`); err != nil {
+		t.Fatal(err)
+	}
+	if role.Login || !role.Insert || role.Delete {
+		t.Errorf("trellis_app made by the migration: %+v, want no LOGIN (the operator gives it one), INSERT and no DELETE on audit_log", role)
+	}
+
+	// Now that the role exists, the first database migrates too.
+	if err := database.Migrate(ctx, plain.DB, quiet); err != nil {
+		t.Errorf("migrate again once trellis_app exists: %v", err)
+	}
+}
+
+// beforeAppRole is the version of the migration before the app role's.
+func beforeAppRole(t *testing.T) int64 {
+	t.Helper()
+	names, err := fs.Glob(migrations.FS, "*_app_role.sql")
+	if err != nil || len(names) != 1 {
+		t.Fatalf("the app-role migration: %v %v", names, err)
+	}
+	v, err := strconv.ParseInt(strings.SplitN(names[0], "_", 2)[0], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known, err := database.KnownVersions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range known {
+		if k == v && i > 0 {
+			return known[i-1]
+		}
+	}
+	t.Fatalf("version %d is not among %v", v, known)
+	return 0
 }
