@@ -150,7 +150,8 @@ func TestStaffPagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 		b.open(path, http.StatusOK)
 		b.expectAccessible(path)
 	}
-	b.open("/therapist/clients/"+strconv.FormatInt(w.Client.ID, 10)+"/progress.pdf?from=31/01/2026", http.StatusUnprocessableEntity)
+	// The export form as a refused export shows it again (the same page).
+	b.open("/therapist/clients/"+strconv.FormatInt(w.Client.ID, 10)+"/reports?from=31/01/2026", http.StatusUnprocessableEntity)
 	b.expectAccessible("export form refusing a wrong date")
 
 	b.open("/therapist/assign", http.StatusOK)

@@ -251,16 +251,17 @@ var matrixRows = []matrixRow{
 	{route: "GET /therapist/clients/:id/progress", path: userPath("/therapist/clients/%d/progress", theClient),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
 	// Reports and session dates: only the client's own therapist (R13,
-	// R26). Exporting reads; recording a session or sharing progress is a
-	// POST and refused without a trace for anyone else.
+	// R26). Exporting is a POST (it writes an audit row, so no other site
+	// may make a browser do it by a link), as are recording a session and
+	// sharing progress; all are refused without a trace for anyone else.
 	{route: "GET /therapist/clients/:id/reports", path: userPath("/therapist/clients/%d/reports", theClient),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
-	{route: "GET /therapist/clients/:id/progress.pdf", path: userPath("/therapist/clients/%d/progress.pdf", theClient),
-		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{route: "POST /therapist/clients/:id/progress.pdf", path: userPath("/therapist/clients/%d/progress.pdf", theClient), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
 	{route: "GET /therapist/clients/:id/session-report", path: userPath("/therapist/clients/%d/session-report", theClient),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
-	{route: "GET /therapist/clients/:id/session-report.pdf", path: userPath("/therapist/clients/%d/session-report.pdf", theClient),
-		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{route: "POST /therapist/clients/:id/session-report.pdf", path: userPath("/therapist/clients/%d/session-report.pdf", theClient), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/sessions", path: userPath("/therapist/clients/%d/sessions", theClient), form: sessionForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: seeOther("/therapist/clients/{client}/reports"), therapist2: wantNotFound, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/sessions/:session/remove", path: func(w matrixWorld) string {
@@ -602,11 +603,11 @@ func TestSomeoneElsesRecordIsTheSame404AsAMissingOne(t *testing.T) {
 		{"therapist opens the reports page of another therapist's client", therapist2,
 			http.MethodGet, "/therapist/clients/%d/reports", other(theClient), nil, ""},
 		{"therapist exports another therapist's client's progress summary", therapist2,
-			http.MethodGet, "/therapist/clients/%d/progress.pdf?all=1&notes=1", other(theClient), nil, ""},
+			http.MethodPost, "/therapist/clients/%d/progress.pdf", other(theClient), func(matrixWorld, *account.User) url.Values { return url.Values{"notes": {"1"}} }, ""},
 		{"therapist prints another therapist's client's session report", therapist2,
 			http.MethodGet, "/therapist/clients/%d/session-report", other(theClient), nil, ""},
 		{"therapist exports another therapist's client's session report", therapist2,
-			http.MethodGet, "/therapist/clients/%d/session-report.pdf", other(theClient), nil, ""},
+			http.MethodPost, "/therapist/clients/%d/session-report.pdf", other(theClient), noForm, ""},
 		{"therapist records a session for another therapist's client", therapist2,
 			http.MethodPost, "/therapist/clients/%d/sessions", other(theClient), sessionForm, ""},
 		{"therapist shares another therapist's client's progress", therapist2,

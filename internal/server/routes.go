@@ -87,9 +87,9 @@ func (s *Server) routes() {
 	// Therapist: reports to bring into the session, session dates, and
 	// sharing progress with the client.
 	s.handle(get, "/therapist/clients/:id/reports", therapists, s.reportPage)
-	s.handle(get, "/therapist/clients/:id/progress.pdf", therapists, s.progressPDF)
+	s.handle(post, "/therapist/clients/:id/progress.pdf", therapists, s.progressPDF)
 	s.handle(get, "/therapist/clients/:id/session-report", therapists, s.sessionReport)
-	s.handle(get, "/therapist/clients/:id/session-report.pdf", therapists, s.sessionReportPDF)
+	s.handle(post, "/therapist/clients/:id/session-report.pdf", therapists, s.sessionReportPDF)
 	s.handle(post, "/therapist/clients/:id/sessions", therapists, s.recordSession)
 	s.handle(post, "/therapist/clients/:id/sessions/:session/remove", therapists, s.removeSession)
 	s.handle(post, "/therapist/clients/:id/sharing", therapists, s.setSharing)
