@@ -434,40 +434,6 @@ func (s *Service) SetDisabled(ctx context.Context, actor policy.Actor, userID in
 	})
 }
 
-// TransferClient moves a client to another therapist of the practice (or
-// back into a caseload after removal). Their sessions end so the next
-// request sees the new therapist.
-func (s *Service) TransferClient(ctx context.Context, actor policy.Actor, clientID, therapistID int64) error {
-	if !policy.Can(actor, policy.TransferClient, policy.Resource{PracticeID: actor.PracticeID}) {
-		return errkind.ErrForbidden
-	}
-	c, err := practiceUser(ctx, s.db, actor.PracticeID, clientID)
-	if err != nil {
-		return err
-	}
-	if c.Role != policy.Client {
-		return errkind.ErrNotFound
-	}
-	t, err := practiceUser(ctx, s.db, actor.PracticeID, therapistID)
-	if err != nil || t.Role != policy.Therapist || t.Status == StatusDisabled {
-		v := errkind.NewInvalid()
-		v.Add("therapist", "Choose an active therapist of this practice.")
-		return v
-	}
-	var from any
-	if c.TherapistID != nil {
-		from = *c.TherapistID
-	}
-	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET therapist_id = $3, progress_shared = false, auth_version = auth_version + 1, updated_at = now()
-			WHERE id = $1 AND practice_id = $2 AND role = 'client'`, c.ID, actor.PracticeID, t.ID); err != nil {
-			return fmt.Errorf("transfer client: %w", err)
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: audit.ClientTransfered, PracticeID: actor.PracticeID, ActorID: actor.UserID,
-			TargetType: "user", TargetID: c.ID, Detail: map[string]any{"from_therapist": from, "to_therapist": t.ID}})
-	})
-}
-
 // RemoveClient takes a client out of the therapist's caseload: their
 // sessions end and they can no longer sign in; their records stay.
 func (s *Service) RemoveClient(ctx context.Context, actor policy.Actor, clientID int64) error {
@@ -488,6 +454,11 @@ func (s *Service) RemoveClient(ctx context.Context, actor policy.Actor, clientID
 			return errkind.ErrNotFound
 		}
 		if err := retireLinks(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		// A move proposed from this caseload no longer describes where
+		// the client is: it ends here, and the admin may propose again.
+		if _, err := withdrawPending(ctx, tx, actor, c.ID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: audit.ClientRemoved, PracticeID: actor.PracticeID, ActorID: actor.UserID, TargetType: "user", TargetID: c.ID})

@@ -32,6 +32,9 @@ const (
 	UserDisabled      = "user.disabled"
 	UserEnabled       = "user.enabled"
 	ClientTransfered  = "client.transferred"
+	TransferProposed  = "client.transfer_proposed"
+	TransferDeclined  = "client.transfer_declined"
+	TransferWithdrawn = "client.transfer_withdrawn"
 	ClientRemoved     = "client.removed"
 	PracticeUpdated   = "practice.updated"
 	ExerciseCreated   = "exercise.created"
@@ -55,7 +58,7 @@ const (
 var AllActions = []string{
 	LoginSuccess, LoginFailure, LoginLocked, Logout, PasswordChanged, PasswordWrong, InviteRefused,
 	InviteCreated, InviteAccepted, ResetCreated, ResetCompleted,
-	UserDisabled, UserEnabled, ClientTransfered, ClientRemoved, PracticeUpdated,
+	UserDisabled, UserEnabled, TransferProposed, ClientTransfered, TransferDeclined, TransferWithdrawn, ClientRemoved, PracticeUpdated,
 	ExerciseCreated, ExerciseUpdated, AssignmentMade, AssignmentChange, AssignmentCancel, SubmissionMade,
 	Reviewed, Discuss, FeedbackSaved, FeedbackWithdrawn, NoteAdded,
 	ReportExported, SessionRecorded, SessionRemoved, ProgressSharing,
@@ -76,7 +79,10 @@ var actionWords = map[string]string{
 	ResetCompleted:    "Set a new password with a reset link",
 	UserDisabled:      "Account disabled",
 	UserEnabled:       "Account enabled",
-	ClientTransfered:  "Client moved to another therapist",
+	ClientTransfered:  "Client move accepted: client moved to another therapist",
+	TransferProposed:  "Client move proposed (waits for the receiving therapist)",
+	TransferDeclined:  "Client move declined by the receiving therapist",
+	TransferWithdrawn: "Client move withdrawn",
 	ClientRemoved:     "Client removed from a caseload",
 	PracticeUpdated:   "Practice settings changed",
 	ExerciseCreated:   "Exercise created",

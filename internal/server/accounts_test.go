@@ -291,11 +291,9 @@ func TestRemovingAClientEndsTheirAccessAndKeepsTheRecord(t *testing.T) {
 	if r := therapist.Get("/therapist/clients/" + itoa(w.Client.ID)); r.Code != http.StatusNotFound {
 		t.Errorf("removed client's page = %d, want 404", r.Code)
 	}
-	// The admin can move them into a caseload again.
-	admin := a.Login(t, w.Admin)
-	if r := admin.PostForm("/admin/users/"+itoa(w.Client.ID)+"/transfer", url.Values{"therapist": {itoa(w.Therapist2.ID)}}); r.Code != http.StatusSeeOther {
-		t.Fatalf("transfer = %d", r.Code)
-	}
+	// The admin can move them into a caseload again, with the receiving
+	// therapist's consent.
+	moveClient(t, a, w, w.Client, w.Therapist2)
 	a.Login(t, w.Client)
 	if r := a.Login(t, w.Therapist2).Get("/therapist/clients/" + itoa(w.Client.ID)); r.Code != http.StatusOK {
 		t.Errorf("new therapist sees the moved client: %d", r.Code)

@@ -428,10 +428,7 @@ func TestClientSeesTheirProgressOnlyWhenTheirTherapistSharesIt(t *testing.T) {
 	defer func() {
 		// Moved to another therapist, who has not chosen to share it, the
 		// client no longer sees it.
-		admin := a.Login(t, w.Admin)
-		if res := admin.PostForm(fmt.Sprintf("/admin/users/%d/transfer", w.Client.ID), url.Values{"therapist": {strconv.FormatInt(w.Therapist2.ID, 10)}}); res.Code != http.StatusSeeOther {
-			t.Fatalf("transfer: %d\n%s", res.Code, res.Body.String())
-		}
+		moveClient(t, a, w.World, w.Client, w.Therapist2)
 		if res := a.Login(t, w.Client).Get("/home/progress"); res.Code != http.StatusNotFound {
 			t.Errorf("after a transfer: status %d", res.Code)
 		}
