@@ -36,16 +36,16 @@ const NoticeFor = 14 * 24 * time.Hour
 // Transfer is a proposed move of a client, as one of the people involved
 // sees it.
 type Transfer struct {
-	ID           int64      `db:"id"`
-	ClientID     int64      `db:"client_id"`
-	ClientName   string     `db:"client_name"`
-	FromID       *int64     `db:"from_therapist_id"`
-	FromName     *string    `db:"from_name"`
-	ToID         int64      `db:"to_therapist_id"`
-	ToName       string     `db:"to_name"`
-	ProposerName string     `db:"proposer_name"`
-	ProposedAt   time.Time  `db:"proposed_at"`
-	Status       string     `db:"status"`
+	ID           int64        `db:"id"`
+	ClientID     int64        `db:"client_id"`
+	ClientName   string       `db:"client_name"`
+	FromID       *int64       `db:"from_therapist_id"`
+	FromName     *string      `db:"from_name"`
+	ToID         int64        `db:"to_therapist_id"`
+	ToName       string       `db:"to_name"`
+	ProposerName string       `db:"proposer_name"`
+	ProposedAt   time.Time    `db:"proposed_at"`
+	Status       string       `db:"status"`
 	DecidedAt    sql.NullTime `db:"decided_at"`
 }
 
