@@ -27,6 +27,7 @@ const (
 	InviteRefused     = "invite.refused"
 	InviteCreated     = "invite.created"
 	InviteAccepted    = "invite.accepted"
+	InviteExisting    = "invite.used_existing"
 	ResetCreated      = "reset.created"
 	ResetCompleted    = "reset.completed"
 	UserDisabled      = "user.disabled"
@@ -57,7 +58,7 @@ const (
 // AllActions lists the actions, for the admin's filter.
 var AllActions = []string{
 	LoginSuccess, LoginFailure, LoginLocked, Logout, PasswordChanged, PasswordWrong, InviteRefused,
-	InviteCreated, InviteAccepted, ResetCreated, ResetCompleted,
+	InviteCreated, InviteAccepted, InviteExisting, ResetCreated, ResetCompleted,
 	UserDisabled, UserEnabled, TransferProposed, ClientTransfered, TransferDeclined, TransferWithdrawn, ClientRemoved, PracticeUpdated,
 	ExerciseCreated, ExerciseUpdated, AssignmentMade, AssignmentChange, AssignmentCancel, SubmissionMade,
 	Reviewed, Discuss, FeedbackSaved, FeedbackWithdrawn, NoteAdded,
@@ -75,6 +76,7 @@ var actionWords = map[string]string{
 	InviteRefused:     "Invitation refused: email already in use",
 	InviteCreated:     "Invitation link made",
 	InviteAccepted:    "Accepted an invitation",
+	InviteExisting:    "Invitation used by someone who already has an account (nothing changed)",
 	ResetCreated:      "Sign-in reset link made",
 	ResetCompleted:    "Set a new password with a reset link",
 	UserDisabled:      "Account disabled",
