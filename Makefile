@@ -50,7 +50,7 @@ test:
 	@set -euo pipefail; \
 	url="$${TEST_DATABASE_URL:-}"; \
 	if [ -z "$$url" ]; then url="$$($(GO) run ./cmd/devdb start -dir $(TEST_PG_DIR) -port $(TEST_PG_PORT) -db postgres -fast)"; fi; \
-	TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 20m ./...; \
+	TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 40m ./...; \
 	echo "== risk scanner against the brute-force scan, every corpus row (too slow under -race)"; \
 	$(GO) test -count=1 -run 'TestScanGivesTheSameMatchesAsTheSlowScan' ./internal/risk/
 

@@ -26,6 +26,10 @@ CREATE UNIQUE INDEX client_transfers_one_pending ON client_transfers (client_id)
 CREATE INDEX client_transfers_to_idx ON client_transfers (to_therapist_id, proposed_at DESC);
 CREATE INDEX client_transfers_from_idx ON client_transfers (from_therapist_id, proposed_at DESC);
 
+-- The app role (migration 00013) proposes, decides and reads; rows are
+-- never deleted.
+GRANT SELECT, INSERT, UPDATE ON client_transfers TO trellis_app;
+
 -- +goose Down
 DROP TABLE client_transfers;
 DROP TYPE transfer_status;

@@ -22,5 +22,9 @@ CREATE TABLE existing_email_invites (
     used_at      timestamptz
 );
 
+-- The app role (migration 00013) proposes, decides and reads; rows are
+-- never deleted.
+GRANT SELECT, INSERT, UPDATE ON existing_email_invites TO trellis_app;
+
 -- +goose Down
 DROP TABLE existing_email_invites;
