@@ -1,6 +1,12 @@
 # Trellis: the documented entry points. `make run` and `make test` need
-# nothing but Go and a Linux or macOS machine: without DATABASE_URL /
-# TEST_DATABASE_URL they start a private PostgreSQL under .data/.
+# nothing but Go and a Linux or macOS machine: without DATABASE_URL and
+# DATABASE_OWNER_URL / TEST_DATABASE_URL they start a private PostgreSQL
+# under .data/.
+#
+# Two database roles (R24): the tables' owner runs the migrations and the
+# operator's commands (DATABASE_OWNER_URL); `trellis serve` connects as
+# trellis_app (DATABASE_URL), which cannot alter, disable or delete the
+# audit log, and never sees the owner's URL.
 
 SHELL := /bin/bash
 GO ?= go
@@ -19,27 +25,33 @@ help:
 	@echo "make bench   run the Go benchmarks and a loopback load test"
 	@echo "make lint    gofmt, go vet, staticcheck"
 	@echo "make stop    stop the private PostgreSQL clusters and the mail catcher"
-	@echo "make backup FILE=x.dump   back up DATABASE_URL (or the make run database) to x.dump"
-	@echo "make restore FILE=x.dump  restore x.dump into the empty database DATABASE_URL names"
+	@echo "make backup FILE=x.dump   back up DATABASE_OWNER_URL (or the make run database) to x.dump"
+	@echo "make restore FILE=x.dump  restore x.dump into the empty database DATABASE_OWNER_URL names"
 
 build:
 	$(GO) build -o bin/trellis ./cmd/trellis
 
 run: build
 	@set -euo pipefail; \
-	url="$${DATABASE_URL:-}"; \
-	if [ -z "$$url" ]; then url="$$($(GO) run ./cmd/devdb start -dir $(DEV_PG_DIR) -port $(DEV_PG_PORT))"; fi; \
-	export DATABASE_URL="$$url"; \
+	owner="$${DATABASE_OWNER_URL:-}"; app="$${DATABASE_URL:-}"; \
+	if [ -z "$$owner$$app" ]; then \
+		owner="$$($(GO) run ./cmd/devdb start -dir $(DEV_PG_DIR) -port $(DEV_PG_PORT))"; \
+		app="$$($(GO) run ./cmd/devdb start -dir $(DEV_PG_DIR) -port $(DEV_PG_PORT) -role app)"; \
+	elif [ -z "$$owner" ] || [ -z "$$app" ]; then \
+		echo "make run: set both DATABASE_OWNER_URL (the tables' owner) and DATABASE_URL (the app role trellis_app), or neither"; exit 2; \
+	fi; \
 	if [ -z "$${TRELLIS_SMTP_HOST:-}" ]; then eval "$$($(GO) run ./cmd/devmail start)"; fi; \
-	./bin/trellis migrate; \
-	./bin/trellis seed-demo; \
-	exec ./bin/trellis serve
+	DATABASE_OWNER_URL="$$owner" ./bin/trellis migrate; \
+	DATABASE_OWNER_URL="$$owner" ./bin/trellis seed-demo; \
+	exec env -u DATABASE_OWNER_URL DATABASE_URL="$$app" ./bin/trellis serve
 
+# The tests make the app role in the test cluster themselves, and every app
+# under test connects as it (internal/testkit).
 test:
 	@set -euo pipefail; \
 	url="$${TEST_DATABASE_URL:-}"; \
 	if [ -z "$$url" ]; then url="$$($(GO) run ./cmd/devdb start -dir $(TEST_PG_DIR) -port $(TEST_PG_PORT) -db postgres -fast)"; fi; \
-	TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 20m ./...; \
+	TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 40m ./...; \
 	echo "== risk scanner against the brute-force scan, every corpus row (too slow under -race)"; \
 	$(GO) test -count=1 -run 'TestScanGivesTheSameMatchesAsTheSlowScan' ./internal/risk/
 
@@ -55,20 +67,21 @@ bench:
 		-commit "$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" $${SCALE_DATABASE_URL:+-scale "$$SCALE_DATABASE_URL"} || status=$$?; \
 	exit $$status
 
-# The backup drill (FT7). Without DATABASE_URL, backup reads the `make run`
-# database; restore always needs DATABASE_URL to name a new, empty
-# database, so it can never land on the wrong one by default.
+# The backup drill (FT7), as the tables' owner. Without DATABASE_OWNER_URL,
+# backup reads the `make run` database; restore always needs
+# DATABASE_OWNER_URL to name a new, empty database, so it can never land on
+# the wrong one by default.
 backup: build
 	@set -euo pipefail; \
 	if [ -z "$(FILE)" ]; then echo "usage: make backup FILE=path/to/trellis.dump"; exit 2; fi; \
-	url="$${DATABASE_URL:-}"; \
+	url="$${DATABASE_OWNER_URL:-}"; \
 	if [ -z "$$url" ]; then url="$$($(GO) run ./cmd/devdb start -dir $(DEV_PG_DIR) -port $(DEV_PG_PORT))"; fi; \
-	DATABASE_URL="$$url" ./bin/trellis backup "$(FILE)"
+	DATABASE_OWNER_URL="$$url" ./bin/trellis backup "$(FILE)"
 
 restore: build
 	@set -euo pipefail; \
-	if [ -z "$(FILE)" ]; then echo "usage: DATABASE_URL=postgres://... make restore FILE=path/to/trellis.dump"; exit 2; fi; \
-	if [ -z "$${DATABASE_URL:-}" ]; then echo "make restore: set DATABASE_URL to a new, empty database to restore into"; exit 2; fi; \
+	if [ -z "$(FILE)" ]; then echo "usage: DATABASE_OWNER_URL=postgres://... make restore FILE=path/to/trellis.dump"; exit 2; fi; \
+	if [ -z "$${DATABASE_OWNER_URL:-}" ]; then echo "make restore: set DATABASE_OWNER_URL to a new, empty database to restore into"; exit 2; fi; \
 	./bin/trellis restore "$(FILE)"
 
 lint:

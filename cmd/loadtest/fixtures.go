@@ -295,12 +295,22 @@ func (p *signedIn) progressPage(base string) loadtest.Scenario {
 }
 
 // progressPDF asks for the client's PDF progress summary over the months
-// of history they have, with every reflection in it (all=1).
+// of history they have, with every reflection in it (no pick), posted as
+// the report page's form does.
 func (p *signedIn) progressPDF(base string) loadtest.Scenario {
 	to := time.Now()
 	from := to.AddDate(0, 0, -7*pdfWeeks)
-	path := fmt.Sprintf("/therapist/clients/%d/progress.pdf?from=%s&to=%s&all=1", p.pdfClient, from.Format(time.DateOnly), to.Format(time.DateOnly))
-	return get(fmt.Sprintf("PDF progress summary (%d weeks)", pdfWeeks), base, "application/pdf", fixed(path), fixed(p.therapistCookie))
+	path := fmt.Sprintf("/therapist/clients/%d/progress.pdf", p.pdfClient)
+	form := url.Values{"from": {from.Format(time.DateOnly)}, "to": {to.Format(time.DateOnly)}}.Encode()
+	return loadtest.Scenario{Name: fmt.Sprintf("PDF progress summary (%d weeks)", pdfWeeks), Do: func(ctx context.Context, c *http.Client, _ int) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, strings.NewReader(form))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Cookie", p.therapistCookie)
+		return loadtest.ExpectType(c, req, http.StatusOK, "application/pdf")
+	}}
 }
 
 func (p *signedIn) clientHome(base string) loadtest.Scenario {

@@ -49,7 +49,7 @@ func backup(ctx context.Context, cfg config.Config, args []string, stdout io.Wri
 		return fmt.Errorf("%s already exists: choose a new file name (backups are never overwritten)", file)
 	}
 
-	target, err := parseTarget(cfg.DatabaseURL)
+	target, err := parseTarget(cfg.OwnerDatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func backup(ctx context.Context, cfg config.Config, args []string, stdout io.Wri
 	}
 	fmt.Fprintf(stdout, "Backed up %s to %s (%s, %d entries, PostgreSQL %s).\n", target, file, humanBytes(st.Size()), h.entries, h.dumpedFrom)
 	fmt.Fprintf(stdout, "It holds clients' reflections: keep it encrypted and out of shared folders.\n")
-	fmt.Fprintf(stdout, "Restore it into a new, empty database with: DATABASE_URL=... trellis restore %s\n", file)
+	fmt.Fprintf(stdout, "Restore it into a new, empty database with: DATABASE_OWNER_URL=... trellis restore %s\n", file)
 	return nil
 }
 
@@ -126,7 +126,7 @@ func restore(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	fs.Usage = func() {
-		fmt.Fprintln(stdout, "usage: trellis restore FILE   (into the empty database DATABASE_URL names)")
+		fmt.Fprintln(stdout, "usage: trellis restore FILE   (into the empty database DATABASE_OWNER_URL names)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
@@ -139,7 +139,7 @@ func restore(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 	if err := checkMagic(file); err != nil {
 		return err
 	}
-	target, err := parseTarget(cfg.DatabaseURL)
+	target, err := parseTarget(cfg.OwnerDatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func restore(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 		return err
 	}
 
-	db, err := database.Open(ctx, cfg.DatabaseURL, database.Options{MaxOpenConns: 2})
+	db, err := database.Open(ctx, cfg.OwnerDatabaseURL, database.Options{MaxOpenConns: 2})
 	if err != nil {
 		return fmt.Errorf("%s: %w", target, err)
 	}
@@ -177,13 +177,25 @@ func restore(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 	}
 	if n > 0 {
 		return fmt.Errorf("%s is not empty (it has %d tables, sequences or views): restore only into a new, empty database. "+
-			"Create one (createdb -O ROLE NEWNAME, or CREATE DATABASE ... OWNER ...), point DATABASE_URL at it and run restore again; "+
+			"Create one (createdb -O ROLE NEWNAME, or CREATE DATABASE ... OWNER ...), point DATABASE_OWNER_URL at it and run restore again; "+
 			"once you have checked it, point Trellis at it", target, n)
+	}
+
+	// The dump grants the app role its privileges (R24); roles live in the
+	// cluster, not in the dump, so a new cluster needs it made first.
+	var hasAppRole bool
+	if err := db.GetContext(ctx, &hasAppRole, `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1)`, database.AppRole); err != nil {
+		return err
+	}
+	if !hasAppRole {
+		return fmt.Errorf("the database role %s does not exist on %s, and the backup grants it the app's privileges: "+
+			"create it first (CREATE ROLE %s LOGIN PASSWORD '...'; see README, Deploying), then restore again", database.AppRole, target, database.AppRole)
 	}
 
 	// One transaction: if anything fails, the database is left as empty as
 	// it was. --no-owner: the objects belong to the role restoring them,
-	// the one Trellis will connect as, whatever role owned them before.
+	// the owner Trellis migrates as, whatever role owned them before; the
+	// app role's grants come back with the dump.
 	fmt.Fprintf(stdout, "Restoring %s (made %s from database %s, PostgreSQL %s) into %s...\n", file, h.created, h.dbname, h.dumpedFrom, target)
 	cmd := target.command(ctx, pgRestore, "--no-password", "--single-transaction", "--exit-on-error", "--no-owner",
 		"--dbname="+target.conninfo, file)
@@ -208,7 +220,7 @@ func restore(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 	case version > latest:
 		fmt.Fprintf(stdout, "This trellis binary knows schema versions up to %d only: serve it with the newer Trellis that made the backup.\n", latest)
 	case version < latest:
-		fmt.Fprintf(stdout, "`trellis serve` (or `trellis migrate`) will bring it up to version %d.\n", latest)
+		fmt.Fprintf(stdout, "`trellis migrate` will bring it up to version %d.\n", latest)
 	}
 	return nil
 }
@@ -250,7 +262,7 @@ func dumpTooOld(pgDump string, dumpMajor, serverMajor int, t target) error {
 		"(for example postgresql-client-%d) and run the backup again", pgDump, dumpMajor, t, serverMajor, serverMajor, serverMajor)
 }
 
-// target is the database DATABASE_URL names, split so that its password
+// target is the database DATABASE_OWNER_URL names, split so that its password
 // reaches pg_dump and pg_restore through the environment, never on a
 // command line (where ps shows it) nor in a message.
 type target struct {
@@ -264,7 +276,7 @@ func parseTarget(databaseURL string) (target, error) {
 	u, err := url.Parse(databaseURL)
 	if err != nil {
 		// url's error quotes the URL, password and all.
-		return target{}, fmt.Errorf("%s: not a usable postgres:// URL", config.VarDatabaseURL)
+		return target{}, fmt.Errorf("%s: not a usable postgres:// URL", config.VarOwnerDatabaseURL)
 	}
 	t := target{url: databaseURL}
 	user := ""

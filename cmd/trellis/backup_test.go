@@ -186,7 +186,12 @@ func TestBackupAndRestoreKeepEverySubmission(t *testing.T) {
 func restoredServes(t *testing.T, dbURL string, db *sqlx.DB, lastID int64) {
 	t.Helper()
 	openID, openEmail := openCheckIn(t, db)
-	srv, err := app.New(testkit.Config(t, dbURL), db, testkit.Logger(t))
+	// Served as the app role: the grants came back with the dump.
+	appDB := openDB(t, testkit.AppRoleURL(t, dbURL))
+	if err := database.CheckAppRole(context.Background(), appDB); err != nil {
+		t.Fatalf("the app role on the restored database: %v", err)
+	}
+	srv, err := app.New(testkit.Config(t, dbURL), appDB, testkit.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,13 +86,16 @@ func (w *watchedOutput) String() string {
 	return w.buf.String()
 }
 
-// start runs `trellis serve` against dbURL on a free loopback port. The
-// process is killed when the test ends if it is still running.
-func start(t *testing.T, bin, dbURL string) *instance {
+// start runs `trellis serve` on ownerURL's database on a free loopback
+// port, migrating as the owner and serving as the app role, as a
+// one-process deployment does. The process is killed when the test ends if
+// it is still running.
+func start(t *testing.T, bin, ownerURL string) *instance {
 	t.Helper()
 	in := &instance{out: &watchedOutput{listening: make(chan string, 1)}, exited: make(chan error, 1)}
 	in.cmd = exec.Command(bin, "serve")
-	in.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "DATABASE_URL=" + dbURL, "TRELLIS_ADDR=127.0.0.1:0", "TRELLIS_LOG_LEVEL=info"}
+	in.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "DATABASE_URL=" + testkit.AppRoleURL(t, ownerURL),
+		"DATABASE_OWNER_URL=" + ownerURL, "TRELLIS_ADDR=127.0.0.1:0", "TRELLIS_LOG_LEVEL=info"}
 	in.cmd.Stdout = in.out
 	in.cmd.Stderr = in.out
 	if err := in.cmd.Start(); err != nil {

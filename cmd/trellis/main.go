@@ -1,14 +1,18 @@
 // Command trellis is the Trellis server and its administration commands.
 //
-//	trellis [serve]        migrate the database, then serve HTTP
-//	trellis migrate        apply pending migrations and exit
+//	trellis [serve]        serve HTTP as the app role (DATABASE_URL); with
+//	                       DATABASE_OWNER_URL set, migrate first
+//	trellis migrate        apply pending migrations and exit (as DATABASE_OWNER_URL)
 //	trellis seed-demo      create the demo practice (idempotent)
 //	trellis user create-admin -practice NAME -name NAME -email EMAIL
 //	                       bootstrap a practice's first admin (prints a link)
 //	trellis seed-scale     build a large synthetic practice for measuring
 //	trellis backup FILE    dump the database to FILE (pg_dump custom format)
-//	trellis restore FILE   restore a dump made by backup into DATABASE_URL
+//	trellis restore FILE   restore a dump made by backup into DATABASE_OWNER_URL
 //	trellis version        print the build's version
+//
+// Every command but serve is the operator's and connects as the tables'
+// owner, DATABASE_OWNER_URL.
 package main
 
 import (
@@ -48,10 +52,11 @@ func main() {
 const usage = `usage: trellis [command]
 
 commands:
-  serve       migrate the database, then serve HTTP (the default); with
-              SMTP configured it also sends email and reminders, unless
+  serve       serve HTTP as the app role DATABASE_URL names (the default);
+              with DATABASE_OWNER_URL set too, migrate first; with SMTP
+              configured, also send email and reminders, unless
               TRELLIS_RUN_JOBS=false
-  worker      migrate the database, then only send email and reminders
+  worker      only send email and reminders, as the app role
   migrate     apply pending database migrations and exit
   seed-demo   create the demo practice and print its sign-ins
   user create-admin -practice NAME -name NAME -email EMAIL
@@ -60,6 +65,8 @@ commands:
   backup FILE   dump the database to FILE (pg_dump custom format)
   restore FILE  restore a dump made by backup into the database
   version     print the version
+
+Every command but serve connects as the tables' owner, DATABASE_OWNER_URL.
 `
 
 // errUsage marks a command line that was not understood.
@@ -98,12 +105,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log := newLogger(cfg, stdout)
 	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log)
+	case "worker":
+		return worker(ctx, cfg, log)
+	}
+	// Every other command is the operator's and acts as the tables' owner.
+	if err := cfg.NeedOwnerDatabaseURL(cmd); err != nil {
+		return err
+	}
+	switch cmd {
 	case "backup":
 		return backup(ctx, cfg, args, stdout)
 	case "restore":
 		return restore(ctx, cfg, args, stdout)
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL, database.Options{MaxOpenConns: cfg.DBMaxConns})
+	db, err := database.Open(ctx, cfg.OwnerDatabaseURL, database.Options{MaxOpenConns: cfg.DBMaxConns})
 	if err != nil {
 		return err
 	}
@@ -126,12 +143,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return seedDemo(ctx, cfg, db, stdout)
 	case "seed-scale":
 		return seedScale(ctx, cfg, db, args, stdout)
-	case "user":
+	default: // user create-admin, checked above
 		return createAdmin(ctx, cfg, db, args[1:], stdout)
-	case "worker":
-		return worker(ctx, cfg, db, log)
-	default:
-		return serve(ctx, cfg, db, log, stdout)
 	}
 }
 
@@ -206,7 +219,15 @@ func createAdmin(ctx context.Context, cfg config.Config, db *sqlx.DB, args []str
 	return nil
 }
 
-func serve(ctx context.Context, cfg config.Config, db *sqlx.DB, log *slog.Logger, stdout io.Writer) error {
+// serve serves as the app role DATABASE_URL names (R24). Given
+// DATABASE_OWNER_URL too, it first migrates as the owner and lets go of
+// that connection; without it, the database must already be migrated.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	db, err := openAsApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	jobs, err := app.NewJobs(cfg, db, log, cfg.RunJobs)
 	if err != nil {
 		return err
@@ -229,16 +250,60 @@ func serve(ctx context.Context, cfg config.Config, db *sqlx.DB, log *slog.Logger
 }
 
 // worker sends email and queues reminders, serving no HTTP: run one or
-// more beside `trellis serve` with TRELLIS_RUN_JOBS=false.
-func worker(ctx context.Context, cfg config.Config, db *sqlx.DB, log *slog.Logger) error {
+// more beside `trellis serve` with TRELLIS_RUN_JOBS=false. It connects as
+// the app role, as serve does.
+func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if !cfg.Mail.Configured() {
 		return fmt.Errorf("worker: no email to send: %s is not set", config.VarSMTPHost)
 	}
+	db, err := openAsApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	jobs, err := app.NewJobs(cfg, db, log, true)
 	if err != nil {
 		return err
 	}
 	return jobs.Run(ctx, cfg.ShutdownTimeout, log)
+}
+
+// openAsApp connects as the app role DATABASE_URL names (R24). Given
+// DATABASE_OWNER_URL too, it first migrates as the owner and lets go of
+// that connection; without it, the database must already be migrated.
+func openAsApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*sqlx.DB, error) {
+	if err := cfg.NeedDatabaseURL(); err != nil {
+		return nil, err
+	}
+	if cfg.OwnerDatabaseURL != "" {
+		if err := migrateAsOwner(ctx, cfg, log); err != nil {
+			return nil, err
+		}
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL, database.Options{MaxOpenConns: cfg.DBMaxConns})
+	if err != nil {
+		return nil, err
+	}
+	if err := database.CheckSchemaCurrent(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// A role that could switch the audit log's triggers off or rewrite it
+	// is refused, not warned about: nobody reads start-up warnings.
+	if err := database.CheckAppRole(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func migrateAsOwner(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	owner, err := database.Open(ctx, cfg.OwnerDatabaseURL, database.Options{MaxOpenConns: 2})
+	if err != nil {
+		return fmt.Errorf("%s: %w", config.VarOwnerDatabaseURL, err)
+	}
+	defer owner.Close()
+	return database.Migrate(ctx, owner.DB, log)
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -45,12 +46,102 @@ func TestServeWithoutDatabaseURLSaysWhatIsMissing(t *testing.T) {
 	}
 }
 
-func envWith(url string) func(string) string {
+// envWith is the environment of the operator's commands: the tables'
+// owner's URL.
+func envWith(ownerURL string) func(string) string {
 	return func(k string) string {
+		if k == "DATABASE_OWNER_URL" {
+			return ownerURL
+		}
+		return ""
+	}
+}
+
+func TestOperatorCommandsNeedTheOwnersURL(t *testing.T) {
+	appOnly := func(k string) string {
+		if k == "DATABASE_URL" {
+			return "postgres://trellis_app@127.0.0.1:1/trellis"
+		}
+		return ""
+	}
+	for _, args := range [][]string{{"migrate"}, {"seed-demo"}, {"backup", "x.dump"}, {"restore", "x.dump"},
+		{"user", "create-admin", "-practice", "P", "-name", "N", "-email", "n@example.org"}} {
+		err := run(context.Background(), args, appOnly, &strings.Builder{})
+		if err == nil || !strings.Contains(err.Error(), "DATABASE_OWNER_URL: is required for `trellis "+args[0]+"`") {
+			t.Errorf("%v without DATABASE_OWNER_URL: %v, want it named", args, err)
+		}
+	}
+}
+
+// serve refuses a role that could switch the audit log's triggers off or
+// rewrite it (R24): the tables' owner, and a superuser. As the app role it
+// gets as far as listening (stopped at once by the cancelled context).
+func TestServeRefusesTheOwnersRole(t *testing.T) {
+	ownerURL := testkit.MigratedDBURL(t)
+	serveAs := func(appURL, ownerURL string) error {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		return run(ctx, nil, func(k string) string {
+			switch k {
+			case "DATABASE_URL":
+				return appURL
+			case "DATABASE_OWNER_URL":
+				return ownerURL
+			case "TRELLIS_ADDR":
+				return "127.0.0.1:0"
+			}
+			return ""
+		}, &stopWhenListening{cancel: cancel})
+	}
+	// The superuser of TEST_DATABASE_URL, on the same migrated database.
+	super, err := url.Parse(ownerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := url.Parse(testkit.BaseURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	super.User = base.User
+	for name, url := range map[string]string{"the owner": ownerURL, "a superuser": super.String()} {
+		if err := serveAs(url, ""); !errors.Is(err, database.ErrPrivilegedRole) {
+			t.Errorf("serve as %s: %v, want ErrPrivilegedRole", name, err)
+		}
+		// Migrating first as the owner changes nothing about the role it serves as.
+		if err := serveAs(url, ownerURL); !errors.Is(err, database.ErrPrivilegedRole) {
+			t.Errorf("serve as %s after migrating: %v, want ErrPrivilegedRole", name, err)
+		}
+	}
+	if err := serveAs(testkit.AppRoleURL(t, ownerURL), ""); err != nil {
+		t.Errorf("serve as the app role: %v, want a clean stop", err)
+	}
+}
+
+// stopWhenListening cancels serve's context once it says it listens.
+type stopWhenListening struct {
+	strings.Builder
+	cancel func()
+}
+
+func (w *stopWhenListening) Write(p []byte) (int, error) {
+	n, err := w.Builder.Write(p)
+	if strings.Contains(w.String(), "trellis is listening") {
+		w.cancel()
+	}
+	return n, err
+}
+
+// Without the owner's URL, serve does not migrate: it says what to run.
+func TestServeWithoutOwnerURLNeedsAMigratedDatabase(t *testing.T) {
+	url := testkit.AppRoleURL(t, testkit.EmptyDBURL(t))
+	err := run(context.Background(), nil, func(k string) string {
 		if k == "DATABASE_URL" {
 			return url
 		}
 		return ""
+	}, &strings.Builder{})
+	if !errors.Is(err, database.ErrSchemaOlder) || !strings.Contains(err.Error(), "run `trellis migrate` with DATABASE_OWNER_URL first") {
+		t.Fatalf("serve on an unmigrated database: %v, want ErrSchemaOlder", err)
 	}
 }
 

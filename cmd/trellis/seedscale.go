@@ -35,7 +35,7 @@ func seedScale(ctx context.Context, cfg config.Config, db *sqlx.DB, args []strin
 	o.Progress = stdout
 	res, err := scale.Seed(ctx, db, o)
 	if errors.Is(err, scale.ErrExists) {
-		return fmt.Errorf("%w; seed a fresh database (createdb, then DATABASE_URL=… trellis seed-scale) or drop this one first", err)
+		return fmt.Errorf("%w; seed a fresh database (createdb, then DATABASE_OWNER_URL=… trellis seed-scale) or drop this one first", err)
 	}
 	if err != nil {
 		return err
@@ -70,7 +70,7 @@ func refuseUsedDatabase(ctx context.Context, db *sqlx.DB) error {
 		return fmt.Errorf("look at the database: %w", err)
 	}
 	if used {
-		return fmt.Errorf("%w: seed-scale only seeds an empty database, and this one has accounts; create one for it (createdb trellis_scale) and point DATABASE_URL there", errUsage)
+		return fmt.Errorf("%w: seed-scale only seeds an empty database, and this one has accounts; create one for it (createdb trellis_scale) and point DATABASE_OWNER_URL there", errUsage)
 	}
 	return nil
 }

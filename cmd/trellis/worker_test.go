@@ -4,8 +4,8 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
+	"time"
 
 	"github.com/trellis-app/trellis/internal/database"
 	"github.com/trellis-app/trellis/internal/notify"
@@ -16,6 +16,7 @@ import (
 // environment names, and stops cleanly when told to.
 func TestWorkerSendsQueuedEmailAndStopsOnSignal(t *testing.T) {
 	url := testkit.EmptyDBURL(t)
+	appURL := testkit.AppRoleURL(t, url)
 	srv := testkit.NewMailServer(t)
 	env := func(k string) string {
 		switch k {
@@ -27,6 +28,8 @@ func TestWorkerSendsQueuedEmailAndStopsOnSignal(t *testing.T) {
 			return "none"
 		case "TRELLIS_MAIL_FROM":
 			return "Trellis <no-reply@trellis.test>"
+		case "DATABASE_URL":
+			return appURL
 		}
 		return envWith(url)(k)
 	}
@@ -56,16 +59,25 @@ func TestWorkerSendsQueuedEmailAndStopsOnSignal(t *testing.T) {
 	}
 
 	ctx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	var werr error
-	var wout strings.Builder
-	wg.Go(func() { werr = run(ctx, []string{"worker"}, env, &wout) })
-	got := srv.Wait(1)
-	stop()
-	wg.Wait()
-	if werr != nil {
-		t.Errorf("worker: %v", werr)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"worker"}, env, &strings.Builder{}) }()
+	// The worker runs until stopped: it ending first is a failure.
+	deadline := time.After(30 * time.Second)
+	for len(srv.Messages()) == 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("the worker ended before sending anything: %v", err)
+		case <-deadline:
+			t.Fatal("nothing delivered in 30 s")
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
+	stop()
+	if err := <-done; err != nil {
+		t.Errorf("worker: %v", err)
+	}
+	got := srv.Messages()
 	if got[0].Subject() != "Your Trellis invitation" {
 		t.Errorf("delivered %q", got[0].Subject())
 	}

@@ -21,6 +21,10 @@ var (
 	// ErrLinkInvalid: an invite or reset link that is unknown, used or
 	// expired; one error for all three (R4, R5).
 	ErrLinkInvalid = errors.New("link not valid")
+	// ErrAccountExists: an invitation was used whose email already has an
+	// account; nothing was changed, and the person should sign in with
+	// the account they have.
+	ErrAccountExists = errors.New("this email already has an account")
 )
 
 // Lockout policy (R3).

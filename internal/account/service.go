@@ -164,8 +164,18 @@ func (s *Service) ChangePassword(ctx context.Context, actor policy.Actor, in Pas
 
 // LinkUser returns the user a live invite or reset link belongs to, or
 // ErrLinkInvalid.
+//
+// An invitation for an email that already has an account answers like a
+// new one: a user with only the name the inviter typed.
 func (s *Service) LinkUser(ctx context.Context, purpose, token string) (User, error) {
 	u, _, err := tokenUser(ctx, s.db, auth.HashToken(token), purpose)
+	if errors.Is(err, ErrLinkInvalid) && purpose == "invite" {
+		if d, derr := existingInvite(ctx, s.db, auth.HashToken(token)); derr == nil {
+			return User{DisplayName: d.Name}, nil
+		} else if !errors.Is(derr, ErrLinkInvalid) {
+			return User{}, derr
+		}
+	}
 	if err == nil && u.Status == StatusDisabled {
 		return User{}, ErrLinkInvalid
 	}
@@ -186,8 +196,21 @@ func (s *Service) checkNewPassword(inv *errkind.Invalid, password, confirm, emai
 // and ends every session of the user (R5, R6). When the account may sign
 // in, the sign-in is audited too: the caller starts a session for the user
 // it returns, the link and the new password being proof enough.
+//
+// An invitation for an email that already has an account takes the
+// password exactly as a new one does (the same checks, the same hashing
+// work), then changes nothing of that account: it is used up, audited, and
+// ErrAccountExists says the person should sign in with the account they
+// have.
 func (s *Service) UseLink(ctx context.Context, purpose, token, password, confirm string) (User, error) {
 	u, tokenID, err := tokenUser(ctx, s.db, auth.HashToken(token), purpose)
+	if errors.Is(err, ErrLinkInvalid) && purpose == "invite" {
+		if d, derr := existingInvite(ctx, s.db, auth.HashToken(token)); derr == nil {
+			return s.useExistingInvite(ctx, d, password, confirm)
+		} else if !errors.Is(derr, ErrLinkInvalid) {
+			return User{}, derr
+		}
+	}
 	if err != nil {
 		return User{}, err
 	}
@@ -227,6 +250,38 @@ func (s *Service) UseLink(ctx context.Context, purpose, token, password, confirm
 		return User{}, err
 	}
 	return u, nil
+}
+
+// useExistingInvite answers the password form of an invitation for an
+// email that already has an account: as a new invitation would, up to the
+// point where the person must prove who they are, and without touching the
+// account. The password typed is hashed and thrown away, so the answer
+// takes as long as a real one.
+func (s *Service) useExistingInvite(ctx context.Context, d existingEmailInvite, password, confirm string) (User, error) {
+	shown := User{DisplayName: d.Name}
+	inv := errkind.NewInvalid()
+	s.checkNewPassword(inv, password, confirm, d.Email)
+	if err := inv.Err(); err != nil {
+		return shown, err
+	}
+	if err := s.hasher.Waste(ctx, password); err != nil {
+		return User{}, err
+	}
+	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE existing_email_invites SET used_at = now() WHERE id = $1 AND used_at IS NULL`, d.ID)
+		if err != nil {
+			return fmt.Errorf("use invitation: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrLinkInvalid
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.InviteExisting, PracticeID: d.PracticeID,
+			Detail: map[string]any{"invitation": d.ID}})
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return shown, ErrAccountExists
 }
 
 // Invitation is what staff type to invite someone.
@@ -285,7 +340,7 @@ func (s *Service) invite(ctx context.Context, by int64, u User) (Link, error) {
 	existing, err := userByEmail(ctx, s.db, u.Email)
 	switch {
 	case err == nil:
-		return s.refuseInvite(ctx, by, u, existing, token, expires)
+		return s.refuseInvite(ctx, by, u, existing, token, hash, expires)
 	case !errors.Is(err, errkind.ErrNotFound):
 		return Link{}, err
 	}
@@ -305,7 +360,7 @@ func (s *Service) invite(ctx context.Context, by int64, u User) (Link, error) {
 	})
 	if errors.Is(err, errEmailTaken) {
 		if existing, err := userByEmail(ctx, s.db, u.Email); err == nil {
-			return s.refuseInvite(ctx, by, u, existing, token, expires)
+			return s.refuseInvite(ctx, by, u, existing, token, hash, expires)
 		}
 	}
 	if err != nil {
@@ -319,10 +374,13 @@ var errEmailTaken = errors.New("email in use")
 // refuseInvite answers an invitation for an email that already has an
 // account. Someone who can already see that account (an admin of its
 // practice, the therapist of that client) is told plainly. Anyone else gets
-// exactly the answer a new invitation gets, with a link that leads nowhere,
-// so an invitation never reveals that a person has an account elsewhere,
-// let alone that they are someone's client (R4). The refusal is audited.
-func (s *Service) refuseInvite(ctx context.Context, by int64, u, existing User, token string, expires time.Time) (Link, error) {
+// exactly the answer a new invitation gets, and a link that behaves like
+// one up to the point where the person must prove who they are: it opens
+// the same page and takes a password the same way, but changes nothing of
+// the existing account (see UseLink). So an invitation never reveals that
+// a person has an account elsewhere, let alone that they are someone's
+// client (R4). The refusal is audited.
+func (s *Service) refuseInvite(ctx context.Context, by int64, u, existing User, token string, hash []byte, expires time.Time) (Link, error) {
 	visible := existing.PracticeID == u.PracticeID &&
 		(u.Role != policy.Client || (existing.TherapistID != nil && *existing.TherapistID == by) || by == 0)
 	if err := audit.Record(ctx, s.db, audit.Entry{Action: audit.InviteRefused, PracticeID: u.PracticeID, ActorID: by,
@@ -333,6 +391,14 @@ func (s *Service) refuseInvite(ctx context.Context, by int64, u, existing User, 
 		v := errkind.NewInvalid()
 		v.Add("email", "Someone in your practice already has an account with this email address.")
 		return Link{}, v
+	}
+	var createdBy *int64
+	if by != 0 {
+		createdBy = &by
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO existing_email_invites (practice_id, created_by, user_id, display_name, token_hash, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, u.PracticeID, createdBy, existing.ID, u.DisplayName, hash, expires.UTC()); err != nil {
+		return Link{}, fmt.Errorf("insert invitation for an existing account: %w", err)
 	}
 	return Link{Purpose: "invite", Token: token, ExpiresAt: expires}, nil
 }
@@ -434,40 +500,6 @@ func (s *Service) SetDisabled(ctx context.Context, actor policy.Actor, userID in
 	})
 }
 
-// TransferClient moves a client to another therapist of the practice (or
-// back into a caseload after removal). Their sessions end so the next
-// request sees the new therapist.
-func (s *Service) TransferClient(ctx context.Context, actor policy.Actor, clientID, therapistID int64) error {
-	if !policy.Can(actor, policy.TransferClient, policy.Resource{PracticeID: actor.PracticeID}) {
-		return errkind.ErrForbidden
-	}
-	c, err := practiceUser(ctx, s.db, actor.PracticeID, clientID)
-	if err != nil {
-		return err
-	}
-	if c.Role != policy.Client {
-		return errkind.ErrNotFound
-	}
-	t, err := practiceUser(ctx, s.db, actor.PracticeID, therapistID)
-	if err != nil || t.Role != policy.Therapist || t.Status == StatusDisabled {
-		v := errkind.NewInvalid()
-		v.Add("therapist", "Choose an active therapist of this practice.")
-		return v
-	}
-	var from any
-	if c.TherapistID != nil {
-		from = *c.TherapistID
-	}
-	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET therapist_id = $3, progress_shared = false, auth_version = auth_version + 1, updated_at = now()
-			WHERE id = $1 AND practice_id = $2 AND role = 'client'`, c.ID, actor.PracticeID, t.ID); err != nil {
-			return fmt.Errorf("transfer client: %w", err)
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: audit.ClientTransfered, PracticeID: actor.PracticeID, ActorID: actor.UserID,
-			TargetType: "user", TargetID: c.ID, Detail: map[string]any{"from_therapist": from, "to_therapist": t.ID}})
-	})
-}
-
 // RemoveClient takes a client out of the therapist's caseload: their
 // sessions end and they can no longer sign in; their records stay.
 func (s *Service) RemoveClient(ctx context.Context, actor policy.Actor, clientID int64) error {
@@ -488,6 +520,11 @@ func (s *Service) RemoveClient(ctx context.Context, actor policy.Actor, clientID
 			return errkind.ErrNotFound
 		}
 		if err := retireLinks(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		// A move proposed from this caseload no longer describes where
+		// the client is: it ends here, and the admin may propose again.
+		if _, err := withdrawPending(ctx, tx, actor, c.ID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: audit.ClientRemoved, PracticeID: actor.PracticeID, ActorID: actor.UserID, TargetType: "user", TargetID: c.ID})

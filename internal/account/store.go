@@ -118,6 +118,29 @@ func tokenUser(ctx context.Context, q sqlx.QueryerContext, hash []byte, purpose 
 	return u, tokenID, err
 }
 
+// existingEmailInvite is a live invitation for an email that already has
+// an account.
+type existingEmailInvite struct {
+	ID         int64  `db:"id"`
+	PracticeID int64  `db:"practice_id"`
+	Name       string `db:"display_name"`
+	Email      string `db:"email"`
+}
+
+func existingInvite(ctx context.Context, q sqlx.QueryerContext, hash []byte) (existingEmailInvite, error) {
+	var d existingEmailInvite
+	err := sqlx.GetContext(ctx, q, &d, `SELECT i.id, i.practice_id, i.display_name, u.email
+		FROM existing_email_invites i JOIN users u ON u.id = i.user_id
+		WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > now()`, hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return existingEmailInvite{}, ErrLinkInvalid
+	}
+	if err != nil {
+		return existingEmailInvite{}, fmt.Errorf("look up link: %w", err)
+	}
+	return d, nil
+}
+
 // useToken marks a token used; it fails if another request used it first.
 func useToken(ctx context.Context, e sqlx.ExecerContext, tokenID int64) error {
 	res, err := e.ExecContext(ctx, `UPDATE access_tokens SET used_at = now() WHERE id = $1 AND used_at IS NULL`, tokenID)

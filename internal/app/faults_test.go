@@ -520,7 +520,7 @@ func TestExhaustedPoolAnswers503AndLeaksNothing(t *testing.T) {
 		timeout  = time.Second
 	)
 	a := testkit.NewAppWith(t, func(d *server.Deps) { d.Config.RequestTimeout = timeout })
-	a.DB.SetMaxOpenConns(poolSize)
+	a.AppDB.SetMaxOpenConns(poolSize)
 	emails, assignments := seedCaseload(t, a.DB, 2)
 	log := warnLogger(t)
 	base := serve(t, a.Server, log)
@@ -569,7 +569,7 @@ func TestExhaustedPoolAnswers503AndLeaksNothing(t *testing.T) {
 
 	held := make([]*sqlx.Conn, poolSize)
 	for i := range held {
-		c, err := a.DB.Connx(context.Background())
+		c, err := a.AppDB.Connx(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

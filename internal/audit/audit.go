@@ -27,11 +27,15 @@ const (
 	InviteRefused     = "invite.refused"
 	InviteCreated     = "invite.created"
 	InviteAccepted    = "invite.accepted"
+	InviteExisting    = "invite.used_existing"
 	ResetCreated      = "reset.created"
 	ResetCompleted    = "reset.completed"
 	UserDisabled      = "user.disabled"
 	UserEnabled       = "user.enabled"
 	ClientTransfered  = "client.transferred"
+	TransferProposed  = "client.transfer_proposed"
+	TransferDeclined  = "client.transfer_declined"
+	TransferWithdrawn = "client.transfer_withdrawn"
 	ClientRemoved     = "client.removed"
 	PracticeUpdated   = "practice.updated"
 	ExerciseCreated   = "exercise.created"
@@ -58,8 +62,8 @@ const (
 // AllActions lists the actions, for the admin's filter.
 var AllActions = []string{
 	LoginSuccess, LoginFailure, LoginLocked, Logout, PasswordChanged, PasswordWrong, InviteRefused,
-	InviteCreated, InviteAccepted, ResetCreated, ResetCompleted,
-	UserDisabled, UserEnabled, ClientTransfered, ClientRemoved, PracticeUpdated,
+	InviteCreated, InviteAccepted, InviteExisting, ResetCreated, ResetCompleted,
+	UserDisabled, UserEnabled, TransferProposed, ClientTransfered, TransferDeclined, TransferWithdrawn, ClientRemoved, PracticeUpdated,
 	ExerciseCreated, ExerciseUpdated, AssignmentMade, AssignmentChange, AssignmentCancel, SubmissionMade,
 	Reviewed, Discuss, FeedbackSaved, FeedbackWithdrawn, NoteAdded,
 	ReportExported, SessionRecorded, SessionRemoved, ProgressSharing,
@@ -77,11 +81,15 @@ var actionWords = map[string]string{
 	InviteRefused:     "Invitation refused: email already in use",
 	InviteCreated:     "Invitation link made",
 	InviteAccepted:    "Accepted an invitation",
+	InviteExisting:    "Invitation used by someone who already has an account (nothing changed)",
 	ResetCreated:      "Sign-in reset link made",
 	ResetCompleted:    "Set a new password with a reset link",
 	UserDisabled:      "Account disabled",
 	UserEnabled:       "Account enabled",
-	ClientTransfered:  "Client moved to another therapist",
+	ClientTransfered:  "Client move accepted: client moved to another therapist",
+	TransferProposed:  "Client move proposed (waits for the receiving therapist)",
+	TransferDeclined:  "Client move declined by the receiving therapist",
+	TransferWithdrawn: "Client move withdrawn",
 	ClientRemoved:     "Client removed from a caseload",
 	PracticeUpdated:   "Practice settings changed",
 	ExerciseCreated:   "Exercise created",

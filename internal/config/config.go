@@ -25,8 +25,15 @@ const (
 
 // Config is the validated configuration. Build it with Load.
 type Config struct {
-	// DatabaseURL is a PostgreSQL connection URL (postgres://...).
+	// DatabaseURL is the PostgreSQL URL `trellis serve` connects with: the
+	// app role (trellis_app), which owns nothing and may not change the
+	// audit log (R24).
 	DatabaseURL string
+	// OwnerDatabaseURL is the PostgreSQL URL of the role that owns the
+	// tables: migrations and the operator's commands (seed-demo, user,
+	// backup, restore) connect with it. serve uses it, when set, only to
+	// migrate before it serves.
+	OwnerDatabaseURL string
 	// Addr is the host:port the HTTP server listens on.
 	Addr string
 	// BaseURL is the public URL clients reach Trellis at; links handed to
@@ -63,6 +70,25 @@ type Config struct {
 	DevMailURL string
 }
 
+// NeedDatabaseURL says DATABASE_URL is missing, for `trellis serve`.
+func (c Config) NeedDatabaseURL() error {
+	if c.DatabaseURL == "" {
+		return fmt.Errorf("configuration: %s: is required: the URL of the app role trellis_app, which serves "+
+			"(for example postgres://trellis_app:...@127.0.0.1:5432/trellis?sslmode=disable); `make run` sets it for you", VarDatabaseURL)
+	}
+	return nil
+}
+
+// NeedOwnerDatabaseURL says DATABASE_OWNER_URL is missing, for a command
+// that migrates or otherwise acts as the tables' owner.
+func (c Config) NeedOwnerDatabaseURL(command string) error {
+	if c.OwnerDatabaseURL == "" {
+		return fmt.Errorf("configuration: %s: is required for `trellis %s`: the URL of the role that owns Trellis's tables "+
+			"(for example postgres://trellis:...@127.0.0.1:5432/trellis?sslmode=disable); `make run` sets it for you", VarOwnerDatabaseURL, command)
+	}
+	return nil
+}
+
 // Production reports whether Trellis runs in production mode.
 func (c Config) Production() bool { return c.Env == EnvProduction }
 
@@ -71,24 +97,25 @@ func (c Config) HTTPS() bool { return c.BaseURL.Scheme == "https" }
 
 // Variable names, so error messages and the README agree.
 const (
-	VarDatabaseURL     = "DATABASE_URL"
-	VarAddr            = "TRELLIS_ADDR"
-	VarBaseURL         = "TRELLIS_BASE_URL"
-	VarEnv             = "TRELLIS_ENV"
-	VarLogLevel        = "TRELLIS_LOG_LEVEL"
-	VarTrustedProxies  = "TRELLIS_TRUSTED_PROXIES"
-	VarMaxBodyBytes    = "TRELLIS_MAX_BODY_BYTES"
-	VarShutdownTimeout = "TRELLIS_SHUTDOWN_TIMEOUT"
-	VarDBMaxConns      = "TRELLIS_DB_MAX_CONNS"
-	VarRequestTimeout  = "TRELLIS_REQUEST_TIMEOUT"
-	VarSMTPHost        = "TRELLIS_SMTP_HOST"
-	VarSMTPPort        = "TRELLIS_SMTP_PORT"
-	VarSMTPTLS         = "TRELLIS_SMTP_TLS"
-	VarSMTPUser        = "TRELLIS_SMTP_USER"
-	VarSMTPPassword    = "TRELLIS_SMTP_PASSWORD"
-	VarMailFrom        = "TRELLIS_MAIL_FROM"
-	VarRunJobs         = "TRELLIS_RUN_JOBS"
-	VarDevMailURL      = "TRELLIS_DEV_MAIL_URL"
+	VarDatabaseURL      = "DATABASE_URL"
+	VarOwnerDatabaseURL = "DATABASE_OWNER_URL"
+	VarAddr             = "TRELLIS_ADDR"
+	VarBaseURL          = "TRELLIS_BASE_URL"
+	VarEnv              = "TRELLIS_ENV"
+	VarLogLevel         = "TRELLIS_LOG_LEVEL"
+	VarTrustedProxies   = "TRELLIS_TRUSTED_PROXIES"
+	VarMaxBodyBytes     = "TRELLIS_MAX_BODY_BYTES"
+	VarShutdownTimeout  = "TRELLIS_SHUTDOWN_TIMEOUT"
+	VarDBMaxConns       = "TRELLIS_DB_MAX_CONNS"
+	VarRequestTimeout   = "TRELLIS_REQUEST_TIMEOUT"
+	VarSMTPHost         = "TRELLIS_SMTP_HOST"
+	VarSMTPPort         = "TRELLIS_SMTP_PORT"
+	VarSMTPTLS          = "TRELLIS_SMTP_TLS"
+	VarSMTPUser         = "TRELLIS_SMTP_USER"
+	VarSMTPPassword     = "TRELLIS_SMTP_PASSWORD"
+	VarMailFrom         = "TRELLIS_MAIL_FROM"
+	VarRunJobs          = "TRELLIS_RUN_JOBS"
+	VarDevMailURL       = "TRELLIS_DEV_MAIL_URL"
 )
 
 // DefaultRequestTimeout is TRELLIS_REQUEST_TIMEOUT's default.
@@ -114,9 +141,10 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c := Config{
-		DatabaseURL: get(VarDatabaseURL, ""),
-		Addr:        get(VarAddr, "127.0.0.1:8080"),
-		Env:         get(VarEnv, EnvDevelopment),
+		DatabaseURL:      get(VarDatabaseURL, ""),
+		OwnerDatabaseURL: get(VarOwnerDatabaseURL, ""),
+		Addr:             get(VarAddr, "127.0.0.1:8080"),
+		Env:              get(VarEnv, EnvDevelopment),
 		// Room for several 50,000-character answers in any script,
 		// URL-encoded (up to 9 bytes a character).
 		MaxBodyBytes:    4 << 20,
@@ -125,10 +153,12 @@ func Load(getenv func(string) string) (Config, error) {
 		RequestTimeout:  DefaultRequestTimeout,
 	}
 
-	if c.DatabaseURL == "" {
-		bad(VarDatabaseURL, "is required (for example postgres://trellis@127.0.0.1:5432/trellis?sslmode=disable); `make run` sets it for you")
-	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		bad(VarDatabaseURL, "must be a postgres:// URL")
+	// Which of the two a command needs is checked by NeedDatabaseURL and
+	// NeedOwnerDatabaseURL; here only their form.
+	for _, v := range [][2]string{{VarDatabaseURL, c.DatabaseURL}, {VarOwnerDatabaseURL, c.OwnerDatabaseURL}} {
+		if u, err := url.Parse(v[1]); v[1] != "" && (err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql")) {
+			bad(v[0], "must be a postgres:// URL")
+		}
 	}
 
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil {

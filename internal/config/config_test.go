@@ -81,8 +81,8 @@ func TestLoadRejectsEachBadValueWithAClearMessage(t *testing.T) {
 	tests := []struct {
 		name, key, value, want string
 	}{
-		{"missing database", VarDatabaseURL, "", "DATABASE_URL: is required"},
 		{"database not postgres", VarDatabaseURL, "mysql://x/y", "DATABASE_URL: must be a postgres:// URL"},
+		{"owner database not postgres", VarOwnerDatabaseURL, "mysql://x/y", "DATABASE_OWNER_URL: must be a postgres:// URL"},
 		{"addr without port", VarAddr, "localhost", "TRELLIS_ADDR: must be host:port"},
 		{"addr port not a number", VarAddr, "localhost:http", "TRELLIS_ADDR: port must be a number"},
 		{"addr port too large", VarAddr, "localhost:70000", "TRELLIS_ADDR: port must be a number"},
@@ -117,8 +117,30 @@ func TestLoadRejectsEachBadValueWithAClearMessage(t *testing.T) {
 	}
 }
 
+// serve needs the app role's URL; migrations and the operator's commands
+// need the owner's. Load leaves it to each command to say which it needs.
+func TestEachCommandSaysWhichDatabaseURLItNeeds(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatalf("Load without database URLs: %v", err)
+	}
+	if err := c.NeedDatabaseURL(); err == nil || !strings.Contains(err.Error(), "DATABASE_URL: is required: the URL of the app role trellis_app") {
+		t.Errorf("NeedDatabaseURL = %v", err)
+	}
+	if err := c.NeedOwnerDatabaseURL("migrate"); err == nil || !strings.Contains(err.Error(), "DATABASE_OWNER_URL: is required for `trellis migrate`") {
+		t.Errorf("NeedOwnerDatabaseURL = %v", err)
+	}
+	c, err = Load(env(map[string]string{VarDatabaseURL: dbURL, VarOwnerDatabaseURL: "postgres://trellis@db/trellis"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.NeedDatabaseURL() != nil || c.NeedOwnerDatabaseURL("migrate") != nil || c.OwnerDatabaseURL != "postgres://trellis@db/trellis" {
+		t.Errorf("both set: %+v", c)
+	}
+}
+
 func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
-	_, err := Load(env(map[string]string{VarEnv: "staging", VarLogLevel: "loud"}))
+	_, err := Load(env(map[string]string{VarDatabaseURL: "mysql://x/y", VarEnv: "staging", VarLogLevel: "loud"}))
 	if err == nil {
 		t.Fatal("Load accepted a bad configuration")
 	}

@@ -48,6 +48,11 @@ func provider(db *sql.DB, fsys fs.FS) (*goose.Provider, error) {
 // Migrate applies every pending migration under an advisory lock. It
 // refuses to run against a schema newer than the migrations it knows.
 func Migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
+	// The job queue's tables come first, so Trellis's own migrations can
+	// grant the app role what it needs on them (00016).
+	if err := migrateRiver(ctx, db, log); err != nil {
+		return err
+	}
 	return migrateFS(ctx, db, migrations.FS, log)
 }
 
@@ -71,7 +76,7 @@ func migrateFS(ctx context.Context, db *sql.DB, fsys fs.FS, log *slog.Logger) er
 	for _, r := range results {
 		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration_ms", r.Duration.Milliseconds())
 	}
-	return migrateRiver(ctx, db, log)
+	return nil
 }
 
 // riverLockID serialises River's migrations across instances starting

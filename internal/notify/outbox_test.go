@@ -119,12 +119,12 @@ var linkRE = regexp.MustCompile(`https://trellis\.test/invite/([A-Za-z0-9_-]{43}
 // outbox holds no token, and the link in the email is the one the
 // database now accepts.
 func TestAnInvitationIsEmailedWithALinkMadeWhenItIsSent(t *testing.T) {
-	db := testkit.DB(t)
+	db, app := testkit.OwnerAndAppDB(t)
 	srv := testkit.NewMailServer(t)
-	q := instance(t, db, srv)
+	q := instance(t, app, srv)
 	practice, user, token := invited(t, db, "zoe@example.test")
 
-	id := queue(t, db, q, notify.Email{Kind: notify.KindInvite, PracticeID: practice, UserID: user, TokenID: token})
+	id := queue(t, app, q, notify.Email{Kind: notify.KindInvite, PracticeID: practice, UserID: user, TokenID: token})
 	got := srv.Wait(1)[0]
 	if len(got.To) != 1 || got.To[0] != "zoe@example.test" {
 		t.Errorf("sent to %v", got.To)
@@ -161,9 +161,9 @@ func TestAnInvitationIsEmailedWithALinkMadeWhenItIsSent(t *testing.T) {
 
 // Two instances share the queue: every email is delivered exactly once.
 func TestTwoInstancesSendEachEmailOnce(t *testing.T) {
-	db := testkit.DB(t)
+	db, app := testkit.OwnerAndAppDB(t)
 	srv := testkit.NewMailServer(t)
-	a, b := instance(t, db, srv), instance(t, db, srv)
+	a, b := instance(t, app, srv), instance(t, app, srv)
 	practice, user, _ := invited(t, db, "zoe@example.test")
 	const n = 30
 	var mu sync.Mutex
@@ -175,7 +175,7 @@ func TestTwoInstancesSendEachEmailOnce(t *testing.T) {
 			if i%2 == 1 {
 				q = b
 			}
-			id := queue(t, db, q, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
+			id := queue(t, app, q, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
 			mu.Lock()
 			ids[id] = true
 			mu.Unlock()
@@ -202,12 +202,12 @@ func TestTwoInstancesSendEachEmailOnce(t *testing.T) {
 // The mail server is down: the email is retried with backoff until it is
 // back, then delivered once; nothing is lost.
 func TestAnEmailIsRetriedWhileTheServerIsDownAndSentOnceWhenItIsBack(t *testing.T) {
-	db := testkit.DB(t)
+	db, app := testkit.OwnerAndAppDB(t)
 	srv := testkit.NewMailServer(t)
 	srv.SetFailing(true)
-	q := instance(t, db, srv)
+	q := instance(t, app, srv)
 	practice, user, _ := invited(t, db, "zoe@example.test")
-	id := queue(t, db, q, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
+	id := queue(t, app, q, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
 
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -236,12 +236,12 @@ func TestAnEmailIsRetriedWhileTheServerIsDownAndSentOnceWhenItIsBack(t *testing.
 // After MaxAttempts the email is marked failed (for the staff to see) and
 // not tried again.
 func TestAnEmailThatNeverGoesThroughIsMarkedFailed(t *testing.T) {
-	db := testkit.DB(t)
+	db, app := testkit.OwnerAndAppDB(t)
 	srv := testkit.NewMailServer(t)
 	srv.SetFailing(true)
-	q := instance(t, db, srv)
+	q := instance(t, app, srv)
 	practice, user, _ := invited(t, db, "zoe@example.test")
-	id := queue(t, db, q, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
+	id := queue(t, app, q, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
 	if attempts := waitStatus(t, db, id, "failed"); attempts != notify.MaxAttempts {
 		t.Errorf("failed after %d attempts, want %d", attempts, notify.MaxAttempts)
 	}
@@ -250,19 +250,19 @@ func TestAnEmailThatNeverGoesThroughIsMarkedFailed(t *testing.T) {
 // A worker that died after claiming an email leaves it "sending"; once
 // that claim is stale, the retry sends it, under the same Message-ID.
 func TestAnEmailClaimedByAWorkerThatDiedIsSentByTheRetry(t *testing.T) {
-	db := testkit.DB(t)
+	db, app := testkit.OwnerAndAppDB(t)
 	srv := testkit.NewMailServer(t)
 	practice, user, _ := invited(t, db, "zoe@example.test")
 	// Queue with an instance that never works jobs, then fake its crash.
-	insertOnly, err := notify.NewQueue(notify.QueueConfig{DB: db, Log: quiet})
+	insertOnly, err := notify.NewQueue(notify.QueueConfig{DB: app, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := queue(t, db, insertOnly, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
+	id := queue(t, app, insertOnly, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
 	if _, err := db.Exec(`UPDATE email_outbox SET status = 'sending', attempts = 1, claimed_at = now() - interval '11 minutes' WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
-	instance(t, db, srv)
+	instance(t, app, srv)
 	waitStatus(t, db, id, "sent")
 	got := srv.Wait(1)
 	if len(got) != 1 || got[0].Header.Get("Message-Id") != "<trellis-"+itoa(id)+"@trellis.test>" {
@@ -272,18 +272,18 @@ func TestAnEmailClaimedByAWorkerThatDiedIsSentByTheRetry(t *testing.T) {
 
 // A link used (or replaced) before its email went out is not emailed.
 func TestALinkUsedBeforeItsEmailWentOutIsNotSent(t *testing.T) {
-	db := testkit.DB(t)
+	db, app := testkit.OwnerAndAppDB(t)
 	srv := testkit.NewMailServer(t)
 	practice, user, token := invited(t, db, "zoe@example.test")
-	insertOnly, err := notify.NewQueue(notify.QueueConfig{DB: db, Log: quiet})
+	insertOnly, err := notify.NewQueue(notify.QueueConfig{DB: app, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := queue(t, db, insertOnly, notify.Email{Kind: notify.KindInvite, PracticeID: practice, UserID: user, TokenID: token})
+	id := queue(t, app, insertOnly, notify.Email{Kind: notify.KindInvite, PracticeID: practice, UserID: user, TokenID: token})
 	if _, err := db.Exec(`UPDATE access_tokens SET used_at = now() WHERE id = $1`, token); err != nil {
 		t.Fatal(err)
 	}
-	instance(t, db, srv)
+	instance(t, app, srv)
 	waitStatus(t, db, id, "cancelled")
 	if n := len(srv.Messages()); n != 0 {
 		t.Errorf("%d messages sent for a used link", n)

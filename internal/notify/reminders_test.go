@@ -74,7 +74,7 @@ func schedule(t *testing.T, db *sqlx.DB, now time.Time) int {
 // twice; they go forward at 01:00 GMT on 28 Mar 2027, so 01:30 never
 // happens. A reminder set for 01:30 leaves once on each of those days.
 func TestARemindersLocalTimeHoldsAcrossDSTChanges(t *testing.T) {
-	db := testkit.DB(t)
+	db, app := testkit.OwnerAndAppDB(t)
 	p, th, c := remindedClient(t, db, "Europe/London", "01:30", nil)
 	homework(t, db, p, th, c, "2026-10-25")
 	homework(t, db, p, th, c, "2027-03-28")
@@ -92,7 +92,7 @@ func TestARemindersLocalTimeHoldsAcrossDSTChanges(t *testing.T) {
 		{"2027-03-28T01:05:00Z", 0, "already sent today"},
 	}
 	for _, s := range steps {
-		if got := schedule(t, db, at(t, s.utc)); got != s.want {
+		if got := schedule(t, app, at(t, s.utc)); got != s.want {
 			t.Errorf("%s (%s): %d queued, want %d", s.utc, s.why, got, s.want)
 		}
 	}
@@ -100,14 +100,14 @@ func TestARemindersLocalTimeHoldsAcrossDSTChanges(t *testing.T) {
 
 // A client's own zone wins over the practice's.
 func TestAReminderFollowsTheClientsOwnTimeZone(t *testing.T) {
-	db := testkit.DB(t)
+	db, app := testkit.OwnerAndAppDB(t)
 	zone := "Asia/Ho_Chi_Minh" // UTC+7, no DST
 	p, th, c := remindedClient(t, db, "Europe/London", "08:00", &zone)
 	homework(t, db, p, th, c, "2026-12-04")
-	if n := schedule(t, db, at(t, "2026-12-04T00:59:00Z")); n != 0 {
+	if n := schedule(t, app, at(t, "2026-12-04T00:59:00Z")); n != 0 {
 		t.Errorf("07:59 in Ho Chi Minh City: %d queued", n)
 	}
-	if n := schedule(t, db, at(t, "2026-12-04T01:00:00Z")); n != 1 {
+	if n := schedule(t, app, at(t, "2026-12-04T01:00:00Z")); n != 1 {
 		t.Errorf("08:00 in Ho Chi Minh City (01:00 in London): %d queued, want 1", n)
 	}
 }
@@ -115,14 +115,14 @@ func TestAReminderFollowsTheClientsOwnTimeZone(t *testing.T) {
 // Work already sent is never reminded of, and nothing is sent without
 // homework due today or tomorrow.
 func TestNoReminderForWorkAlreadySent(t *testing.T) {
-	db := testkit.DB(t)
+	db, app := testkit.OwnerAndAppDB(t)
 	p, th, c := remindedClient(t, db, "UTC", "18:00", nil)
 	sent := homework(t, db, p, th, c, "2026-12-04")
 	if _, err := db.Exec(`UPDATE assignments SET status = 'submitted', submitted_at = now() WHERE id = $1`, sent); err != nil {
 		t.Fatal(err)
 	}
 	homework(t, db, p, th, c, "2026-12-10") // not due yet
-	if n := schedule(t, db, at(t, "2026-12-04T18:00:00Z")); n != 0 {
+	if n := schedule(t, app, at(t, "2026-12-04T18:00:00Z")); n != 0 {
 		t.Errorf("%d reminders for work already sent or not due", n)
 	}
 }
@@ -130,17 +130,17 @@ func TestNoReminderForWorkAlreadySent(t *testing.T) {
 // Work sent after the reminder was queued but before it left is not
 // mentioned; with none left, the reminder is not sent at all.
 func TestWorkSentBeforeTheReminderLeavesCancelsIt(t *testing.T) {
-	db := testkit.DB(t)
+	db, app := testkit.OwnerAndAppDB(t)
 	srv := testkit.NewMailServer(t)
 	p, th, c := remindedClient(t, db, "UTC", "18:00", nil)
 	a := homework(t, db, p, th, c, "2026-12-04")
-	if n := schedule(t, db, at(t, "2026-12-04T18:00:00Z")); n != 1 {
+	if n := schedule(t, app, at(t, "2026-12-04T18:00:00Z")); n != 1 {
 		t.Fatalf("%d queued", n)
 	}
 	if _, err := db.Exec(`UPDATE assignments SET status = 'submitted', submitted_at = now() WHERE id = $1`, a); err != nil {
 		t.Fatal(err)
 	}
-	instance(t, db, srv)
+	instance(t, app, srv)
 	var id int64
 	if err := db.Get(&id, `SELECT id FROM email_outbox WHERE user_id = $1`, c); err != nil {
 		t.Fatal(err)
@@ -157,7 +157,7 @@ var stopRE = regexp.MustCompile(`https://trellis\.test/stop/([A-Za-z0-9_-]{43})`
 // is delivered once: a count and nothing else, with a stop link that
 // works without signing in, for this client only.
 func TestTwoSchedulersRacingSendOneReminderWithAStopLink(t *testing.T) {
-	db := testkit.DB(t)
+	db, app := testkit.OwnerAndAppDB(t)
 	srv := testkit.NewMailServer(t)
 	p, th, c := remindedClient(t, db, "Europe/London", "18:00", nil)
 	homework(t, db, p, th, c, "2026-12-04")
@@ -178,7 +178,7 @@ func TestTwoSchedulersRacingSendOneReminderWithAStopLink(t *testing.T) {
 	total := 0
 	for range 4 {
 		wg.Go(func() {
-			n := schedule(t, db, now)
+			n := schedule(t, app, now)
 			mu.Lock()
 			total += n
 			mu.Unlock()
@@ -188,8 +188,8 @@ func TestTwoSchedulersRacingSendOneReminderWithAStopLink(t *testing.T) {
 	if total != 1 {
 		t.Fatalf("four schedulers queued %d reminders, want 1", total)
 	}
-	instance(t, db, srv)
-	instance(t, db, srv)
+	instance(t, app, srv)
+	instance(t, app, srv)
 	got := srv.Wait(1)
 	var id int64
 	if err := db.Get(&id, `SELECT id FROM email_outbox WHERE user_id = $1`, c); err != nil {
@@ -217,10 +217,10 @@ func TestTwoSchedulersRacingSendOneReminderWithAStopLink(t *testing.T) {
 		t.Errorf("List-Unsubscribe %q", u)
 	}
 
-	if _, ok, err := notify.StopReminders(context.Background(), db, "not-a-token"); ok || err != nil {
+	if _, ok, err := notify.StopReminders(context.Background(), app, "not-a-token"); ok || err != nil {
 		t.Errorf("a made-up stop link worked (%v, %v)", ok, err)
 	}
-	user, ok, err := notify.StopReminders(context.Background(), db, m[1])
+	user, ok, err := notify.StopReminders(context.Background(), app, m[1])
 	if err != nil || !ok || user != c {
 		t.Fatalf("stop link: user %d, %v, %v", user, ok, err)
 	}
@@ -247,7 +247,7 @@ func TestTwoSchedulersRacingSendOneReminderWithAStopLink(t *testing.T) {
 // pieces of homework due (the issue's goal: under 2 s). Each iteration
 // is a new day, so every client is due again.
 func BenchmarkScheduleReminders5000(b *testing.B) {
-	db := testkit.DB(b)
+	db, app := testkit.OwnerAndAppDB(b)
 	const clients = 5000
 	var practice, therapist int64
 	if err := db.QueryRowx(`INSERT INTO practices (name, time_zone) VALUES ('Scale practice', 'Europe/London') RETURNING id`).Scan(&practice); err != nil {
@@ -279,14 +279,14 @@ func BenchmarkScheduleReminders5000(b *testing.B) {
 	if _, err := db.Exec(`ANALYZE`); err != nil {
 		b.Fatal(err)
 	}
-	q, err := notify.NewQueue(notify.QueueConfig{DB: db, Log: quiet})
+	q, err := notify.NewQueue(notify.QueueConfig{DB: app, Log: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}
 	evening := at(b, "2026-12-01T18:30:00Z")
 	b.ResetTimer()
 	for i := range b.N {
-		n, err := notify.ScheduleReminders(context.Background(), db, q, evening.AddDate(0, 0, i))
+		n, err := notify.ScheduleReminders(context.Background(), app, q, evening.AddDate(0, 0, i))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -35,6 +35,11 @@ type Cluster struct {
 	Superuser string
 	// Database is created on first start if it does not exist.
 	Database string
+	// AppRole, when set, is made on start a login role with no powers of
+	// its own (no superuser, no CREATEDB, no CREATEROLE), for the app to
+	// connect as; the migrations grant it what it needs. Like every role
+	// here it needs no password: the cluster trusts loopback connections.
+	AppRole string
 	// Settings are extra postgresql.conf lines, such as "fsync = off" for
 	// a throwaway test cluster.
 	Settings []string
@@ -45,9 +50,13 @@ type Cluster struct {
 	runAs *syscall.Credential
 }
 
-// URL is the connection URL for the cluster's database.
-func (c *Cluster) URL() string {
-	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", c.Superuser, c.Port, c.Database)
+// URL is the connection URL for the cluster's database, as the superuser
+// (who owns the database and, after migrating, its tables).
+func (c *Cluster) URL() string { return c.RoleURL(c.Superuser) }
+
+// RoleURL is the connection URL for the cluster's database as role.
+func (c *Cluster) RoleURL(role string) string {
+	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", role, c.Port, c.Database)
 }
 
 func (c *Cluster) logf(format string, args ...any) {
@@ -77,7 +86,10 @@ func (c *Cluster) Start(ctx context.Context) error {
 		c.logf("the cluster in %s is already running on port %d", c.Dir, port)
 		c.Port = port
 	}
-	return c.ensureDatabase(ctx)
+	if err := c.ensureDatabase(ctx); err != nil {
+		return err
+	}
+	return c.ensureAppRole(ctx)
 }
 
 // Stop stops the server (fast shutdown: open connections are cut, committed
@@ -231,14 +243,39 @@ func (c *Cluster) startServer(ctx context.Context) error {
 	return nil
 }
 
+func (c *Cluster) psql(ctx context.Context, sql string) ([]byte, error) {
+	return c.command(ctx, "psql", "-h", "127.0.0.1", "-p", strconv.Itoa(c.Port), "-U", c.Superuser,
+		"-d", "postgres", "-v", "ON_ERROR_STOP=1", "-tAc", sql).CombinedOutput()
+}
+
+var roleNameRe = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+func (c *Cluster) ensureAppRole(ctx context.Context) error {
+	if c.AppRole == "" {
+		return nil
+	}
+	if !roleNameRe.MatchString(c.AppRole) {
+		return fmt.Errorf("app role %q: use lower-case letters, digits and underscores", c.AppRole)
+	}
+	// A role an older migration created without LOGIN gets it here.
+	out, err := c.psql(ctx, `DO $$ BEGIN
+		IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '`+c.AppRole+`') THEN
+			CREATE ROLE `+c.AppRole+` LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
+		ELSIF NOT (SELECT rolcanlogin FROM pg_roles WHERE rolname = '`+c.AppRole+`') THEN
+			ALTER ROLE `+c.AppRole+` LOGIN;
+		END IF;
+	END $$`)
+	if err != nil {
+		return fmt.Errorf("create role %s: %w: %s", c.AppRole, err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
 func (c *Cluster) ensureDatabase(ctx context.Context) error {
 	if c.Database == "postgres" {
 		return nil
 	}
-	psql := func(sql string) ([]byte, error) {
-		return c.command(ctx, "psql", "-h", "127.0.0.1", "-p", strconv.Itoa(c.Port), "-U", c.Superuser,
-			"-d", "postgres", "-v", "ON_ERROR_STOP=1", "-tAc", sql).CombinedOutput()
-	}
+	psql := func(sql string) ([]byte, error) { return c.psql(ctx, sql) }
 	out, err := psql("SELECT 1 FROM pg_database WHERE datname = '" + c.Database + "'")
 	if err != nil {
 		return fmt.Errorf("look for database %s: %w: %s", c.Database, err, bytes.TrimSpace(out))

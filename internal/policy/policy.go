@@ -50,6 +50,8 @@ const (
 	ResetClient  Action = "client.reset_access"
 	RemoveClient Action = "client.remove"
 	ViewClient   Action = "client.view"
+	// AcceptTransfer: answer a move of a client into one's own caseload.
+	AcceptTransfer Action = "client.accept_transfer"
 
 	ViewLibrary  Action = "exercise.view"
 	EditExercise Action = "exercise.edit"
@@ -81,6 +83,8 @@ var table = map[Action][]Role{
 	ResetClient:  {Therapist},
 	RemoveClient: {Therapist},
 	ViewClient:   {Therapist},
+
+	AcceptTransfer: {Therapist},
 
 	ViewLibrary:  {Therapist},
 	EditExercise: {Therapist},

@@ -12,7 +12,7 @@ func TestEveryActionIsGrantedToSomeRole(t *testing.T) {
 
 func TestAdminsGetNoCaseloadOrPortalAction(t *testing.T) {
 	admin := Actor{UserID: 1, PracticeID: 1, Role: Admin}
-	for _, a := range []Action{ViewCaseload, ViewClient, InviteClient, ResetClient, RemoveClient, UsePortal} {
+	for _, a := range []Action{ViewCaseload, ViewClient, InviteClient, ResetClient, RemoveClient, AcceptTransfer, UsePortal} {
 		if Can(admin, a, Resource{PracticeID: 1}) {
 			t.Errorf("admin may %s (R14: admins never reach clinical work)", a)
 		}

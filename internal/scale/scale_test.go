@@ -428,11 +428,24 @@ func TestTheInboxFollowsATransferredClient(t *testing.T) {
 	if !strings.Contains(get(t, former, inbox), link) {
 		t.Fatal("before the transfer, the client's work is not in their therapist's inbox")
 	}
+	// The admin proposes the move; it happens when the receiving
+	// therapist accepts it.
 	admin := signIn(t, a, scale.AdminEmail)
 	if r := admin.PostForm(fmt.Sprintf("/admin/users/%d/transfer", client), url.Values{"therapist": {strconv.FormatInt(to, 10)}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("transfer = %d", r.Code)
 	}
-	if !strings.Contains(get(t, signIn(t, a, scale.TherapistEmail(1)), inbox), link) {
+	receiving := signIn(t, a, scale.TherapistEmail(1))
+	var move int64
+	if err := a.DB.Get(&move, `SELECT id FROM client_transfers WHERE client_id = $1 AND status = 'pending'`, client); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(get(t, receiving, inbox), link) {
+		t.Error("before accepting, the receiving therapist's inbox lists the client's work")
+	}
+	if r := receiving.PostForm(fmt.Sprintf("/therapist/transfers/%d/accept", move), url.Values{}); r.Code != http.StatusSeeOther {
+		t.Fatalf("accept = %d", r.Code)
+	}
+	if !strings.Contains(get(t, receiving, inbox), link) {
 		t.Error("after the transfer, the new therapist's inbox does not list the client's work")
 	}
 	if strings.Contains(get(t, former, "/therapist/inbox"), link) {

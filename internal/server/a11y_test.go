@@ -134,10 +134,22 @@ func TestStaffPagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Moves proposed to and from Therapist: the dashboard shows one
+	// waiting for their answer and one of their own clients.
+	for _, m := range [][2]int64{{w.OtherClient.ID, w.Therapist.ID}, {w.Client2.ID, w.Therapist2.ID}} {
+		if _, err := a.DB.Exec(`INSERT INTO client_transfers (practice_id, client_id, from_therapist_id, to_therapist_id, proposed_by)
+			SELECT practice_id, id, therapist_id, $2, $3 FROM users WHERE id = $1`, m[0], m[1], w.Admin.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	b := newTab(t, a.Listen(t))
 	b.signIn(w.Therapist.Email, testkit.Password)
 	b.expectPage("/therapist", "Dashboard · Trellis", "Dashboard")
-	b.expectAccessible("therapist dashboard")
+	if b.count(".transfers-waiting form") != 2 || b.count(".transfer-pending") != 1 {
+		t.Errorf("the dashboard does not show both moves: %q", b.text("main"))
+	}
+	b.expectAccessible("therapist dashboard with moves waiting")
 	for _, path := range []string{
 		"/therapist/exercises",
 		"/therapist/exercises/" + strconv.FormatInt(exercise, 10),
@@ -150,7 +162,8 @@ func TestStaffPagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 		b.open(path, http.StatusOK)
 		b.expectAccessible(path)
 	}
-	b.open("/therapist/clients/"+strconv.FormatInt(w.Client.ID, 10)+"/progress.pdf?from=31/01/2026", http.StatusUnprocessableEntity)
+	// The export form as a refused export shows it again (the same page).
+	b.open("/therapist/clients/"+strconv.FormatInt(w.Client.ID, 10)+"/reports?from=31/01/2026", http.StatusUnprocessableEntity)
 	b.expectAccessible("export form refusing a wrong date")
 
 	b.open("/therapist/assign", http.StatusOK)
@@ -198,6 +211,7 @@ func TestStaffPagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 		"/admin/practice",
 		"/admin/audit",
 		"/admin/users/" + strconv.FormatInt(w.Client.ID, 10) + "/transfer",
+		"/admin/users/" + strconv.FormatInt(w.Client2.ID, 10) + "/transfer", // a move waiting
 		"/admin/users/" + strconv.FormatInt(w.Therapist.ID, 10) + "/disable",
 	} {
 		b.open(path, http.StatusOK)

@@ -291,11 +291,9 @@ func TestRemovingAClientEndsTheirAccessAndKeepsTheRecord(t *testing.T) {
 	if r := therapist.Get("/therapist/clients/" + itoa(w.Client.ID)); r.Code != http.StatusNotFound {
 		t.Errorf("removed client's page = %d, want 404", r.Code)
 	}
-	// The admin can move them into a caseload again.
-	admin := a.Login(t, w.Admin)
-	if r := admin.PostForm("/admin/users/"+itoa(w.Client.ID)+"/transfer", url.Values{"therapist": {itoa(w.Therapist2.ID)}}); r.Code != http.StatusSeeOther {
-		t.Fatalf("transfer = %d", r.Code)
-	}
+	// The admin can move them into a caseload again, with the receiving
+	// therapist's consent.
+	moveClient(t, a, w, w.Client, w.Therapist2)
 	a.Login(t, w.Client)
 	if r := a.Login(t, w.Therapist2).Get("/therapist/clients/" + itoa(w.Client.ID)); r.Code != http.StatusOK {
 		t.Errorf("new therapist sees the moved client: %d", r.Code)
@@ -803,35 +801,108 @@ func (s *safeBuffer) String() string {
 	return s.b.String()
 }
 
+// An invitation for an email that already has an account, which the
+// inviter may not know of, looks like any invitation from the outside up to
+// the point where the person must prove who they are (#15 finding 1, R4):
+// the inviter gets the same page, the link opens the same page with the
+// same status, and a refused password is refused the same way. Only a
+// password that would be set tells them apart: the existing account is
+// left exactly as it was, and the person is told to sign in with it.
 func TestInvitingAnEmailInUseElsewhereLooksLikeAnyInvitation(t *testing.T) {
 	a := testkit.NewApp(t)
 	w := a.Seed(t)
 	therapist := a.Login(t, w.Therapist)
-	fresh := makeLink(t, therapist, "/therapist/clients/invite", url.Values{"name": {"Same Name"}, "email": {"brand.new@test.example"}})
+	const freshEmail = "brand.new@test.example"
+	short := url.Values{"password": {"too short"}, "confirm": {"too short"}}
+	good := url.Values{"password": {newPassphrase}, "confirm": {newPassphrase}}
+	mask := func(s string, email string) string {
+		s = linkRe.ReplaceAllString(s, `value="LINK"`)
+		s = regexp.MustCompile(`until [^.:]+:\d\d`).ReplaceAllString(s, "until T")
+		s = regexp.MustCompile(`/invite/[A-Za-z0-9_-]+`).ReplaceAllString(s, "/invite/TOKEN")
+		return stripIDs(strings.ReplaceAll(s, email, "EMAIL"))
+	}
+	fresh := makeLink(t, therapist, "/therapist/clients/invite", url.Values{"name": {"Same Name"}, "email": {freshEmail}})
+	freshPath, _ := linkFrom(t, fresh.Body.String())
+	freshOpen := a.Anonymous(t).Get(freshPath)
+	freshShort := a.Anonymous(t).PostForm(freshPath, short)
+	if freshOpen.Code != http.StatusOK || freshShort.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("a fresh invitation opens with %d and refuses a short password with %d", freshOpen.Code, freshShort.Code)
+	}
+
 	// An email that belongs to another practice's admin, and one that is
 	// another therapist's client here: neither may be revealed (R4).
-	for _, email := range []string{w.Outsider.Email, w.OtherClient.Email} {
-		taken := makeLink(t, therapist, "/therapist/clients/invite", url.Values{"name": {"Same Name"}, "email": {email}})
-		norm := func(s string) string {
-			s = linkRe.ReplaceAllString(s, `value="LINK"`)
-			s = regexp.MustCompile(`until [^.:]+:\d\d`).ReplaceAllString(s, "until T")
-			return stripIDs(s)
+	for _, existing := range []account.User{w.Outsider, w.OtherClient} {
+		var before struct {
+			Hash    string `db:"password_hash"`
+			Version int    `db:"auth_version"`
+			Status  string `db:"status"`
 		}
-		if norm(taken.Body.String()) != norm(fresh.Body.String()) {
-			t.Errorf("invite for an email in use differs from a fresh invitation")
+		if err := a.DB.Get(&before, `SELECT password_hash, auth_version, status FROM users WHERE id = $1`, existing.ID); err != nil {
+			t.Fatal(err)
+		}
+		taken := makeLink(t, therapist, "/therapist/clients/invite", url.Values{"name": {"Same Name"}, "email": {existing.Email}})
+		if mask(taken.Body.String(), existing.Email) != mask(fresh.Body.String(), freshEmail) {
+			t.Errorf("the inviter's page for an email in use differs from a fresh invitation's")
 		}
 		path, _ := linkFrom(t, taken.Body.String())
+		open := a.Anonymous(t).Get(path)
+		if open.Code != freshOpen.Code || mask(open.Body.String(), existing.Email) != mask(freshOpen.Body.String(), freshEmail) {
+			t.Errorf("the link for an email in use opens with %d, a fresh one with %d, or their pages differ", open.Code, freshOpen.Code)
+		}
+		refused := a.Anonymous(t).PostForm(path, short)
+		if refused.Code != freshShort.Code || mask(refused.Body.String(), existing.Email) != mask(freshShort.Body.String(), freshEmail) {
+			t.Errorf("a short password on the link for an email in use: %d, or a page unlike a fresh link's", refused.Code)
+		}
+
+		// A password that would be set: the account is not touched, and the
+		// next step is to sign in with it.
+		used := a.Anonymous(t).PostForm(path, good)
+		if used.Code != http.StatusSeeOther || used.Header().Get("Location") != "/signin?existing=1" {
+			t.Fatalf("using the link for an email in use: %d → %q", used.Code, used.Header().Get("Location"))
+		}
+		var after = before
+		if err := a.DB.Get(&after, `SELECT password_hash, auth_version, status FROM users WHERE id = $1`, existing.ID); err != nil {
+			t.Fatal(err)
+		}
+		if after != before {
+			t.Errorf("an invitation changed the existing account: %+v → %+v", before, after)
+		}
+		if r := signinAs(a.Anonymous(t), existing.Email, newPassphrase); r.StatusCode != http.StatusUnauthorized {
+			t.Errorf("the invitation's password signs in to the existing account: %d", r.StatusCode)
+		}
+		if r := signinAs(a.Anonymous(t), existing.Email, testkit.Password); r.StatusCode != http.StatusSeeOther {
+			t.Errorf("the existing account's own password no longer signs in: %d", r.StatusCode)
+		}
+		// Single use, like any link.
 		if r := a.Anonymous(t).Get(path); r.Code != http.StatusNotFound {
-			t.Errorf("the decoy link works: %d", r.Code)
+			t.Errorf("a used link for an email in use opens again: %d", r.Code)
 		}
 	}
-	// Nothing was created or changed for the existing accounts.
+	next := a.Anonymous(t).Get("/signin?existing=1")
+	if !strings.Contains(next.Body.String(), "already has a Trellis account") || !strings.Contains(next.Body.String(), "password of that account is unchanged") {
+		t.Error("the next step does not tell the person to sign in with their existing account")
+	}
+	if r := a.Anonymous(t).PostForm(freshPath, good); r.Code != http.StatusSeeOther || r.Header().Get("Location") != "/home" {
+		t.Errorf("the fresh invitation: %d → %q", r.Code, r.Header().Get("Location"))
+	}
+
+	// Nothing was created for the existing accounts; both are audited,
+	// with ids only.
 	var n int
 	if err := a.DB.Get(&n, `SELECT count(*) FROM users WHERE display_name = 'Same Name'`); err != nil || n != 1 {
 		t.Errorf("users named Same Name = %d, want only the fresh one", n)
 	}
-	if auditCountAction(t, a, "invite.refused") != 2 {
-		t.Error("refused invitations not audited")
+	if auditCountAction(t, a, "invite.refused") != 2 || auditCountAction(t, a, "invite.used_existing") != 2 {
+		t.Error("invitations for emails in use, or their use, not audited")
+	}
+	var details string
+	if err := a.DB.Get(&details, `SELECT string_agg(detail::text, ' ') FROM audit_log WHERE action LIKE 'invite.%'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{w.Outsider.Email, w.OtherClient.Email, "Same Name"} {
+		if strings.Contains(details, s) {
+			t.Errorf("the audit log holds %q", s)
+		}
 	}
 	// A therapist re-inviting their own client is told plainly.
 	own := therapist.PostForm("/therapist/clients/invite", url.Values{"name": {"Again"}, "email": {w.Client.Email}})

@@ -126,7 +126,14 @@ func userPath(format string, pick func(w testkit.World) account.User) func(matri
 	return func(w matrixWorld) string { return fmt.Sprintf(format, pick(w.World).ID) }
 }
 
-func theClient(w testkit.World) account.User    { return w.Client }
+func theClient(w testkit.World) account.User { return w.Client }
+
+func theTransfer(w matrixWorld) int64 { return w.Transfer }
+
+// transferPath is the route answering the move w.Transfer with op.
+func transferPath(op string) func(matrixWorld) string {
+	return func(w matrixWorld) string { return fmt.Sprintf("/therapist/transfers/%d/%s", w.Transfer, op) }
+}
 func theTherapist(w testkit.World) account.User { return w.Therapist }
 
 // newPassphrase passes the password policy and is nobody's current one.
@@ -229,6 +236,9 @@ var matrixRows = []matrixRow{
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
 	{route: "POST /admin/users/:id/transfer", path: userPath("/admin/users/%d/transfer", theClient), form: transferForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantAdminHome},
+	// The move waiting (w.Transfer) is Client2's: only the admin withdraws it.
+	{route: "POST /admin/users/:id/transfer/withdraw", path: userPath("/admin/users/%d/transfer/withdraw", func(w testkit.World) account.User { return w.Client2 }), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantAdminHome},
 	{route: "GET /admin/practice", path: at("/admin/practice"),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
 	{route: "POST /admin/practice", path: at("/admin/practice"), form: practiceForm,
@@ -251,16 +261,17 @@ var matrixRows = []matrixRow{
 	{route: "GET /therapist/clients/:id/progress", path: userPath("/therapist/clients/%d/progress", theClient),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
 	// Reports and session dates: only the client's own therapist (R13,
-	// R26). Exporting reads; recording a session or sharing progress is a
-	// POST and refused without a trace for anyone else.
+	// R26). Exporting is a POST (it writes an audit row, so no other site
+	// may make a browser do it by a link), as are recording a session and
+	// sharing progress; all are refused without a trace for anyone else.
 	{route: "GET /therapist/clients/:id/reports", path: userPath("/therapist/clients/%d/reports", theClient),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
-	{route: "GET /therapist/clients/:id/progress.pdf", path: userPath("/therapist/clients/%d/progress.pdf", theClient),
-		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{route: "POST /therapist/clients/:id/progress.pdf", path: userPath("/therapist/clients/%d/progress.pdf", theClient), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
 	{route: "GET /therapist/clients/:id/session-report", path: userPath("/therapist/clients/%d/session-report", theClient),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
-	{route: "GET /therapist/clients/:id/session-report.pdf", path: userPath("/therapist/clients/%d/session-report.pdf", theClient),
-		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{route: "POST /therapist/clients/:id/session-report.pdf", path: userPath("/therapist/clients/%d/session-report.pdf", theClient), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/sessions", path: userPath("/therapist/clients/%d/sessions", theClient), form: sessionForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: seeOther("/therapist/clients/{client}/reports"), therapist2: wantNotFound, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/sessions/:session/remove", path: func(w matrixWorld) string {
@@ -280,6 +291,12 @@ var matrixRows = []matrixRow{
 
 	// The exercise library belongs to the practice: both therapists see the
 	// built-ins and w.Exercise (made by Therapist), and may adapt them.
+	// A move waits for Therapist2 (w.Transfer): to anyone else it does not
+	// exist, the client's current therapist included.
+	{route: "POST /therapist/transfers/:id/accept", path: transferPath("accept"), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantNotFound, therapist2: seeOther("/therapist/clients/{client2}"), admin: wantForbidden},
+	{route: "POST /therapist/transfers/:id/decline", path: transferPath("decline"), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantNotFound, therapist2: wantTherapistHome, admin: wantForbidden},
 	{route: "GET /therapist/exercises", path: at("/therapist/exercises"),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantOK, admin: wantForbidden},
 	{route: "GET /therapist/exercises/new", path: at("/therapist/exercises/new"),
@@ -455,7 +472,8 @@ func authzState(t *testing.T, a *testkit.App) string {
 		coalesce((SELECT string_agg(concat_ws(':', id, author_id, client_id, coalesce(assignment_id::text, '-'), md5(body), created_at),
 			',' ORDER BY id) FROM notes), '') || '|' ||
 		coalesce((SELECT string_agg(concat_ws(':', id, client_id, therapist_id, held_on), ',' ORDER BY id) FROM clinical_sessions), '') || '|' ||
-		coalesce((SELECT string_agg(id::text, ',' ORDER BY id) FROM users WHERE progress_shared), '')`)
+		coalesce((SELECT string_agg(id::text, ',' ORDER BY id) FROM users WHERE progress_shared), '') || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', id, client_id, to_therapist_id, status, coalesce(decided_by::text, '-')), ',' ORDER BY id) FROM client_transfers), '')`)
 	if err != nil {
 		t.Fatalf("read state: %v", err)
 	}
@@ -602,11 +620,11 @@ func TestSomeoneElsesRecordIsTheSame404AsAMissingOne(t *testing.T) {
 		{"therapist opens the reports page of another therapist's client", therapist2,
 			http.MethodGet, "/therapist/clients/%d/reports", other(theClient), nil, ""},
 		{"therapist exports another therapist's client's progress summary", therapist2,
-			http.MethodGet, "/therapist/clients/%d/progress.pdf?all=1&notes=1", other(theClient), nil, ""},
+			http.MethodPost, "/therapist/clients/%d/progress.pdf", other(theClient), func(matrixWorld, *account.User) url.Values { return url.Values{"notes": {"1"}} }, ""},
 		{"therapist prints another therapist's client's session report", therapist2,
 			http.MethodGet, "/therapist/clients/%d/session-report", other(theClient), nil, ""},
 		{"therapist exports another therapist's client's session report", therapist2,
-			http.MethodGet, "/therapist/clients/%d/session-report.pdf", other(theClient), nil, ""},
+			http.MethodPost, "/therapist/clients/%d/session-report.pdf", other(theClient), noForm, ""},
 		{"therapist records a session for another therapist's client", therapist2,
 			http.MethodPost, "/therapist/clients/%d/sessions", other(theClient), sessionForm, ""},
 		{"therapist shares another therapist's client's progress", therapist2,
@@ -632,6 +650,13 @@ func TestSomeoneElsesRecordIsTheSame404AsAMissingOne(t *testing.T) {
 			http.MethodPost, "/admin/users/%d/reset", other(func(w testkit.World) account.User { return w.Outsider }), noForm, ""},
 		{"admin opens the transfer page of a therapist, who is no client", func(w testkit.World) account.User { return w.Admin },
 			http.MethodGet, "/admin/users/%d/transfer", other(func(w testkit.World) account.User { return w.Therapist }), nil, ""},
+
+		// A move waits for Therapist2 only: to the client's current
+		// therapist it is not there.
+		{"therapist accepts a move meant for a colleague", therapist,
+			http.MethodPost, "/therapist/transfers/%d/accept", theTransfer, noForm, "client_transfers"},
+		{"therapist declines a move meant for a colleague", therapist,
+			http.MethodPost, "/therapist/transfers/%d/decline", theTransfer, noForm, "client_transfers"},
 
 		// Work follows the caseload: w.Series and w.Assignment are
 		// w.Client's, who is Therapist's, not Therapist2's.

@@ -41,6 +41,9 @@ type matrixWorld struct {
 	Submitted int64
 	// Session is a session of Client's, recorded a week ago.
 	Session int64
+	// Transfer is a move of Client2 to Therapist2 the admin proposed,
+	// waiting for Therapist2's answer.
+	Transfer int64
 }
 
 const (
@@ -68,6 +71,10 @@ func seedMatrix(t *testing.T, a *testkit.App, work bool) matrixWorld {
 	}
 	if _, err := a.DB.Exec(`UPDATE users SET progress_shared = true WHERE id = $1`, w.Client.ID); err != nil {
 		t.Fatalf("share Client's progress: %v", err)
+	}
+	if err := a.DB.Get(&w.Transfer, `INSERT INTO client_transfers (practice_id, client_id, from_therapist_id, to_therapist_id, proposed_by)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, w.PracticeID, w.Client2.ID, w.Therapist.ID, w.Therapist2.ID, w.Admin.ID); err != nil {
+		t.Fatalf("seed a proposed move: %v", err)
 	}
 	if !work {
 		return w
@@ -206,6 +213,7 @@ func (w matrixWorld) location(t *testing.T, a *testkit.App, as *account.User, lo
 	t.Helper()
 	loc = strings.ReplaceAll(loc, "{path}", url.QueryEscape(path))
 	loc = strings.ReplaceAll(loc, "{client}", strconv.FormatInt(w.Client.ID, 10))
+	loc = strings.ReplaceAll(loc, "{client2}", strconv.FormatInt(w.Client2.ID, 10))
 	loc = strings.ReplaceAll(loc, "{exercise}", strconv.FormatInt(w.Exercise, 10))
 	loc = strings.ReplaceAll(loc, "{assignment}", strconv.FormatInt(w.Assignment, 10))
 	loc = strings.ReplaceAll(loc, "{submitted}", strconv.FormatInt(w.Submitted, 10))

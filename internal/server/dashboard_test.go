@@ -30,10 +30,11 @@ func TestDashboardQueryCountDoesNotGrowWithTheCaseload(t *testing.T) {
 	if small != large {
 		t.Fatalf("dashboard sent %d statements with 2 clients and %d with 62: it must not grow with the caseload", small, large)
 	}
-	// Session load, session user, and the two dashboard queries; a small
+	// Session load, session user, the two dashboard queries and the
+	// moves of clients to and from the therapist (one statement); a small
 	// ceiling guards against a later change adding a query per section.
-	if large > 5 {
-		t.Errorf("dashboard sends %d statements; expected at most 5", large)
+	if large > 6 {
+		t.Errorf("dashboard sends %d statements; expected at most 6", large)
 	}
 	t.Logf("dashboard: %d SQL statements per request at any caseload size", large)
 }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -74,7 +75,7 @@ func TestProgressSummaryPDFPrintsTheClientsNameFiguresAndNoPrivateNotes(t *testi
 	w := seedExport(t, a)
 	th := a.Login(t, w.Therapist)
 
-	res := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&all=1", w.Client.ID, exportPeriod()))
+	res := postExport(th, fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&all=1", w.Client.ID, exportPeriod()))
 	if res.Code != http.StatusOK {
 		t.Fatalf("export: status %d\n%s", res.Code, res.Body.String())
 	}
@@ -137,7 +138,7 @@ func TestProgressSummaryPrintsPrivateNotesOnlyWhenTickedAndMarksEveryPage(t *tes
 	a := testkit.NewApp(t)
 	w := seedExport(t, a)
 	th := a.Login(t, w.Therapist)
-	res := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&all=1&notes=1", w.Client.ID, exportPeriod()))
+	res := postExport(th, fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&all=1&notes=1", w.Client.ID, exportPeriod()))
 	if res.Code != http.StatusOK {
 		t.Fatalf("export: status %d", res.Code)
 	}
@@ -174,7 +175,7 @@ func TestProgressSummaryPrintsOnlyTheChosenReflections(t *testing.T) {
 
 	// The form sends pick=1 and the ticked ones: unticking the second
 	// leaves it out.
-	res := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&pick=1&r=%d", w.Client.ID, exportPeriod(), w.first))
+	res := postExport(th, fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&pick=1&r=%d", w.Client.ID, exportPeriod(), w.first))
 	if res.Code != http.StatusOK {
 		t.Fatalf("export: status %d", res.Code)
 	}
@@ -193,12 +194,12 @@ func TestProgressSummaryPrintsOnlyTheChosenReflections(t *testing.T) {
 		t.Errorf("the audit log names reflections %s, want %s", logged, want)
 	}
 	// Nothing ticked prints none.
-	none := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&pick=1", w.Client.ID, exportPeriod()))
+	none := postExport(th, fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&pick=1", w.Client.ID, exportPeriod()))
 	if text := strings.Join(strings.Fields(testkit.PDFText(t, none.Body.Bytes())), " "); strings.Contains(text, exportFirstNote) || strings.Contains(text, exportSecondNote) {
 		t.Error("reflections printed with none ticked")
 	}
 	// Another client's work cannot be chosen into this client's report.
-	other := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&pick=1&r=%d", w.Client2.ID, exportPeriod(), w.first))
+	other := postExport(th, fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s&pick=1&r=%d", w.Client2.ID, exportPeriod(), w.first))
 	if other.Code != http.StatusOK {
 		t.Fatalf("export for Client2: status %d", other.Code)
 	}
@@ -211,7 +212,7 @@ func TestProgressSummaryWithAWrongPeriodShowsTheFormAgainAndExportsNothing(t *te
 	a := testkit.NewApp(t)
 	w := seedExport(t, a)
 	th := a.Login(t, w.Therapist)
-	res := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?from=2026-13-01&to=yesterday&notes=1&pick=1&r=%d", w.Client.ID, w.first))
+	res := postExport(th, fmt.Sprintf("/therapist/clients/%d/progress.pdf?from=2026-13-01&to=yesterday&notes=1&pick=1&r=%d", w.Client.ID, w.first))
 	if res.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d, want 422", res.Code)
 	}
@@ -246,7 +247,7 @@ func TestProgressSummaryPrintsNamesInAnyScript(t *testing.T) {
 	for _, tc := range []struct {
 		therapist, client account.User
 	}{{w.Therapist, w.Client}, {w.Therapist, w.Client2}, {w.Therapist2, w.OtherClient}} {
-		res := a.Login(t, tc.therapist).Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf", tc.client.ID))
+		res := postExport(a.Login(t, tc.therapist), fmt.Sprintf("/therapist/clients/%d/progress.pdf", tc.client.ID))
 		if res.Code != http.StatusOK {
 			t.Fatalf("export %d: status %d", tc.client.ID, res.Code)
 		}
@@ -302,7 +303,7 @@ func TestSessionReportCoversWhatHappenedSinceTheLastRecordedSession(t *testing.T
 		t.Error("the session report shows a private note")
 	}
 
-	pdf := th.Get(base + "/session-report.pdf")
+	pdf := postExport(th, base+"/session-report.pdf")
 	if pdf.Code != http.StatusOK || pdf.Header().Get("Content-Type") != "application/pdf" {
 		t.Fatalf("session report PDF: %d %q", pdf.Code, pdf.Header().Get("Content-Type"))
 	}
@@ -427,10 +428,7 @@ func TestClientSeesTheirProgressOnlyWhenTheirTherapistSharesIt(t *testing.T) {
 	defer func() {
 		// Moved to another therapist, who has not chosen to share it, the
 		// client no longer sees it.
-		admin := a.Login(t, w.Admin)
-		if res := admin.PostForm(fmt.Sprintf("/admin/users/%d/transfer", w.Client.ID), url.Values{"therapist": {strconv.FormatInt(w.Therapist2.ID, 10)}}); res.Code != http.StatusSeeOther {
-			t.Fatalf("transfer: %d\n%s", res.Code, res.Body.String())
-		}
+		moveClient(t, a, w.World, w.Client, w.Therapist2)
 		if res := a.Login(t, w.Client).Get("/home/progress"); res.Code != http.StatusNotFound {
 			t.Errorf("after a transfer: status %d", res.Code)
 		}
@@ -461,7 +459,7 @@ func TestProgressSummaryPeriodIsInThePracticesTimeZone(t *testing.T) {
 		}
 	}
 	th := a.Login(t, w.Therapist)
-	res := th.Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?from=2026-11-10&to=2026-11-20", w.Client.ID))
+	res := postExport(th, fmt.Sprintf("/therapist/clients/%d/progress.pdf?from=2026-11-10&to=2026-11-20", w.Client.ID))
 	if res.Code != http.StatusOK {
 		t.Fatalf("export: %d", res.Code)
 	}
@@ -474,5 +472,80 @@ func TestProgressSummaryPeriodIsInThePracticesTimeZone(t *testing.T) {
 	}
 	if !strings.Contains(flat, "10 Nov 2026 – 20 Nov 2026") {
 		t.Error("the period is not printed as chosen")
+	}
+}
+
+// postExport posts the report form that path's query describes, as the
+// report page's form does: an export is a POST, never a link.
+func postExport(s *testkit.Session, path string) *httptest.ResponseRecorder {
+	p, q, _ := strings.Cut(path, "?")
+	form, err := url.ParseQuery(q)
+	if err != nil {
+		panic(err)
+	}
+	return s.PostForm(p, form)
+}
+
+// Exports write an audit row, so they are POSTs (R16): a GET of the old
+// address, which any site could make a signed-in therapist's browser
+// follow, answers 404 with no PDF and no audit row; a cross-site POST is
+// refused by the cross-origin check that guards every form; the report
+// page's own forms post and get the file.
+func TestPDFExportsArePostsAndAGetWritesNoAuditRow(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := seedExport(t, a)
+	th := a.Login(t, w.Therapist)
+	base := fmt.Sprintf("/therapist/clients/%d", w.Client.ID)
+	exports := []string{base + "/progress.pdf", base + "/session-report.pdf"}
+	exported := func() int { return auditCount(t, a, "report.exported", w.Client.ID) }
+
+	for _, path := range exports {
+		res := th.Get(path + "?" + exportPeriod())
+		if res.Code != http.StatusNotFound || strings.HasPrefix(res.Body.String(), "%PDF") || res.Header().Get("Content-Type") == "application/pdf" {
+			t.Errorf("GET %s: status %d, %q; want 404 and no PDF", path, res.Code, res.Header().Get("Content-Type"))
+		}
+		for name, headers := range map[string]map[string]string{
+			"cross-site":            {"Sec-Fetch-Site": "cross-site"},
+			"another site's Origin": {"Origin": "https://evil.example"},
+			"same-site, not origin": {"Sec-Fetch-Site": "same-site"},
+		} {
+			r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(exportPeriod()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for k, v := range headers {
+				r.Header.Set(k, v)
+			}
+			if res := th.Do(r); res.Code != http.StatusForbidden || res.Header().Get("Content-Type") == "application/pdf" {
+				t.Errorf("%s POST %s: status %d, want 403 and no PDF", name, path, res.Code)
+			}
+		}
+	}
+	if n := exported(); n != 0 {
+		t.Fatalf("%d exports audited by refused requests", n)
+	}
+
+	page := th.Get(base + "/reports").Body.String()
+	for _, form := range []string{
+		`<form method="post" action="` + base + `/progress.pdf" novalidate>`,
+		`<form method="post" action="` + base + `/session-report.pdf">`,
+	} {
+		if !strings.Contains(page, form) {
+			t.Errorf("the reports page lacks %s", form)
+		}
+	}
+	if !strings.Contains(th.Get(base+"/session-report").Body.String(), `<form method="post" action="`+base+`/session-report.pdf">`) {
+		t.Error("the printable session report does not post its PDF download")
+	}
+	before := exported() // the printable page's view is audited too
+	for i, path := range exports {
+		res := postExport(th, path+"?"+exportPeriod())
+		if res.Code != http.StatusOK || res.Header().Get("Content-Type") != "application/pdf" || !strings.HasPrefix(res.Body.String(), "%PDF") {
+			t.Fatalf("POST %s: status %d, %q", path, res.Code, res.Header().Get("Content-Type"))
+		}
+		if cd, cc := res.Header().Get("Content-Disposition"), res.Header().Get("Cache-Control"); !strings.HasPrefix(cd, "attachment; ") || cc != "no-store" {
+			t.Errorf("POST %s: Content-Disposition %q, Cache-Control %q", path, cd, cc)
+		}
+		if n := exported() - before; n != i+1 {
+			t.Errorf("after %d exports, %d audited", i+1, n)
+		}
 	}
 }

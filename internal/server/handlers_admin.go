@@ -15,15 +15,23 @@ import (
 type usersPage struct {
 	Page
 	Users []account.User
+	// Moving: the moves waiting for the receiving therapist, by client.
+	Moving map[int64]account.Transfer
 }
 
 func (s *Server) adminUsers(c *gin.Context) {
-	users, err := s.accounts.ListUsers(c.Request.Context(), actor(c))
+	ctx, a := c.Request.Context(), actor(c)
+	users, err := s.accounts.ListUsers(ctx, a)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "admin_users", usersPage{Page: s.page(c, "People"), Users: users})
+	moving, err := s.accounts.PendingTransfers(ctx, a)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "admin_users", usersPage{Page: s.page(c, "People"), Users: users, Moving: moving})
 }
 
 type invitePage struct {
@@ -168,6 +176,8 @@ type transferPage struct {
 	Client     account.User
 	Therapists []account.User
 	Form       Form
+	// Pending: the move already waiting for the receiving therapist.
+	Pending *account.Transfer
 }
 
 func (s *Server) transferPage(c *gin.Context) {
@@ -194,10 +204,16 @@ func (s *Server) renderTransfer(c *gin.Context, status int, f Form) {
 		s.fail(c, err)
 		return
 	}
-	if f.Values["therapist"] == "" && client.TherapistID != nil {
-		f.Values["therapist"] = strconv.FormatInt(*client.TherapistID, 10)
+	moving, err := s.accounts.PendingTransfers(ctx, a)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
-	s.render(c, status, "admin_transfer", transferPage{Page: s.page(c, "Move a client"), Client: client, Therapists: therapists, Form: f})
+	p := transferPage{Page: s.page(c, "Move a client"), Client: client, Therapists: therapists, Form: f}
+	if t, ok := moving[client.ID]; ok {
+		p.Pending = &t
+	}
+	s.render(c, status, "admin_transfer", p)
 }
 
 func (s *Server) transferClient(c *gin.Context) {
@@ -207,7 +223,7 @@ func (s *Server) transferClient(c *gin.Context) {
 	}
 	f := newForm(c, []string{"therapist"})
 	tid, _ := strconv.ParseInt(f.Values["therapist"], 10, 64)
-	err := s.accounts.TransferClient(c.Request.Context(), actor(c), id, tid)
+	err := s.accounts.ProposeTransfer(c.Request.Context(), actor(c), id, tid)
 	if f.withErrors(err) {
 		s.renderTransfer(c, http.StatusUnprocessableEntity, f)
 		return
@@ -216,7 +232,22 @@ func (s *Server) transferClient(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "The client is now in their new therapist's caseload.")
+	s.flash(c, "The move is proposed. The client stays where they are until the therapist you chose accepts it on their dashboard.")
+	c.Redirect(http.StatusSeeOther, "/admin/users")
+}
+
+// withdrawTransfer withdraws a move the receiving therapist has not
+// answered yet.
+func (s *Server) withdrawTransfer(c *gin.Context) {
+	id, ok := s.id(c)
+	if !ok {
+		return
+	}
+	if err := s.accounts.WithdrawTransfer(c.Request.Context(), actor(c), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "The move is withdrawn. The client stays where they are.")
 	c.Redirect(http.StatusSeeOther, "/admin/users")
 }
 

@@ -17,6 +17,9 @@ import (
 type dashboardPage struct {
 	Page
 	Dashboard assignment.Dashboard
+	// Transfers: moves waiting for this therapist's answer, and moves of
+	// their clients (so both therapists are told).
+	Transfers account.TransferNotices
 	Sort      string
 	Search    string
 	Now       time.Time
@@ -37,7 +40,12 @@ func (s *Server) dashboard(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "dashboard", dashboardPage{Page: s.page(c, "Dashboard"), Dashboard: d, Sort: sort, Search: q, Now: time.Now()})
+	moves, err := s.accounts.TransferNotices(c.Request.Context(), actor(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "dashboard", dashboardPage{Page: s.page(c, "Dashboard"), Dashboard: d, Transfers: moves, Sort: sort, Search: q, Now: time.Now()})
 }
 
 // sessCaseloadSearch holds the name the therapist last searched the

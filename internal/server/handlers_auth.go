@@ -41,6 +41,8 @@ func (s *Server) signinPage(c *gin.Context) {
 		p.Notice = "You were signed out after a while without activity, to keep your account safe. Please sign in again."
 	case c.Query("signed_out") == "1":
 		p.Notice = "You are signed out."
+	case c.Query("existing") == "1":
+		p.Notice = "This email address already has a Trellis account, so no new account was made and the password of that account is unchanged. Sign in with the password you already have. If it is not the account you were invited to, ask the person who invited you how to go on."
 	case c.Query("password_set") == "1":
 		p.Notice = "Your password is set. You can sign in now."
 	case c.Query("kept") == "1":
@@ -164,6 +166,16 @@ func (s *Server) useLink(purpose string) gin.HandlerFunc {
 			return
 		case f.withErrors(err):
 			s.render(c, http.StatusUnprocessableEntity, "link", p)
+			return
+		case errors.Is(err, account.ErrAccountExists):
+			// The email already has an account, which nothing here may
+			// change: the next step is to sign in with it. As after any
+			// use of a link, this browser's old session ends.
+			if err := s.sessions.Destroy(ctx); err != nil {
+				s.fail(c, err)
+				return
+			}
+			c.Redirect(http.StatusSeeOther, "/signin?existing=1")
 			return
 		case err != nil:
 			s.fail(c, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -15,22 +16,22 @@ import (
 	"github.com/trellis-app/trellis/reports"
 )
 
-// period reads the from/to dates of a page's query (inclusive days in the
+// period reads the from/to dates of the report form (inclusive days in the
 // practice's zone), defaulting to the last twelve weeks. When the input is
 // wrong, errs says why beside each field, the typed text is kept in the
 // returned strings, and from/to fall back to the default period.
-func period(c *gin.Context, zone *time.Location) (from, to time.Time, fromText, toText string, errs map[string]string) {
+func period(v url.Values, zone *time.Location) (from, to time.Time, fromText, toText string, errs map[string]string) {
 	errs = map[string]string{}
 	now := time.Now().In(zone)
 	defTo := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone)
 	defFrom := defTo.AddDate(0, 0, -83)
 	from, to = defFrom, defTo
 	read := func(name string, into *time.Time) {
-		v := c.Query(name)
-		if v == "" {
+		text := v.Get(name)
+		if text == "" {
 			return
 		}
-		t, err := time.ParseInLocation(time.DateOnly, v, zone)
+		t, err := time.ParseInLocation(time.DateOnly, text, zone)
 		if err != nil {
 			errs[name] = "Enter a date like 2026-01-31."
 			return
@@ -45,7 +46,13 @@ func period(c *gin.Context, zone *time.Location) (from, to time.Time, fromText, 
 	if len(errs) == 0 && to.Sub(from) > 5*366*24*time.Hour {
 		errs["from"] = "Choose a period of five years or less."
 	}
-	fromText, toText = c.DefaultQuery("from", from.Format(time.DateOnly)), c.DefaultQuery("to", to.Format(time.DateOnly))
+	fromText, toText = from.Format(time.DateOnly), to.Format(time.DateOnly)
+	if _, ok := v["from"]; ok {
+		fromText = v.Get("from")
+	}
+	if _, ok := v["to"]; ok {
+		toText = v.Get("to")
+	}
 	if len(errs) > 0 {
 		from, to = defFrom, defTo
 	}
@@ -69,26 +76,26 @@ type reportPage struct {
 }
 
 func (s *Server) reportPage(c *gin.Context) {
-	s.renderReportPage(c, http.StatusOK, emptyForm("held_on"))
+	s.renderReportPage(c, http.StatusOK, emptyForm("held_on"), c.Request.URL.Query())
 }
 
-// renderReportPage shows the export page with the period and choices of
-// the query string kept, and f for the session form.
-func (s *Server) renderReportPage(c *gin.Context, status int, f Form) {
+// renderReportPage shows the export page with the period and choices the
+// form sent kept, and f for the session form.
+func (s *Server) renderReportPage(c *gin.Context, status int, f Form, v url.Values) {
 	id, ok := s.id(c)
 	if !ok {
 		return
 	}
 	p := reportPage{Page: s.page(c, "Reports"), ClientID: id, SessionForm: f}
-	from, to, fromText, toText, errs := period(c, p.Location())
+	from, to, fromText, toText, errs := period(v, p.Location())
 	p.From, p.To, p.Errors = fromText, toText, errs
 	if len(errs) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
 	// The choices as sent, or every reflection ticked at first.
-	p.Picked, p.Notes = c.Query("pick") == "1", c.Query("notes") == "1"
+	p.Picked, p.Notes = v.Get("pick") == "1", v.Get("notes") == "1"
 	p.Chosen = map[int64]bool{}
-	for _, id := range chosen(c) {
+	for _, id := range chosen(v) {
 		p.Chosen[id] = true
 	}
 	var err error
@@ -102,7 +109,7 @@ func (s *Server) renderReportPage(c *gin.Context, status int, f Form) {
 	s.render(c, status, "reports", p)
 }
 
-// progressPDF exports the progress summary the report page's form chose.
+// progressPDF exports the progress summary the report page's form posted.
 // A wrong period shows the form again with the messages and choices kept.
 func (s *Server) progressPDF(c *gin.Context) {
 	id, ok := s.id(c)
@@ -110,15 +117,18 @@ func (s *Server) progressPDF(c *gin.Context) {
 		return
 	}
 	zone := s.zone(c)
-	from, to, _, _, errs := period(c, zone)
+	// Posted, never a query: an export writes an audit row, so it must
+	// not be a link another site can make a signed-in browser follow.
+	v := c.Request.PostForm
+	from, to, _, _, errs := period(v, zone)
 	if len(errs) > 0 {
-		s.renderReportPage(c, http.StatusUnprocessableEntity, emptyForm("held_on"))
+		s.renderReportPage(c, http.StatusUnprocessableEntity, emptyForm("held_on"), v)
 		return
 	}
 	// The form always says pick=1 and prints exactly what is ticked, so
-	// unticking one keeps it out. A link without pick prints every one.
-	o := progress.SummaryOptions{From: from, To: to, AllReflections: c.Query("pick") != "1", Reflections: chosen(c),
-		IncludeNotes: c.Query("notes") == "1", Format: "pdf"}
+	// unticking one keeps it out. A post without pick prints every one.
+	o := progress.SummaryOptions{From: from, To: to, AllReflections: v.Get("pick") != "1", Reflections: chosen(v),
+		IncludeNotes: v.Get("notes") == "1", Format: "pdf"}
 	now := time.Now().In(zone)
 	s.renderPDF(c, reports.ProgressFileName(id, now), func(w io.Writer) error {
 		sum, err := s.progress.ExportSummary(c.Request.Context(), actor(c), id, o, now)
@@ -162,9 +172,9 @@ func (s *Server) renderPDF(c *gin.Context, name string, write func(io.Writer) er
 }
 
 // chosen is the reflections (assignment ids) ticked in the export form.
-func chosen(c *gin.Context) []int64 {
+func chosen(form url.Values) []int64 {
 	var out []int64
-	for _, v := range c.QueryArray("r") {
+	for _, v := range form["r"] {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
 			out = append(out, n)
 		}
@@ -234,13 +244,13 @@ func (s *Server) recordSession(c *gin.Context) {
 	on, perr := time.ParseInLocation(time.DateOnly, f.Values["held_on"], zone)
 	if perr != nil {
 		f.Errors["held_on"] = "Enter the session's date, like 2026-01-31."
-		s.renderReportPage(c, http.StatusUnprocessableEntity, f)
+		s.renderReportPage(c, http.StatusUnprocessableEntity, f, c.Request.URL.Query())
 		return
 	}
 	now := time.Now().In(zone)
 	err := s.progress.RecordSession(c.Request.Context(), actor(c), id, on, time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone))
 	if f.withErrors(err) {
-		s.renderReportPage(c, http.StatusUnprocessableEntity, f)
+		s.renderReportPage(c, http.StatusUnprocessableEntity, f, c.Request.URL.Query())
 		return
 	}
 	if err != nil {

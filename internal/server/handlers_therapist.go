@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -39,4 +40,27 @@ func (s *Server) removeClient(c *gin.Context) {
 	}
 	s.flash(c, "The client was removed from your caseload and signed out. Their records are kept.")
 	c.Redirect(http.StatusSeeOther, "/therapist")
+}
+
+// decideTransfer accepts or declines a move of a client into the
+// therapist's caseload. A move not waiting for them is a 404.
+func (s *Server) decideTransfer(accept bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := s.id(c)
+		if !ok {
+			return
+		}
+		t, err := s.accounts.DecideTransfer(c.Request.Context(), actor(c), id, accept)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if accept {
+			s.flash(c, t.ClientName+" is now in your caseload.")
+			c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(t.ClientID, 10))
+			return
+		}
+		s.flash(c, "You declined the move. "+t.ClientName+" stays with their therapist.")
+		c.Redirect(http.StatusSeeOther, "/therapist")
+	}
 }

@@ -68,7 +68,7 @@ func TestAnswersReadBackWithLabelsAndDatesNotKeys(t *testing.T) {
 	}
 	view := between(sent, `<dl class="sent-answers">`, "</dl>")
 	review := between(page(t, a.Login(t, w.Therapist), fmt.Sprintf("/therapist/work/%d", id), http.StatusOK), "<main", "</main>")
-	pdf := a.Login(t, w.Therapist).Get(fmt.Sprintf("/therapist/clients/%d/progress.pdf?from=%s&to=%s&all=1", w.Client.ID, dateInDays(-7), dateInDays(30)))
+	pdf := postExport(a.Login(t, w.Therapist), fmt.Sprintf("/therapist/clients/%d/progress.pdf?from=%s&to=%s&all=1", w.Client.ID, dateInDays(-7), dateInDays(30)))
 	if pdf.Code != http.StatusOK {
 		t.Fatalf("export: status %d", pdf.Code)
 	}
@@ -144,7 +144,7 @@ func TestDatesAndCountsReadAsPeopleSayThem(t *testing.T) {
 
 	// One check-in in the period: the session report's PDF and the
 	// client's progress count it in the singular.
-	pdf := th.Get(fmt.Sprintf("/therapist/clients/%d/session-report.pdf", w.Client.ID))
+	pdf := postExport(th, fmt.Sprintf("/therapist/clients/%d/session-report.pdf", w.Client.ID))
 	if pdf.Code != http.StatusOK {
 		t.Fatalf("session report: status %d", pdf.Code)
 	}

@@ -37,7 +37,7 @@ func twelveWeeks() string {
 
 func exportPDF(t *testing.T, s *testkit.Session, path string) []byte {
 	t.Helper()
-	res := s.Get(path)
+	res := postExport(s, path)
 	if res.Code != http.StatusOK || res.Header().Get("Content-Type") != "application/pdf" {
 		t.Fatalf("%s: status %d, %q\n%.300s", path, res.Code, res.Header().Get("Content-Type"), res.Body.String())
 	}

@@ -401,8 +401,7 @@ func TestPrivateNotesNeverAppearOnClientPages(t *testing.T) {
 		// Even when the client moves to them, the notes stay their
 		// author's: the new therapist reads the work and the feedback,
 		// never the notes.
-		ad := a.Login(t, w.Admin)
-		seeOtherTo(t, ad, fmt.Sprintf("/admin/users/%d/transfer", w.Client.ID), url.Values{"therapist": {strconv.FormatInt(w.Therapist2.ID, 10)}}, "/admin/users")
+		moveClient(t, a, w.World, w.Client, w.Therapist2)
 		work := page(t, t2, reviewPath(id), http.StatusOK)
 		if got := leaked(work, reviewFeedback); len(got) != 1 {
 			t.Errorf("after the transfer, the new therapist's submission page does not show the feedback")

@@ -45,6 +45,7 @@ func (s *Server) routes() {
 	s.handle(post, "/admin/users/:id/reset", admins, s.resetAccess)
 	s.handle(get, "/admin/users/:id/transfer", admins, s.transferPage)
 	s.handle(post, "/admin/users/:id/transfer", admins, s.transferClient)
+	s.handle(post, "/admin/users/:id/transfer/withdraw", admins, s.withdrawTransfer)
 	s.handle(get, "/admin/practice", admins, s.practicePage)
 	s.handle(post, "/admin/practice", admins, s.updatePractice)
 	s.handle(get, "/admin/audit", admins, s.auditPage)
@@ -57,6 +58,9 @@ func (s *Server) routes() {
 	s.handle(get, "/therapist/clients/:id", therapists, s.clientPage)
 	s.handle(post, "/therapist/clients/:id/reset", therapists, s.resetAccess)
 	s.handle(post, "/therapist/clients/:id/remove", therapists, s.removeClient)
+	// A client moved to them by an admin waits for their answer.
+	s.handle(post, "/therapist/transfers/:id/accept", therapists, s.decideTransfer(true))
+	s.handle(post, "/therapist/transfers/:id/decline", therapists, s.decideTransfer(false))
 
 	// Therapist: the exercise library, the builder, assigning homework.
 	s.handle(get, "/therapist/exercises", therapists, s.libraryPage)
@@ -87,9 +91,9 @@ func (s *Server) routes() {
 	// Therapist: reports to bring into the session, session dates, and
 	// sharing progress with the client.
 	s.handle(get, "/therapist/clients/:id/reports", therapists, s.reportPage)
-	s.handle(get, "/therapist/clients/:id/progress.pdf", therapists, s.progressPDF)
+	s.handle(post, "/therapist/clients/:id/progress.pdf", therapists, s.progressPDF)
 	s.handle(get, "/therapist/clients/:id/session-report", therapists, s.sessionReport)
-	s.handle(get, "/therapist/clients/:id/session-report.pdf", therapists, s.sessionReportPDF)
+	s.handle(post, "/therapist/clients/:id/session-report.pdf", therapists, s.sessionReportPDF)
 	s.handle(post, "/therapist/clients/:id/sessions", therapists, s.recordSession)
 	s.handle(post, "/therapist/clients/:id/sessions/:session/remove", therapists, s.removeSession)
 	s.handle(post, "/therapist/clients/:id/sharing", therapists, s.setSharing)

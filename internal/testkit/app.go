@@ -13,13 +13,20 @@ import (
 
 	"github.com/trellis-app/trellis/internal/app"
 	"github.com/trellis-app/trellis/internal/config"
+	"github.com/trellis-app/trellis/internal/database"
 	"github.com/trellis-app/trellis/internal/server"
 )
 
 // App is a Trellis built exactly as `trellis serve` builds it, on a fresh
-// test database.
+// test database, connected as the app role with production's privileges.
 type App struct {
+	// DB connects as the tables' owner, for fixtures and for looking at
+	// what the app wrote. The app itself never uses it.
 	DB *sqlx.DB
+	// AppDB is the server's own pool, connected as database.AppRole: every
+	// request runs with exactly the privileges `trellis serve` has, so a
+	// missing grant fails the test that needs it.
+	AppDB *sqlx.DB
 	// Queries counts the statements the app's pool sends.
 	Queries *QueryCounter
 	Config  config.Config
@@ -36,7 +43,13 @@ func NewApp(t testing.TB) *App {
 // dependencies first (for example to install a fake clock).
 func NewAppWith(t testing.TB, adjust func(*server.Deps)) *App {
 	t.Helper()
-	db, counter := CountingDB(t)
+	ownerURL := MigratedDBURL(t)
+	owner, _ := countingPool(t, ownerURL)
+	db, counter := countingPool(t, AppRoleURL(t, ownerURL))
+	// What `trellis serve` checks before it serves.
+	if err := database.CheckAppRole(context.Background(), db); err != nil {
+		t.Fatalf("the app's database role: %v", err)
+	}
 	cfg := Config(t, "postgres://unused/") // the pool is db; the URL is not dialled
 	deps, err := app.Deps(cfg, db, Logger(t))
 	if err != nil {
@@ -49,7 +62,7 @@ func NewAppWith(t testing.TB, adjust func(*server.Deps)) *App {
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}
-	return &App{DB: db, Queries: counter, Config: cfg, Server: srv}
+	return &App{DB: owner, AppDB: db, Queries: counter, Config: cfg, Server: srv}
 }
 
 // Do sends r through the real router and returns the recorded response.

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -45,6 +46,9 @@ func pgConfig(t testing.TB) pgtestdb.Config {
 	if err != nil {
 		t.Fatalf("%s: %v", EnvDatabaseURL, err)
 	}
+	// The migrations grant to the app role; it must exist in the cluster
+	// before the template is migrated (pgtestdb's owner may not create it).
+	ensureAppRole(t)
 	pw, _ := u.User.Password()
 	return pgtestdb.Config{
 		DriverName:                "postgres",
@@ -56,6 +60,59 @@ func pgConfig(t testing.TB) pgtestdb.Config {
 		Options:                   u.RawQuery,
 		ForceTerminateConnections: true,
 	}
+}
+
+// AppRolePassword is the test cluster's password for database.AppRole,
+// published like pgtestdb's own: test clusters hold no real data.
+const AppRolePassword = "trellis-app-test"
+
+var (
+	appRoleOnce sync.Once
+	appRoleErr  error
+)
+
+// ensureAppRole creates database.AppRole as a login role in the test
+// cluster, once per test binary. Test binaries run in parallel against one
+// cluster, so it happens under an advisory lock held to commit: the second
+// binary finds the role made and only sets the same password again.
+func ensureAppRole(t testing.TB) {
+	t.Helper()
+	appRoleOnce.Do(func() {
+		db, err := sql.Open("postgres", BaseURL(t))
+		if err != nil {
+			appRoleErr = err
+			return
+		}
+		defer db.Close()
+		appRoleErr = database.WithTx(context.Background(), sqlx.NewDb(db, "postgres"), func(tx *sqlx.Tx) error {
+			if _, err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('trellis test app role'))`); err != nil {
+				return err
+			}
+			_, err := tx.Exec(`DO $$ BEGIN
+				IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '` + database.AppRole + `') THEN
+					CREATE ROLE ` + database.AppRole + `;
+				END IF;
+				ALTER ROLE ` + database.AppRole + ` LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '` + AppRolePassword + `';
+			END $$`)
+			return err
+		})
+	})
+	if appRoleErr != nil {
+		t.Fatalf("create the app role %s in the test cluster (%s must be a superuser URL): %v", database.AppRole, EnvDatabaseURL, appRoleErr)
+	}
+}
+
+// AppRoleURL is databaseURL with the app role's credentials in place of its
+// own: the same database, with the privileges `trellis serve` has.
+func AppRoleURL(t testing.TB, databaseURL string) string {
+	t.Helper()
+	ensureAppRole(t)
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		t.Fatalf("database URL: %v", err)
+	}
+	u.User = url.UserPassword(database.AppRole, AppRolePassword)
+	return u.String()
 }
 
 // migrator builds template databases with Trellis's real migrations.
@@ -78,8 +135,21 @@ func DB(t testing.TB) *sqlx.DB {
 // CountingDB is DB with a counter of the statements its pool sends.
 func CountingDB(t testing.TB) (*sqlx.DB, *QueryCounter) {
 	t.Helper()
-	conf := pgtestdb.Custom(t, pgConfig(t), migrator{})
-	connector, err := pq.NewConnector(conf.URL())
+	return countingPool(t, MigratedDBURL(t))
+}
+
+// MigratedDBURL returns the URL of a fresh, fully migrated database, as
+// its owner (the role the migrations ran as), for tests that open their
+// own connections.
+func MigratedDBURL(t testing.TB) string {
+	t.Helper()
+	return pgtestdb.Custom(t, pgConfig(t), migrator{}).URL()
+}
+
+// countingPool opens a pool on databaseURL that counts its statements.
+func countingPool(t testing.TB, databaseURL string) (*sqlx.DB, *QueryCounter) {
+	t.Helper()
+	connector, err := pq.NewConnector(databaseURL)
 	if err != nil {
 		t.Fatalf("connector: %v", err)
 	}
@@ -129,4 +199,15 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// OwnerAndAppDB returns a fresh, fully migrated database twice: as its
+// owner, for fixtures, and as the app role, with exactly the privileges
+// `trellis serve` and `trellis worker` have, for the code under test.
+func OwnerAndAppDB(t testing.TB) (owner, app *sqlx.DB) {
+	t.Helper()
+	u := MigratedDBURL(t)
+	owner, _ = countingPool(t, u)
+	app, _ = countingPool(t, AppRoleURL(t, u))
+	return owner, app
 }

@@ -29,5 +29,16 @@ CREATE TABLE email_outbox (
 CREATE INDEX email_outbox_user_idx ON email_outbox (user_id, created_at DESC);
 CREATE INDEX email_outbox_failed_idx ON email_outbox (practice_id, created_at DESC) WHERE status = 'failed';
 
+-- The app role queues, claims and records outcomes; rows are kept.
+GRANT SELECT, INSERT, UPDATE ON email_outbox TO trellis_app;
+
+-- The job queue's own tables (River's, made before these migrations run):
+-- the app inserts, fetches, completes and cleans up jobs, and instances
+-- elect a leader for the periodic schedule. No DDL: River's schema is
+-- changed by `trellis migrate` alone.
+GRANT SELECT, INSERT, UPDATE, DELETE ON river_job, river_leader, river_queue TO trellis_app;
+GRANT USAGE ON SEQUENCE river_job_id_seq TO trellis_app;
+GRANT SELECT ON river_migration TO trellis_app;
+
 -- +goose Down
 DROP TABLE email_outbox;

@@ -37,6 +37,11 @@ ALTER TABLE practices ADD COLUMN missed_in_a_row integer NOT NULL DEFAULT 3
 -- when it is sent, so work sent in between is not mentioned.
 ALTER TABLE email_outbox ADD COLUMN about_day date;
 
+-- The app role: settings are changed, never deleted; stop links are made
+-- and read.
+GRANT SELECT, INSERT, UPDATE ON reminder_settings TO trellis_app;
+GRANT SELECT, INSERT ON reminder_stop_tokens TO trellis_app;
+
 -- +goose Down
 ALTER TABLE email_outbox DROP COLUMN about_day;
 ALTER TABLE practices DROP COLUMN missed_in_a_row;

@@ -11,5 +11,8 @@ CREATE TABLE calendar_feeds (
     created_at    timestamptz NOT NULL DEFAULT now()
 );
 
+-- The app role makes, replaces, reads and deletes the addresses.
+GRANT SELECT, INSERT, UPDATE, DELETE ON calendar_feeds TO trellis_app;
+
 -- +goose Down
 DROP TABLE calendar_feeds;
