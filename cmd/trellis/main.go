@@ -228,7 +228,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	jobs, err := app.NewJobs(cfg, db, log, cfg.RunJobs)
+	jobs, err := app.NewJobs(cfg, db, log, app.JobsOptions{Work: cfg.RunJobs})
 	if err != nil {
 		return err
 	}
@@ -261,7 +261,7 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	jobs, err := app.NewJobs(cfg, db, log, true)
+	jobs, err := app.NewJobs(cfg, db, log, app.JobsOptions{Work: true})
 	if err != nil {
 		return err
 	}

@@ -96,6 +96,9 @@ type Practice struct {
 type Link struct {
 	UserID    int64
 	Purpose   string // "invite" or "reset"
-	Token     string
+	Token     string // empty when Emailed
 	ExpiresAt time.Time
+	// Emailed: the link went to the person's address and nobody else saw
+	// it (email is set up); else Token is for the maker to pass on.
+	Emailed bool
 }

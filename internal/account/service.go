@@ -15,11 +15,13 @@ import (
 	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/database"
 	"github.com/trellis-app/trellis/internal/errkind"
+	"github.com/trellis-app/trellis/internal/notify"
 	"github.com/trellis-app/trellis/internal/policy"
 )
 
 // Service is the account rules.
 type Service struct {
+	mail      *notify.Outbox
 	db        *sqlx.DB
 	hasher    *auth.Hasher
 	passwords *auth.PasswordChecker
@@ -30,6 +32,13 @@ type Service struct {
 func NewService(db *sqlx.DB, hasher *auth.Hasher, passwords *auth.PasswordChecker) *Service {
 	return &Service{db: db, hasher: hasher, passwords: passwords, now: time.Now}
 }
+
+// UseMail sends invitations and links by email through outbox; a nil or
+// disabled one leaves them to be copied by hand.
+func (s *Service) UseMail(outbox *notify.Outbox) { s.mail = outbox }
+
+// EmailOn reports whether links are emailed.
+func (s *Service) EmailOn() bool { return s.mail.Enabled() }
 
 // Authenticate checks an email and password. Unknown email, wrong password
 // and a locked account all return ErrBadCredentials after the same hashing
@@ -353,7 +362,11 @@ func (s *Service) invite(ctx context.Context, by int64, u User) (Link, error) {
 			return err
 		}
 		u.ID = id
-		if err := insertToken(ctx, tx, id, "invite", hash, by, expires); err != nil {
+		tokenID, err := insertToken(ctx, tx, id, "invite", hash, by, expires)
+		if err != nil {
+			return err
+		}
+		if err := s.email(ctx, tx, notify.Email{Kind: notify.KindInvite, PracticeID: u.PracticeID, UserID: id, TokenID: tokenID}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: audit.InviteCreated, PracticeID: u.PracticeID, ActorID: by, TargetType: "user", TargetID: id, Detail: map[string]any{"role": string(u.Role)}})
@@ -366,7 +379,26 @@ func (s *Service) invite(ctx context.Context, by int64, u User) (Link, error) {
 	if err != nil {
 		return Link{}, err
 	}
-	return Link{UserID: u.ID, Purpose: "invite", Token: token, ExpiresAt: expires}, nil
+	return s.link(Link{UserID: u.ID, Purpose: "invite", Token: token, ExpiresAt: expires}), nil
+}
+
+// email queues e in tx when email is set up; without it nothing is sent
+// and the link is handed to its maker.
+func (s *Service) email(ctx context.Context, tx *sqlx.Tx, e notify.Email) error {
+	if !s.mail.Enabled() {
+		return nil
+	}
+	_, _, err := s.mail.Queue(ctx, tx, e)
+	return err
+}
+
+// link is l as its maker sees it: with email set up the link went to the
+// person and its token is not shown (the email carries a fresh one).
+func (s *Service) link(l Link) Link {
+	if s.mail.Enabled() {
+		l.Token, l.Emailed = "", true
+	}
+	return l
 }
 
 var errEmailTaken = errors.New("email in use")
@@ -391,6 +423,18 @@ func (s *Service) refuseInvite(ctx context.Context, by int64, u, existing User, 
 		v := errkind.NewInvalid()
 		v.Add("email", "Someone in your practice already has an account with this email address.")
 		return Link{}, v
+	}
+	if s.mail.Enabled() {
+		// The email goes to the address's owner only and tells them to
+		// sign in with the account they have; the inviter sees what any
+		// invitation shows, and holds no link that could tell them apart.
+		err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+			return s.email(ctx, tx, notify.Email{Kind: notify.KindInviteExisting, PracticeID: u.PracticeID, UserID: existing.ID})
+		})
+		if err != nil {
+			return Link{}, err
+		}
+		return s.link(Link{Purpose: "invite", ExpiresAt: expires}), nil
 	}
 	var createdBy *int64
 	if by != 0 {
@@ -423,7 +467,11 @@ func (s *Service) ResetAccess(ctx context.Context, actor policy.Actor, userID in
 	token, hash := auth.NewToken()
 	expires := s.now().Add(ttl)
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := insertToken(ctx, tx, u.ID, purpose, hash, actor.UserID, expires); err != nil {
+		tokenID, err := insertToken(ctx, tx, u.ID, purpose, hash, actor.UserID, expires)
+		if err != nil {
+			return err
+		}
+		if err := s.email(ctx, tx, notify.Email{Kind: notify.Kind(purpose), PracticeID: u.PracticeID, UserID: u.ID, TokenID: tokenID}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: action, PracticeID: u.PracticeID, ActorID: actor.UserID, TargetType: "user", TargetID: u.ID})
@@ -431,7 +479,7 @@ func (s *Service) ResetAccess(ctx context.Context, actor policy.Actor, userID in
 	if err != nil {
 		return Link{}, err
 	}
-	return Link{UserID: u.ID, Purpose: purpose, Token: token, ExpiresAt: expires}, nil
+	return s.link(Link{UserID: u.ID, Purpose: purpose, Token: token, ExpiresAt: expires}), nil
 }
 
 // manageable loads a user the actor may manage: for an admin anyone in the

@@ -70,7 +70,7 @@ func insertUser(ctx context.Context, q sqlx.QueryerContext, u User) (int64, erro
 	return id, nil
 }
 
-func insertToken(ctx context.Context, e sqlx.ExecerContext, userID int64, purpose string, hash []byte, createdBy int64, expires time.Time) error {
+func insertToken(ctx context.Context, e sqlx.ExtContext, userID int64, purpose string, hash []byte, createdBy int64, expires time.Time) (int64, error) {
 	var by *int64
 	if createdBy != 0 {
 		by = &createdBy
@@ -78,14 +78,15 @@ func insertToken(ctx context.Context, e sqlx.ExecerContext, userID int64, purpos
 	// A new link replaces any unused one of the same kind.
 	if _, err := e.ExecContext(ctx, `UPDATE access_tokens SET used_at = now()
 		WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, userID, purpose); err != nil {
-		return fmt.Errorf("retire old links: %w", err)
+		return 0, fmt.Errorf("retire old links: %w", err)
 	}
-	_, err := e.ExecContext(ctx, `INSERT INTO access_tokens (user_id, purpose, token_hash, created_by, expires_at)
-		VALUES ($1, $2, $3, $4, $5)`, userID, purpose, hash, by, expires.UTC())
+	var id int64
+	err := e.QueryRowxContext(ctx, `INSERT INTO access_tokens (user_id, purpose, token_hash, created_by, expires_at)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, userID, purpose, hash, by, expires.UTC()).Scan(&id)
 	if err != nil {
-		return fmt.Errorf("insert link: %w", err)
+		return 0, fmt.Errorf("insert link: %w", err)
 	}
-	return nil
+	return id, nil
 }
 
 // retireLinks makes every link already handed out to a user stop working,

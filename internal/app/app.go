@@ -20,6 +20,7 @@ import (
 	"github.com/trellis-app/trellis/internal/audit"
 	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/notify"
 	"github.com/trellis-app/trellis/internal/progress"
 	"github.com/trellis-app/trellis/internal/reflection"
 	"github.com/trellis-app/trellis/internal/review"
@@ -81,7 +82,15 @@ func Deps(cfg config.Config, db *sqlx.DB, log *slog.Logger) (server.Deps, error)
 	if err != nil {
 		return server.Deps{}, err
 	}
+	// Requests only queue email (in the transaction of what it is about);
+	// the queue's workers, in serve or worker, deliver it.
+	queue, err := NewJobs(cfg, db, log, JobsOptions{})
+	if err != nil {
+		return server.Deps{}, err
+	}
+	svc.Accounts.UseMail(queue.Outbox)
 	return server.Deps{
+		Reminders:    notify.NewReminders(db, queue.Outbox),
 		Config:       cfg,
 		Log:          log,
 		DB:           db,

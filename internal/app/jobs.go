@@ -27,15 +27,24 @@ type Jobs struct {
 	work   bool
 }
 
-// NewJobs builds the queue. With work, this process also delivers email
-// and runs the reminder schedule; without, it only queues (a `serve` that
-// leaves the work to `trellis worker`). With no SMTP configured there is
-// nothing to do and the Outbox is off.
-func NewJobs(cfg config.Config, db *sqlx.DB, log *slog.Logger, work bool) (*Jobs, error) {
+// JobsOptions say what this process does with the queue.
+type JobsOptions struct {
+	// Work: deliver email and run the reminder schedule here; without,
+	// only queue (a `serve` that leaves the work to `trellis worker`).
+	Work bool
+	// PollInterval is how often an idle worker looks for jobs; zero is a
+	// second. Tests make it short.
+	PollInterval time.Duration
+}
+
+// NewJobs builds the queue. With no SMTP configured there is nothing to
+// do and the Outbox is off.
+func NewJobs(cfg config.Config, db *sqlx.DB, log *slog.Logger, opts JobsOptions) (*Jobs, error) {
 	if !cfg.Mail.Configured() {
 		return &Jobs{}, nil
 	}
-	qc := notify.QueueConfig{DB: db, Log: log, Workers: 4}
+	work := opts.Work
+	qc := notify.QueueConfig{DB: db, Log: log, Workers: 4, PollInterval: opts.PollInterval}
 	if work {
 		sender, err := mail.NewSMTP(cfg.Mail)
 		if err != nil {

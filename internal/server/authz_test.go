@@ -141,6 +141,12 @@ const newPassphrase = "lantern orchard velvet compass"
 
 func noForm(matrixWorld, *account.User) url.Values { return url.Values{} }
 
+func remindersForm(matrixWorld, *account.User) url.Values {
+	return url.Values{"send_at": {"18:00"}, "time_zone": {""}}
+}
+
+func calendarForm(matrixWorld, *account.User) url.Values { return url.Values{"op": {"make"}} }
+
 func signinForm(w matrixWorld, as *account.User) url.Values {
 	u := as
 	if u == nil { // an anonymous visitor signs in as the client
@@ -212,6 +218,23 @@ var matrixRows = []matrixRow{
 	{route: "POST /account/password", path: at("/account/password"), form: changePasswordForm,
 		anon: wantSignin, client: wantClientHome, otherClient: wantClientHome,
 		therapist: wantTherapistHome, therapist2: wantTherapistHome, admin: wantAdminHome},
+
+	// A client's reminders and calendar address are their own; the
+	// calendar and stop links work signed out, for current tokens only.
+	{route: "GET /account/reminders", path: at("/account/reminders"),
+		anon: wantSigninNext, client: wantOK, otherClient: wantOK, therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
+	{route: "POST /account/reminders", path: at("/account/reminders"), form: remindersForm,
+		anon: wantSignin, client: seeOther("/account/reminders"), otherClient: seeOther("/account/reminders"), therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
+	{route: "POST /account/calendar", path: at("/account/calendar"), form: calendarForm,
+		anon: wantSignin, client: seeOther("/account/reminders#calendar"), otherClient: seeOther("/account/reminders#calendar"), therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
+	{route: "GET /calendar/:file", path: at("/calendar/not.a-real-address.ics"),
+		anon: wantNotFound, client: wantNotFound, otherClient: wantNotFound, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
+	// The stop page asks first, for any link (mail systems open links to
+	// check them); only posting a real stop link does anything.
+	{route: "GET /stop/:token", path: at("/stop/not-a-real-token"),
+		anon: wantOK, client: wantOK, otherClient: wantOK, therapist: wantOK, therapist2: wantOK, admin: wantOK},
+	{route: "POST /stop/:token", path: at("/stop/not-a-real-token"), form: noForm,
+		anon: wantNotFound, client: wantNotFound, otherClient: wantNotFound, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
 
 	{route: "GET /admin/users", path: at("/admin/users"),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
@@ -286,6 +309,8 @@ var matrixRows = []matrixRow{
 		anon: wantSigninNext, client: wantOK, otherClient: wantNotFound, therapist: wantForbidden, therapist2: wantForbidden, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/reset", path: userPath("/therapist/clients/%d/reset", theClient), form: noForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantLinkPage, therapist2: wantNotFound, admin: wantForbidden},
+	{route: "POST /therapist/clients/:id/reminders", path: userPath("/therapist/clients/%d/reminders", theClient), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: seeOther("/therapist/clients/{client}#reminders"), therapist2: wantNotFound, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/remove", path: userPath("/therapist/clients/%d/remove", theClient), form: noForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantTherapistHome, therapist2: wantNotFound, admin: wantForbidden},
 
@@ -614,6 +639,8 @@ func TestSomeoneElsesRecordIsTheSame404AsAMissingOne(t *testing.T) {
 			http.MethodGet, "/therapist/clients/%d", other(func(w testkit.World) account.User { return w.OtherClient }), nil, ""},
 		{"therapist makes a sign-in link for another therapist's client", func(w testkit.World) account.User { return w.Therapist },
 			http.MethodPost, "/therapist/clients/%d/reset", other(func(w testkit.World) account.User { return w.OtherClient }), noForm, ""},
+		{"therapist suggests reminders to another therapist's client", func(w testkit.World) account.User { return w.Therapist },
+			http.MethodPost, "/therapist/clients/%d/reminders", other(func(w testkit.World) account.User { return w.OtherClient }), noForm, ""},
 		{"therapist removes another therapist's client", func(w testkit.World) account.User { return w.Therapist },
 			http.MethodPost, "/therapist/clients/%d/remove", other(func(w testkit.World) account.User { return w.OtherClient }), noForm, ""},
 		// Reports and sessions follow the caseload (R13, R26).

@@ -11,6 +11,7 @@ import (
 	"github.com/trellis-app/trellis/internal/account"
 	"github.com/trellis-app/trellis/internal/assignment"
 	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/notify"
 	"github.com/trellis-app/trellis/internal/review"
 )
 
@@ -205,6 +206,9 @@ type clientPage struct {
 	Notes  []review.Note
 	Form   Form // the private-note form
 	Now    time.Time
+	// Reminders: whether the client has email reminders on, and whether
+	// they were suggested.
+	Reminders notify.Settings
 }
 
 // clientPage shows one client of the caseload with their work; another
@@ -234,7 +238,12 @@ func (s *Server) renderClientPage(c *gin.Context, status int, f Form) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, status, "therapist_client", clientPage{Page: s.page(c, "Client"), Client: client, Work: work, Notes: notes, Form: f, Now: time.Now()})
+	rem, err := s.reminders.ForClient(ctx, a, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, status, "therapist_client", clientPage{Page: s.page(c, "Client"), Client: client, Work: work, Notes: notes, Form: f, Now: s.now(), Reminders: rem})
 }
 
 func (s *Server) cancelOccurrence(c *gin.Context) {

@@ -47,6 +47,17 @@ type linkHandoff struct {
 // that shows it.
 func (s *Server) handOffLink(c *gin.Context, l account.Link, name, back string) {
 	ctx := c.Request.Context()
+	if l.Emailed {
+		// Nobody but the address's owner sees an emailed link; the page
+		// says the same whether the address was new or had an account.
+		what := "An invitation is on its way by email. Its link works once, until " + l.ExpiresAt.In(s.zone(c)).Format("2 Jan 2006, 15:04") + "."
+		if l.Purpose == "reset" {
+			what = "A new sign-in link is on its way by email. It works once, until " + l.ExpiresAt.In(s.zone(c)).Format("2 Jan 2006, 15:04") + "."
+		}
+		s.flash(c, what)
+		c.Redirect(http.StatusSeeOther, back)
+		return
+	}
 	u := *s.cfg.BaseURL
 	u.Path = "/" + l.Purpose + "/" + l.Token
 	h := linkHandoff{URL: u.String(), Purpose: l.Purpose, Name: name, Expires: l.ExpiresAt, Back: back, ShowUntil: s.now().Add(LinkPageFor)}

@@ -38,6 +38,8 @@ type Page struct {
 	// Zone is the practice's time zone, for showing times as people there
 	// read them.
 	Zone *time.Location
+	// EmailOn: this Trellis sends email (invitations, links, reminders).
+	EmailOn bool
 }
 
 // Location is the practice's time zone, UTC when it could not be loaded.
@@ -242,7 +244,7 @@ func (s *Server) render(c *gin.Context, status int, name string, data any) {
 
 // page fills the shared page data for a request.
 func (s *Server) page(c *gin.Context, title string) Page {
-	p := Page{Title: title, RequestID: requestID(c), Path: c.Request.URL.Path}
+	p := Page{Title: title, RequestID: requestID(c), Path: c.Request.URL.Path, EmailOn: s.accounts.EmailOn()}
 	if u, ok := currentUser(c); ok {
 		p.User = &u
 		if s.sessions != nil {

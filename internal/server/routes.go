@@ -32,6 +32,15 @@ func (s *Server) routes() {
 	s.handle(post, "/reset/:token", public, s.useLink("reset"))
 	s.handle(get, "/account/password", signedIn, s.passwordPage)
 	s.handle(post, "/account/password", signedIn, s.changePassword)
+	// A client's email reminders and calendar address.
+	s.handle(get, "/account/reminders", clients, s.remindersPage)
+	s.handle(post, "/account/reminders", clients, s.saveReminders)
+	s.handle(post, "/account/calendar", clients, s.changeCalendar)
+	// Reached from outside, signed out: the address or link is the
+	// credential, for one client and one purpose.
+	s.handle(get, "/calendar/:file", public, s.calendarFeed)
+	s.handle(get, "/stop/:token", public, s.stopPage)
+	s.handle(post, "/stop/:token", public, s.stopReminders)
 	// A new invite or reset link, shown to the staff member who made it.
 	s.handle(get, "/links/:id", staff, s.linkReadyPage)
 
@@ -58,6 +67,7 @@ func (s *Server) routes() {
 	s.handle(get, "/therapist/clients/:id", therapists, s.clientPage)
 	s.handle(post, "/therapist/clients/:id/reset", therapists, s.resetAccess)
 	s.handle(post, "/therapist/clients/:id/remove", therapists, s.removeClient)
+	s.handle(post, "/therapist/clients/:id/reminders", therapists, s.offerReminders)
 	// A client moved to them by an admin waits for their answer.
 	s.handle(post, "/therapist/transfers/:id/accept", therapists, s.decideTransfer(true))
 	s.handle(post, "/therapist/transfers/:id/decline", therapists, s.decideTransfer(false))

@@ -22,6 +22,7 @@ import (
 	"github.com/trellis-app/trellis/internal/assignment"
 	"github.com/trellis-app/trellis/internal/audit"
 	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/notify"
 	"github.com/trellis-app/trellis/internal/progress"
 	"github.com/trellis-app/trellis/internal/reflection"
 	"github.com/trellis-app/trellis/internal/review"
@@ -62,6 +63,8 @@ type Deps struct {
 	// Highlighter marks risk language on the therapist's pages; nil marks
 	// nothing.
 	Highlighter Highlighter
+	// Reminders is clients' email reminder settings.
+	Reminders *notify.Reminders
 	// LoginCounter counts failed sign-ins per client address (R3), shared
 	// by every instance.
 	LoginCounter Counter
@@ -83,6 +86,7 @@ type Server struct {
 	handler      http.Handler
 	sessions     *scs.SessionManager
 	accounts     *account.Service
+	reminders    *notify.Reminders
 	audit        *audit.Reader
 	exercises    *exercise.Service
 	assignments  *assignment.Service
@@ -127,6 +131,7 @@ func New(d Deps) (*Server, error) {
 
 		sessions:    d.Sessions,
 		accounts:    d.Accounts,
+		reminders:   d.Reminders,
 		audit:       d.Audit,
 		exercises:   d.Exercises,
 		assignments: d.Assignments,
@@ -135,6 +140,9 @@ func New(d Deps) (*Server, error) {
 		progress:    d.Progress,
 		now:         d.Now,
 		pdfSlots:    make(chan struct{}, runtime.GOMAXPROCS(0)),
+	}
+	if s.reminders == nil {
+		s.reminders = notify.NewReminders(d.DB, nil) // no email: reminders cannot be turned on
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -43,6 +43,11 @@ func NewApp(t testing.TB) *App {
 // dependencies first (for example to install a fake clock).
 func NewAppWith(t testing.TB, adjust func(*server.Deps)) *App {
 	t.Helper()
+	return newApp(t, nil, adjust)
+}
+
+func newApp(t testing.TB, configure func(*config.Config), adjust func(*server.Deps)) *App {
+	t.Helper()
 	ownerURL := MigratedDBURL(t)
 	owner, _ := countingPool(t, ownerURL)
 	db, counter := countingPool(t, AppRoleURL(t, ownerURL))
@@ -51,6 +56,9 @@ func NewAppWith(t testing.TB, adjust func(*server.Deps)) *App {
 		t.Fatalf("the app's database role: %v", err)
 	}
 	cfg := Config(t, "postgres://unused/") // the pool is db; the URL is not dialled
+	if configure != nil {
+		configure(&cfg)
+	}
 	deps, err := app.Deps(cfg, db, Logger(t))
 	if err != nil {
 		t.Fatalf("build app: %v", err)
@@ -96,4 +104,27 @@ func (a *App) Listen(t testing.TB) string {
 		}
 	})
 	return "http://" + ln.Addr().String()
+}
+
+// NewAppWithMail builds Trellis with email set up: it sends through a
+// real SMTP server on loopback (the returned MailServer), and the job
+// queue runs, in PostgreSQL, as in `trellis serve`.
+func NewAppWithMail(t testing.TB) (*App, *MailServer) {
+	t.Helper()
+	srv := NewMailServer(t)
+	a := newApp(t, func(cfg *config.Config) { cfg.Mail = srv.Config() }, nil)
+	jobs, err := app.NewJobs(a.Config, a.AppDB, Logger(t), app.JobsOptions{Work: true, PollInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("job queue: %v", err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- jobs.Run(ctx, 10*time.Second, Logger(t)) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("job queue: %v", err)
+		}
+	})
+	return a, srv
 }
