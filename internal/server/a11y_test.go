@@ -105,6 +105,12 @@ func TestClientPagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 	b.expectAccessible("change password page")
 	b.pressAndLoad(`main form button[type="submit"]`, http.StatusUnprocessableEntity)
 	b.expectAccessible("change password page refusing an empty form")
+	b.open("/account/reminders", http.StatusOK)
+	b.expectAccessible("reminders and calendar page")
+	b.pressAndLoad(`main form[action="/account/calendar"] button[value="make"]`, http.StatusOK)
+	b.expectAccessible("reminders page showing a new calendar address")
+	b.open("/stop/"+strings.Repeat("A", 43), http.StatusOK)
+	b.expectAccessible("the stop page a reminder links to")
 
 	// The narrowest common phone: reflow must not hide or overlap anything.
 	b.do("emulate a 320 px screen", chromedp.EmulateViewport(320, 640))
@@ -115,6 +121,8 @@ func TestClientPagesHaveNoSeriousAccessibilityViolations(t *testing.T) {
 	b.expectAccessible("assignment form " + page + " at 320 px")
 	b.open("/home/progress", http.StatusOK)
 	b.expectAccessible("my progress at 320 px")
+	b.open("/account/reminders", http.StatusOK)
+	b.expectAccessible("reminders page at 320 px")
 	b.do("restore the screen", chromedp.ResetViewport())
 }
 
