@@ -204,3 +204,101 @@ func (r *Reminders) Stop(ctx context.Context, token string) (bool, error) {
 	return true, audit.Record(ctx, r.db, audit.Entry{Action: audit.RemindersOff, PracticeID: practice, ActorID: user, TargetType: "user", TargetID: user,
 		Detail: map[string]any{"by": "stop link"}})
 }
+
+// Attention is what the therapist's dashboard shows about reaching
+// clients: who has missed several pieces of homework in a row (as many as
+// the practice set, or more), and emails to their clients that could not
+// be sent.
+type Attention struct {
+	MissedInARow int // the practice's threshold
+	Missed       []MissedRun
+	Failed       []FailedEmail
+}
+
+// MissedRun is one client's latest run of homework not sent by its due
+// time.
+type MissedRun struct {
+	ClientID int64  `db:"client_id"`
+	Name     string `db:"display_name"`
+	Count    int    `db:"missed"`
+}
+
+// FailedEmail is an email to a client that was given up on.
+type FailedEmail struct {
+	ClientID int64     `db:"user_id"`
+	Name     string    `db:"display_name"`
+	Kind     Kind      `db:"kind"`
+	At       time.Time `db:"created_at"`
+}
+
+// What it says, for the dashboard.
+func (f FailedEmail) What() string {
+	switch f.Kind {
+	case KindReminder:
+		return "a reminder"
+	case KindReset:
+		return "a sign-in link"
+	}
+	return "an invitation"
+}
+
+// FailedFor is how long a failed email stays on the dashboard.
+const FailedFor = 14 * 24 * time.Hour
+
+// Attention loads the therapist's reach items in one statement: each
+// caseload client's last (up to 20) pieces of homework due by now, and
+// their failed emails of the last FailedFor.
+func (r *Reminders) Attention(ctx context.Context, actor policy.Actor, now time.Time) (Attention, error) {
+	if !policy.Can(actor, policy.OfferReminders, policy.Resource{PracticeID: actor.PracticeID}) {
+		return Attention{}, errkind.ErrForbidden
+	}
+	var rows []struct {
+		Row      string       `db:"row"`
+		ClientID int64        `db:"client_id"`
+		Name     string       `db:"display_name"`
+		N        int          `db:"n"`
+		Kind     string       `db:"kind"`
+		At       sql.NullTime `db:"at"`
+	}
+	err := r.db.SelectContext(ctx, &rows, `
+		WITH caseload AS (
+			SELECT u.id, u.display_name, p.missed_in_a_row AS threshold
+			FROM users u JOIN practices p ON p.id = u.practice_id
+			WHERE u.therapist_id = $1 AND u.role = 'client' AND u.practice_id = $2
+		), runs AS (
+			SELECT c.id, c.display_name, c.threshold,
+			       coalesce((SELECT min(rn) - 1 FROM (
+			           SELECT a.status, row_number() OVER (ORDER BY a.due_at DESC) AS rn
+			           FROM (SELECT status, due_at FROM assignments
+			                 WHERE client_id = c.id AND status <> 'cancelled' AND due_at < $3
+			                 ORDER BY due_at DESC LIMIT 20) a) last
+			         WHERE last.status <> 'open'),
+			         (SELECT count(*) FROM (SELECT 1 FROM assignments
+			                 WHERE client_id = c.id AND status <> 'cancelled' AND due_at < $3 LIMIT 20) x)) AS missed
+			FROM caseload c
+		)
+		SELECT 'threshold' AS row, 0 AS client_id, '' AS display_name, coalesce((SELECT missed_in_a_row FROM practices WHERE id = $2), 3) AS n, '' AS kind, NULL::timestamptz AS at
+		UNION ALL
+		SELECT 'missed', id, display_name, missed, '', NULL FROM runs WHERE missed >= threshold
+		UNION ALL
+		SELECT 'failed', o.user_id, c.display_name, 0, o.kind, o.created_at
+		FROM email_outbox o JOIN caseload c ON c.id = o.user_id
+		WHERE o.status = 'failed' AND o.created_at > $3::timestamptz - $4::interval
+		ORDER BY row, n DESC, at DESC, display_name`,
+		actor.UserID, actor.PracticeID, now, fmt.Sprintf("%d seconds", int(FailedFor.Seconds())))
+	if err != nil {
+		return Attention{}, fmt.Errorf("dashboard reach: %w", err)
+	}
+	var out Attention
+	for _, row := range rows {
+		switch row.Row {
+		case "threshold":
+			out.MissedInARow = row.N
+		case "missed":
+			out.Missed = append(out.Missed, MissedRun{ClientID: row.ClientID, Name: row.Name, Count: row.N})
+		case "failed":
+			out.Failed = append(out.Failed, FailedEmail{ClientID: row.ClientID, Name: row.Name, Kind: Kind(row.Kind), At: row.At.Time})
+		}
+	}
+	return out, nil
+}

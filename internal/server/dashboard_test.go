@@ -30,11 +30,12 @@ func TestDashboardQueryCountDoesNotGrowWithTheCaseload(t *testing.T) {
 	if small != large {
 		t.Fatalf("dashboard sent %d statements with 2 clients and %d with 62: it must not grow with the caseload", small, large)
 	}
-	// Session load, session user, the two dashboard queries and the
-	// moves of clients to and from the therapist (one statement); a small
+	// Session load, session user, the two dashboard queries, the moves
+	// of clients to and from the therapist (one statement) and reaching
+	// clients (missed runs and failed emails, one statement); a small
 	// ceiling guards against a later change adding a query per section.
-	if large > 6 {
-		t.Errorf("dashboard sends %d statements; expected at most 6", large)
+	if large > 7 {
+		t.Errorf("dashboard sends %d statements; expected at most 7", large)
 	}
 	t.Logf("dashboard: %d SQL statements per request at any caseload size", large)
 }
@@ -152,4 +153,51 @@ func BenchmarkDashboard(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(queries), "queries/op")
+}
+
+// A client whose last pieces of homework (as many as the practice set)
+// all went unsent is shown, with the run's length; one whose latest was
+// sent is not. An email to a client that was given up on is shown too.
+func TestDashboardShowsMissedInARowAndEmailsThatFailed(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	th := a.Login(t, w.Therapist)
+	for range 3 {
+		assign(t, th, checkInID(t, a), w.Client.ID, url.Values{"first_due": {todayUTC()}})
+		assign(t, th, checkInID(t, a), w.Client2.ID, url.Values{"first_due": {todayUTC()}})
+	}
+	// Homework cannot be assigned in the past: move it there, a day apart.
+	if _, err := a.DB.Exec(`UPDATE assignments a SET due_on = due_on - n::int, due_at = due_at - n * interval '1 day'
+		FROM (SELECT id, row_number() OVER (PARTITION BY client_id ORDER BY id) + 1 AS n FROM assignments) o WHERE o.id = a.id`); err != nil {
+		t.Fatal(err)
+	}
+	// Client2 sent the latest.
+	if _, err := a.DB.Exec(`UPDATE assignments SET status = 'submitted', submitted_at = now()
+		WHERE id = (SELECT id FROM assignments WHERE client_id = $1 ORDER BY due_at DESC LIMIT 1)`, w.Client2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.DB.Exec(`INSERT INTO email_outbox (practice_id, user_id, kind, status, attempts, last_error) VALUES ($1, $2, 'reminder', 'failed', 8, '451')`,
+		w.PracticeID, w.Client2.ID); err != nil {
+		t.Fatal(err)
+	}
+	body := th.Get("/therapist").Body.String()
+	missed := between(body, "Missed 3 or more in a row", "</ul>")
+	if !strings.Contains(missed, w.Client.DisplayName) || !strings.Contains(missed, "3 missed") || strings.Contains(missed, w.Client2.DisplayName) {
+		t.Errorf("missed in a row:\n%s", missed)
+	}
+	failed := between(body, "Emails that could not be sent", "</ul>")
+	if !strings.Contains(failed, w.Client2.DisplayName) || !strings.Contains(failed, "a reminder") {
+		t.Errorf("failed emails:\n%s", failed)
+	}
+	if _, err := a.DB.Exec(`UPDATE practices SET missed_in_a_row = 4 WHERE id = $1`, w.PracticeID); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(th.Get("/therapist").Body.String(), "Missed 4 or more in a row") {
+		t.Error("a run of 3 is shown under a threshold of 4")
+	}
+	// Another therapist sees none of it.
+	other := a.Login(t, w.Therapist2).Get("/therapist").Body.String()
+	if strings.Contains(other, w.Client.DisplayName) || strings.Contains(other, "Emails that could not be sent") {
+		t.Error("another therapist sees these clients")
+	}
 }

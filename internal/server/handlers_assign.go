@@ -21,9 +21,12 @@ type dashboardPage struct {
 	// Transfers: moves waiting for this therapist's answer, and moves of
 	// their clients (so both therapists are told).
 	Transfers account.TransferNotices
-	Sort      string
-	Search    string
-	Now       time.Time
+	// Reach: clients with several pieces of homework missed in a row, and
+	// emails to clients that could not be sent.
+	Reach  notify.Attention
+	Sort   string
+	Search string
+	Now    time.Time
 }
 
 // dashboard is the therapist's landing page: what needs attention, then
@@ -46,7 +49,12 @@ func (s *Server) dashboard(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "dashboard", dashboardPage{Page: s.page(c, "Dashboard"), Dashboard: d, Transfers: moves, Sort: sort, Search: q, Now: time.Now()})
+	reach, err := s.reminders.Attention(c.Request.Context(), actor(c), s.now())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "dashboard", dashboardPage{Page: s.page(c, "Dashboard"), Dashboard: d, Transfers: moves, Reach: reach, Sort: sort, Search: q, Now: s.now()})
 }
 
 // sessCaseloadSearch holds the name the therapist last searched the
