@@ -53,6 +53,15 @@ const (
 	SessionRecorded   = "session.recorded"
 	SessionRemoved    = "session.removed"
 	ProgressSharing   = "progress.sharing"
+	// Two-step sign-in (#15).
+	PasswordAccepted = "login.password_ok"
+	MFAEnabled       = "mfa.enabled"
+	MFADisabled      = "mfa.disabled"
+	MFAWrongCode     = "mfa.wrong_code"
+	RecoveryCodesNew = "mfa.recovery_codes"
+	MFAReset         = "mfa.reset"
+	MFARequirement   = "mfa.requirement"
+	NoticeRead       = "notice.read"
 )
 
 // AllActions lists the actions, for the admin's filter.
@@ -102,6 +111,14 @@ var actionWords = map[string]string{
 	SessionRecorded:   "Session date recorded",
 	SessionRemoved:    "Session date removed",
 	ProgressSharing:   "Progress sharing changed",
+	PasswordAccepted:  "Right password; second sign-in step asked for",
+	MFAEnabled:        "Turned on two-step sign-in",
+	MFADisabled:       "Turned off two-step sign-in",
+	MFAWrongCode:      "Wrong code when changing two-step sign-in",
+	RecoveryCodesNew:  "Made new recovery codes",
+	MFAReset:          "Two-step sign-in reset",
+	MFARequirement:    "Two-step sign-in requirement for staff changed",
+	NoticeRead:        "Read a notice that their access was reset",
 }
 
 // Words says what action means in plain words; an action without words

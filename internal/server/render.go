@@ -38,6 +38,9 @@ type Page struct {
 	// Zone is the practice's time zone, for showing times as people there
 	// read them.
 	Zone *time.Location
+	// MFAReminder asks staff to set up two-step sign-in their practice
+	// requires (or soon will).
+	MFAReminder string
 }
 
 // Location is the practice's time zone, UTC when it could not be loaded.
@@ -251,6 +254,9 @@ func (s *Server) page(c *gin.Context, title string) Page {
 		pr, err := s.accounts.Practice(c.Request.Context(), u.Actor())
 		if err == nil {
 			p.Zone, _ = time.LoadLocation(pr.TimeZone)
+			if !strings.HasPrefix(p.Path, "/account/mfa") {
+				p.MFAReminder = mfaReminder(u, pr, s.now())
+			}
 		}
 		if u.Role == policy.Client {
 			if err == nil {
