@@ -6,6 +6,9 @@
 //	trellis seed-demo      create the demo practice (idempotent)
 //	trellis user create-admin -practice NAME -name NAME -email EMAIL
 //	                       bootstrap a practice's first admin (prints a link)
+//	trellis user reset-mfa -email EMAIL
+//	                       reset someone's two-step sign-in (a practice
+//	                       whose only admin lost their phone)
 //	trellis seed-scale     build a large synthetic practice for measuring
 //	trellis backup FILE    dump the database to FILE (pg_dump custom format)
 //	trellis restore FILE   restore a dump made by backup into DATABASE_OWNER_URL
@@ -61,6 +64,9 @@ commands:
   seed-demo   create the demo practice and print its sign-ins
   user create-admin -practice NAME -name NAME -email EMAIL
               create a practice's first admin and print their invite link
+  user reset-mfa -email EMAIL
+              reset someone's two-step sign-in; they set it up again at
+              their next sign-in (for a practice whose only admin lost it)
   seed-scale  build a large synthetic practice for measuring (not in production)
   backup FILE   dump the database to FILE (pg_dump custom format)
   restore FILE  restore a dump made by backup into the database
@@ -91,9 +97,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "seed-scale", "backup", "restore":
 		// Their own flags and arguments are checked by each command.
 	case "user":
-		if len(args) == 0 || args[0] != "create-admin" {
+		if len(args) == 0 || (args[0] != "create-admin" && args[0] != "reset-mfa") {
 			fmt.Fprint(stdout, usage)
-			return fmt.Errorf("%w: user takes the subcommand create-admin", errUsage)
+			return fmt.Errorf("%w: user takes the subcommand create-admin or reset-mfa", errUsage)
 		}
 	default:
 		fmt.Fprint(stdout, usage)
@@ -143,7 +149,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return seedDemo(ctx, cfg, db, stdout)
 	case "seed-scale":
 		return seedScale(ctx, cfg, db, args, stdout)
-	default: // user create-admin, checked above
+	default: // user create-admin or reset-mfa, checked above
+		if args[0] == "reset-mfa" {
+			return resetMFA(ctx, db, args[1:], stdout)
+		}
 		return createAdmin(ctx, cfg, db, args[1:], stdout)
 	}
 }
@@ -216,6 +225,40 @@ func createAdmin(ctx context.Context, cfg config.Config, db *sqlx.DB, args []str
 	u.Path = "/invite/" + link.Token
 	fmt.Fprintf(stdout, "Admin invited. Open this link to choose a password (single use, until %s):\n%s\n",
 		link.ExpiresAt.UTC().Format("2 Jan 2006 15:04 UTC"), u.String())
+	return nil
+}
+
+// resetMFA resets one person's two-step sign-in from the command line:
+// for a practice with one admin, who cannot reset their own. It is audited
+// (by no one in the practice) and the person is told at their next
+// sign-in.
+func resetMFA(ctx context.Context, db *sqlx.DB, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user reset-mfa", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	email := fs.String("email", "", "the email address the person signs in with")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if *email == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: -email is required", errUsage)
+	}
+	svc, err := app.NewServices(db)
+	if err != nil {
+		return err
+	}
+	u, err := svc.Accounts.ResetMFAByEmail(ctx, *email)
+	if errors.Is(err, errkind.ErrNotFound) {
+		return fmt.Errorf("%w: no account has that email address", errUsage)
+	}
+	if err != nil {
+		return err
+	}
+	if !u.Role.Staff() {
+		fmt.Fprintf(stdout, "Two-step sign-in of user #%d is off; they were signed out and may turn it on again.\n", u.ID)
+		return nil
+	}
+	fmt.Fprintf(stdout, "Two-step sign-in of user #%d is reset; they were signed out and set it up again at their next sign-in, where they are told it was reset.\n", u.ID)
 	return nil
 }
 

@@ -300,3 +300,73 @@ func TestSeedScaleRefusesADatabaseWithAccounts(t *testing.T) {
 		t.Errorf("users %d → %d after a refused seed-scale", before, after)
 	}
 }
+
+// A practice whose only admin lost their phone: `trellis user reset-mfa`
+// turns their two-step sign-in off, makes them set it up again at their next
+// sign-in, ends their sessions, audits it by no one, and leaves them a
+// notice naming no one.
+func TestUserResetMFAFromTheCommandLine(t *testing.T) {
+	url := testkit.EmptyDBURL(t)
+	ctx := context.Background()
+	var out strings.Builder
+	if err := run(ctx, []string{"seed-demo"}, envWith(url), &out); err != nil {
+		t.Fatalf("seed-demo: %v", err)
+	}
+	db, err := database.Open(ctx, url, database.Options{MaxOpenConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var id int64
+	var version int
+	if err := db.QueryRowContext(ctx, `SELECT id, auth_version FROM users WHERE email = 'admin@demo.trellis.test'`).Scan(&id, &version); err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := auth.NewTOTP("Trellis", "admin@demo.trellis.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hashes := auth.NewRecoveryCodes()
+	if _, err := db.ExecContext(ctx, `INSERT INTO user_mfa (user_id, secret) VALUES ($1, $2)`, id, secret); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO mfa_recovery_codes (user_id, code_hash) VALUES ($1, $2)`, id, hashes[0]); err != nil {
+		t.Fatal(err)
+	}
+
+	out.Reset()
+	if err := run(ctx, []string{"user", "reset-mfa", "-email", "Admin@Demo.Trellis.Test"}, envWith(url), &out); err != nil {
+		t.Fatalf("reset-mfa: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "set it up again at their next sign-in") || strings.Contains(out.String(), "Morgan") {
+		t.Errorf("reset-mfa printed %q", out.String())
+	}
+	var st struct {
+		On      bool `db:"on"`
+		Codes   int  `db:"codes"`
+		Enrol   bool `db:"enrol"`
+		Version int  `db:"version"`
+		Audited int  `db:"audited"`
+		Notices int  `db:"notices"`
+	}
+	if err := db.GetContext(ctx, &st, `SELECT
+		EXISTS (SELECT 1 FROM user_mfa WHERE user_id = $1) AS on,
+		(SELECT count(*) FROM mfa_recovery_codes WHERE user_id = $1) AS codes,
+		(SELECT mfa_enrol_required FROM users WHERE id = $1) AS enrol,
+		(SELECT auth_version FROM users WHERE id = $1) AS version,
+		(SELECT count(*) FROM audit_log WHERE action = 'mfa.reset' AND target_id = $1 AND actor_id IS NULL AND detail->>'via' = 'command line') AS audited,
+		(SELECT count(*) FROM account_notices WHERE user_id = $1 AND kind = 'mfa_reset' AND by_user IS NULL AND read_at IS NULL) AS notices`, id); err != nil {
+		t.Fatal(err)
+	}
+	if st.On || st.Codes != 0 || !st.Enrol || st.Version != version+1 || st.Audited != 1 || st.Notices != 1 {
+		t.Errorf("after reset-mfa: %+v (auth version was %d)", st, version)
+	}
+
+	out.Reset()
+	if err := run(ctx, []string{"user", "reset-mfa", "-email", "nobody@demo.trellis.test"}, envWith(url), &out); !errors.Is(err, errUsage) {
+		t.Errorf("unknown email: err = %v, want a usage error", err)
+	}
+	if err := run(ctx, []string{"user", "reset-mfa"}, envWith(url), &out); !errors.Is(err, errUsage) {
+		t.Errorf("no email: err = %v, want a usage error", err)
+	}
+}

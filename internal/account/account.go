@@ -1,6 +1,8 @@
 // Package account owns practices and the people in them: admins,
-// therapists and clients; invitations, access resets, sign-in with lockout,
-// caseload membership and account status. Every method that acts for
+// therapists and clients; invitations, access resets, sign-in with lockout
+// and two-step sign-in (TOTP, recovery codes, the practice's requirement,
+// resets and the notices they leave), caseload membership and account
+// status. Every method that acts for
 // someone takes a policy.Actor and checks policy.Can first; the SQL also
 // filters by practice and owner.
 package account
@@ -66,6 +68,11 @@ type User struct {
 	CreatedAt     time.Time   `db:"created_at"`
 	// ProgressShared: the client's therapist lets them see their progress.
 	ProgressShared bool `db:"progress_shared"`
+	// MFAOn: the user signs in with a code from an authenticator app too.
+	MFAOn bool `db:"mfa_on"`
+	// MFAEnrolRequired: their two-step sign-in was reset by someone else;
+	// they set it up again at their next sign-in.
+	MFAEnrolRequired bool `db:"mfa_enrol_required"`
 }
 
 // Actor is the user as a policy actor.
@@ -89,6 +96,9 @@ type Practice struct {
 	CrisisText string    `db:"crisis_text"`
 	TimeZone   string    `db:"time_zone"`
 	CreatedAt  time.Time `db:"created_at"`
+	// MFARequiredFrom: from this day (on the practice's calendar) staff
+	// must use two-step sign-in; nil when the practice does not require it.
+	MFARequiredFrom *time.Time `db:"mfa_required_from"`
 }
 
 // Link is a single-use invite or reset token, shown once to the person who

@@ -40,6 +40,10 @@ func (s *Service) UseMail(outbox *notify.Outbox) { s.mail = outbox }
 // EmailOn reports whether links are emailed.
 func (s *Service) EmailOn() bool { return s.mail.Enabled() }
 
+// SetClock replaces the service's clock (time.Now). Tests use it to pick
+// which authenticator code is current.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
 // Authenticate checks an email and password. Unknown email, wrong password
 // and a locked account all return ErrBadCredentials after the same hashing
 // work (R3, R4). So does a right password on an account that cannot sign
@@ -49,37 +53,41 @@ func (s *Service) EmailOn() bool { return s.mail.Enabled() }
 // Each attempt is counted before the password is hashed, in one atomic
 // statement, so guesses sent in parallel cannot slip past the lock: at most
 // MaxFailures attempts per window are ever checked.
-func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
+//
+// A right password returns the Step the sign-in still needs: with
+// two-step sign-in on, the code (see VerifySecondFactor); when it must be
+// set up first, the enrolment. Only a finished sign-in is audited as one.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (User, Step, error) {
 	email = normalizeEmail(email)
 	u, err := userByEmail(ctx, s.db, email)
-	fail := func(action string, detail map[string]any) (User, error) {
+	fail := func(action string, detail map[string]any) (User, Step, error) {
 		if err := audit.Record(ctx, s.db, audit.Entry{Action: action, PracticeID: u.PracticeID, TargetType: "user", TargetID: u.ID, Detail: detail}); err != nil {
-			return User{}, err
+			return User{}, StepNone, err
 		}
-		return User{}, ErrBadCredentials
+		return User{}, StepNone, ErrBadCredentials
 	}
 	if errors.Is(err, errkind.ErrNotFound) || (err == nil && u.PasswordHash == nil) {
 		if err := s.hasher.Waste(ctx, password); err != nil {
-			return User{}, err
+			return User{}, StepNone, err
 		}
 		return fail(audit.LoginFailure, nil)
 	}
 	if err != nil {
-		return User{}, err
+		return User{}, StepNone, err
 	}
 	attempt, err := reserveAttempt(ctx, s.db, u.ID)
 	if err != nil {
-		return User{}, err
+		return User{}, StepNone, err
 	}
 	if attempt.Refused {
 		if err := s.hasher.Waste(ctx, password); err != nil {
-			return User{}, err
+			return User{}, StepNone, err
 		}
 		return fail(audit.LoginFailure, map[string]any{"locked": true})
 	}
 	if err := s.hasher.Verify(ctx, *u.PasswordHash, password); err != nil {
 		if !errors.Is(err, auth.ErrMismatch) {
-			return User{}, err
+			return User{}, StepNone, err
 		}
 		if attempt.Locked {
 			return fail(audit.LoginLocked, nil)
@@ -89,13 +97,26 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Use
 	if !u.CanSignIn() {
 		return fail(audit.LoginFailure, map[string]any{"inactive": true})
 	}
-	if err := forgiveAttempts(ctx, s.db, u.ID, attempt); err != nil {
-		return User{}, err
+	step, err := s.signInStep(ctx, s.db, u)
+	if err != nil {
+		return User{}, StepNone, err
 	}
-	if err := audit.Record(ctx, s.db, audit.Entry{Action: audit.LoginSuccess, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID}); err != nil {
-		return User{}, err
+	if step == StepCode {
+		err = releaseAttempt(ctx, s.db, u.ID, attempt)
+	} else {
+		err = forgiveAttempts(ctx, s.db, u.ID, attempt)
 	}
-	return u, nil
+	if err != nil {
+		return User{}, StepNone, err
+	}
+	entry := audit.Entry{Action: audit.LoginSuccess, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID}
+	if step != StepNone {
+		entry.Action, entry.Detail = audit.PasswordAccepted, map[string]any{"next": string(step)}
+	}
+	if err := audit.Record(ctx, s.db, entry); err != nil {
+		return User{}, StepNone, err
+	}
+	return u, step, nil
 }
 
 // RecordLogout audits a sign-out.
@@ -163,7 +184,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor policy.Actor, in Pas
 	}
 	var v int
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if v, err = setPassword(ctx, tx, u.ID, hash); err != nil {
+		if v, err = setPassword(ctx, tx, u.ID, hash, true); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: audit.PasswordChanged, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID})
@@ -203,62 +224,79 @@ func (s *Service) checkNewPassword(inv *errkind.Invalid, password, confirm, emai
 // UseLink sets a password through an invite or reset link: it checks the
 // password policy, uses the link exactly once, activates an invited account
 // and ends every session of the user (R5, R6). When the account may sign
-// in, the sign-in is audited too: the caller starts a session for the user
-// it returns, the link and the new password being proof enough.
+// in, the caller starts a session for the user it returns, the link and
+// the new password being proof enough, unless the returned Step asks for
+// more: a link resets the password only, so with two-step sign-in on the
+// code is still needed (#15 finding 2b). The sign-in is audited once it is
+// finished. A reset made by an admin is left as a notice for the person.
 //
 // An invitation for an email that already has an account takes the
 // password exactly as a new one does (the same checks, the same hashing
 // work), then changes nothing of that account: it is used up, audited, and
 // ErrAccountExists says the person should sign in with the account they
 // have.
-func (s *Service) UseLink(ctx context.Context, purpose, token, password, confirm string) (User, error) {
+func (s *Service) UseLink(ctx context.Context, purpose, token, password, confirm string) (User, Step, error) {
 	u, tokenID, err := tokenUser(ctx, s.db, auth.HashToken(token), purpose)
 	if errors.Is(err, ErrLinkInvalid) && purpose == "invite" {
 		if d, derr := existingInvite(ctx, s.db, auth.HashToken(token)); derr == nil {
-			return s.useExistingInvite(ctx, d, password, confirm)
+			u, err := s.useExistingInvite(ctx, d, password, confirm)
+			return u, StepNone, err
 		} else if !errors.Is(derr, ErrLinkInvalid) {
-			return User{}, derr
+			return User{}, StepNone, derr
 		}
 	}
 	if err != nil {
-		return User{}, err
+		return User{}, StepNone, err
 	}
 	if u.Status == StatusDisabled {
-		return User{}, ErrLinkInvalid
+		return User{}, StepNone, ErrLinkInvalid
 	}
 	inv := errkind.NewInvalid()
 	s.checkNewPassword(inv, password, confirm, u.Email)
 	if err := inv.Err(); err != nil {
-		return u, err
+		return u, StepNone, err
 	}
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
-		return User{}, err
+		return User{}, StepNone, err
 	}
 	action := audit.InviteAccepted
 	if purpose == "reset" {
 		action = audit.ResetCompleted
 	}
+	step := StepNone
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if err := useToken(ctx, tx, tokenID); err != nil {
 			return err
 		}
-		if _, err := setPassword(ctx, tx, u.ID, hash); err != nil {
+		// With two-step sign-in on, the lock guards the code: a new
+		// password must not give whoever holds the link fresh guesses.
+		if _, err := setPassword(ctx, tx, u.ID, hash, !u.MFAOn); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, audit.Entry{Action: action, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID}); err != nil {
 			return err
 		}
+		if err := noteAdminReset(ctx, tx, tokenID); err != nil {
+			return err
+		}
 		if u, err = userByID(ctx, tx, u.ID); err != nil || !u.CanSignIn() {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: audit.LoginSuccess, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID,
-			Detail: map[string]any{"via": purpose}})
+		if step, err = s.signInStep(ctx, tx, u); err != nil {
+			return err
+		}
+		entry := audit.Entry{Action: audit.LoginSuccess, PracticeID: u.PracticeID, ActorID: u.ID, TargetType: "user", TargetID: u.ID,
+			Detail: map[string]any{"via": purpose}}
+		if step != StepNone {
+			entry.Action, entry.Detail["next"] = audit.PasswordAccepted, string(step)
+		}
+		return audit.Record(ctx, tx, entry)
 	})
 	if err != nil {
-		return User{}, err
+		return User{}, StepNone, err
 	}
-	return u, nil
+	return u, step, nil
 }
 
 // useExistingInvite answers the password form of an invitation for an

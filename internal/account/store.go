@@ -14,7 +14,7 @@ import (
 
 const userColumns = `u.id, u.practice_id, u.role, u.status, u.email, u.display_name, u.password_hash,
 	u.therapist_id, t.display_name AS therapist_name, u.auth_version, u.locked_until, u.created_at,
-	u.progress_shared`
+	u.progress_shared, EXISTS (SELECT 1 FROM user_mfa m WHERE m.user_id = u.id) AS mfa_on, u.mfa_enrol_required`
 
 const userFrom = ` FROM users u LEFT JOIN users t ON t.id = u.therapist_id `
 
@@ -155,12 +155,16 @@ func useToken(ctx context.Context, e sqlx.ExecerContext, tokenID int64) error {
 }
 
 // setPassword stores a new hash, activates the account and ends its
-// sessions by bumping auth_version.
-func setPassword(ctx context.Context, q sqlx.QueryerContext, userID int64, hash string) (int, error) {
+// sessions by bumping auth_version. clearLock also clears the sign-in
+// failures and any lock.
+func setPassword(ctx context.Context, q sqlx.QueryerContext, userID int64, hash string, clearLock bool) (int, error) {
 	var v int
 	err := q.QueryRowxContext(ctx, `UPDATE users SET password_hash = $2, status = CASE WHEN status = 'invited' THEN 'active'::user_status ELSE status END,
-		auth_version = auth_version + 1, failed_logins = 0, first_failed_at = NULL, locked_until = NULL, updated_at = now()
-		WHERE id = $1 RETURNING auth_version`, userID, hash).Scan(&v)
+		auth_version = auth_version + 1, updated_at = now(),
+		failed_logins = CASE WHEN $3 THEN 0 ELSE failed_logins END,
+		first_failed_at = CASE WHEN $3 THEN NULL ELSE first_failed_at END,
+		locked_until = CASE WHEN $3 THEN NULL ELSE locked_until END
+		WHERE id = $1 RETURNING auth_version`, userID, hash, clearLock).Scan(&v)
 	if err != nil {
 		return 0, fmt.Errorf("set password: %w", err)
 	}
@@ -243,7 +247,7 @@ func ensurePractice(ctx context.Context, q sqlx.QueryerContext, name string) (in
 
 func getPractice(ctx context.Context, q sqlx.QueryerContext, id int64) (Practice, error) {
 	var p Practice
-	err := sqlx.GetContext(ctx, q, &p, `SELECT id, name, crisis_text, time_zone, created_at FROM practices WHERE id = $1`, id)
+	err := sqlx.GetContext(ctx, q, &p, `SELECT id, name, crisis_text, time_zone, created_at, mfa_required_from FROM practices WHERE id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Practice{}, errkind.ErrNotFound
 	}

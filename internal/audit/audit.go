@@ -57,6 +57,15 @@ const (
 	RemindersOn       = "reminders.on"
 	RemindersOff      = "reminders.off"
 	CalendarAddress   = "calendar.address"
+	// Two-step sign-in (#15).
+	PasswordAccepted = "login.password_ok"
+	MFAEnabled       = "mfa.enabled"
+	MFADisabled      = "mfa.disabled"
+	MFAWrongCode     = "mfa.wrong_code"
+	RecoveryCodesNew = "mfa.recovery_codes"
+	MFAReset         = "mfa.reset"
+	MFARequirement   = "mfa.requirement"
+	NoticeRead       = "notice.read"
 )
 
 // AllActions lists the actions, for the admin's filter.
@@ -67,6 +76,7 @@ var AllActions = []string{
 	ExerciseCreated, ExerciseUpdated, AssignmentMade, AssignmentChange, AssignmentCancel, SubmissionMade,
 	Reviewed, Discuss, FeedbackSaved, FeedbackWithdrawn, NoteAdded,
 	ReportExported, SessionRecorded, SessionRemoved, ProgressSharing,
+	PasswordAccepted, MFAEnabled, MFADisabled, MFAWrongCode, RecoveryCodesNew, MFAReset, MFARequirement, NoticeRead,
 	RemindersOffered, RemindersOn, RemindersOff, CalendarAddress,
 }
 
@@ -111,6 +121,14 @@ var actionWords = map[string]string{
 	RemindersOn:       "Turned email reminders on",
 	RemindersOff:      "Turned email reminders off",
 	CalendarAddress:   "Calendar address made or stopped",
+	PasswordAccepted:  "Right password; second sign-in step asked for",
+	MFAEnabled:        "Turned on two-step sign-in",
+	MFADisabled:       "Turned off two-step sign-in",
+	MFAWrongCode:      "Wrong code when changing two-step sign-in",
+	RecoveryCodesNew:  "Made new recovery codes",
+	MFAReset:          "Two-step sign-in reset",
+	MFARequirement:    "Two-step sign-in requirement for staff changed",
+	NoticeRead:        "Read a notice that their access was reset",
 }
 
 // Words says what action means in plain words; an action without words

@@ -49,7 +49,7 @@ func provider(db *sql.DB, fsys fs.FS) (*goose.Provider, error) {
 // refuses to run against a schema newer than the migrations it knows.
 func Migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 	// The job queue's tables come first, so Trellis's own migrations can
-	// grant the app role what it needs on them (00016).
+	// grant the app role what it needs on them (00017).
 	if err := migrateRiver(ctx, db, log); err != nil {
 		return err
 	}

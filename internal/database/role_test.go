@@ -136,6 +136,9 @@ func TestAppRoleGrants(t *testing.T) {
 		"reminder_settings":      "INSERT,SELECT,UPDATE",
 		"reminder_stop_tokens":   "INSERT,SELECT",
 		"calendar_feeds":         "DELETE,INSERT,SELECT,UPDATE",
+		"user_mfa":               "DELETE,INSERT,SELECT,UPDATE",
+		"mfa_recovery_codes":     "DELETE,INSERT,SELECT,UPDATE",
+		"account_notices":        "INSERT,SELECT,UPDATE",
 	}
 	var rows []struct {
 		Name   string `db:"relname"`
@@ -177,7 +180,7 @@ func TestCheckAppRoleRefusesTheOwnerAndASuperuser(t *testing.T) {
 		t.Errorf("the app role: %v, want it accepted", err)
 	}
 	err := database.CheckAppRole(ctx, open(t, ownerURL))
-	if !errors.Is(err, database.ErrPrivilegedRole) || !strings.Contains(err.Error(), "owns (or may become the owner of) access_tokens, assignment_series, assignments, audit_log") ||
+	if !errors.Is(err, database.ErrPrivilegedRole) || !strings.Contains(err.Error(), "owns (or may become the owner of) access_tokens, account_notices, assignment_series, assignments, audit_log") ||
 		!strings.Contains(err.Error(), "it may create objects in schema public") {
 		t.Errorf("the tables' owner: %v, want refused as the owner", err)
 	}

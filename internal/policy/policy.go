@@ -37,6 +37,7 @@ type Action string
 // never granted to admins (R14).
 const (
 	ChangeOwnPassword Action = "account.change_password"
+	ManageOwnMFA      Action = "account.manage_mfa"
 
 	ManagePractice Action = "practice.manage"
 	ManageStaff    Action = "staff.manage"
@@ -70,6 +71,7 @@ const (
 // table is the whole grant table: which roles may take each action.
 var table = map[Action][]Role{
 	ChangeOwnPassword: {Admin, Therapist, Client},
+	ManageOwnMFA:      {Admin, Therapist, Client},
 
 	ManagePractice: {Admin},
 	ManageStaff:    {Admin},

@@ -77,6 +77,9 @@ type matrixRow struct {
 	// sent: the row asks about work Client has sent (w.Submitted, the
 	// series' first occurrence, sent through the work form); implies work.
 	sent bool
+	// notice: the row asks about w.Notice, left for Therapist (who then
+	// lands on it at sign-in, so only rows that need it have it).
+	notice bool
 
 	anon, client, otherClient, therapist, therapist2, admin matrixWant
 }
@@ -93,6 +96,12 @@ func (r matrixRow) seed(t *testing.T, a *testkit.App) matrixWorld {
 	w := seedMatrix(t, a, r.work || r.sent)
 	if r.sent {
 		seedSubmission(t, a, &w)
+	}
+	if r.notice {
+		if err := a.DB.Get(&w.Notice, `INSERT INTO account_notices (user_id, kind, by_user) VALUES ($1, 'mfa_reset', $2) RETURNING id`,
+			w.Therapist.ID, w.Admin.ID); err != nil {
+			t.Fatalf("seed a notice: %v", err)
+		}
 	}
 	return w
 }
@@ -163,6 +172,9 @@ func changePasswordForm(matrixWorld, *account.User) url.Values {
 	return url.Values{"current": {testkit.Password}, "password": {newPassphrase}, "confirm": {newPassphrase}}
 }
 
+// codeForm is an authenticator code that is nobody's.
+func codeForm(matrixWorld, *account.User) url.Values { return url.Values{"code": {"000000"}} }
+
 func staffInviteForm(matrixWorld, *account.User) url.Values {
 	return url.Values{"name": {"Nora Newcomer"}, "email": {"nora@test.example"}, "role": {"therapist"}}
 }
@@ -201,6 +213,21 @@ var matrixRows = []matrixRow{
 		therapist: wantTherapistHome, therapist2: wantTherapistHome, admin: wantAdminHome},
 	{route: "POST /signout", path: at("/signout"), form: noForm,
 		anon: wantSignin, client: wantSignedOut, otherClient: wantSignedOut, therapist: wantSignedOut, therapist2: wantSignedOut, admin: wantSignedOut},
+	// The second step of a sign-in belongs to a session holding a
+	// half-done sign-in (mfa_test.go walks it): without one, a visitor is
+	// sent to sign in; someone signed in goes home.
+	{route: "GET /signin/code", path: at("/signin/code"),
+		anon: seeOther("/signin"), client: wantClientHome, otherClient: wantClientHome,
+		therapist: wantTherapistHome, therapist2: wantTherapistHome, admin: wantAdminHome},
+	{route: "POST /signin/code", path: at("/signin/code"), form: codeForm,
+		anon: wantSignin, client: wantClientHome, otherClient: wantClientHome,
+		therapist: wantTherapistHome, therapist2: wantTherapistHome, admin: wantAdminHome},
+	{route: "GET /signin/enrol", path: at("/signin/enrol"),
+		anon: seeOther("/signin"), client: wantClientHome, otherClient: wantClientHome,
+		therapist: wantTherapistHome, therapist2: wantTherapistHome, admin: wantAdminHome},
+	{route: "POST /signin/enrol", path: at("/signin/enrol"), form: codeForm,
+		anon: wantSignin, client: wantClientHome, otherClient: wantClientHome,
+		therapist: wantTherapistHome, therapist2: wantTherapistHome, admin: wantAdminHome},
 	{route: "GET /invite/:token", path: at("/invite/not-a-real-token"),
 		anon: wantNotFound, client: wantNotFound, otherClient: wantNotFound, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
 	{route: "POST /invite/:token", path: at("/invite/not-a-real-token"), form: newPasswordForm,
@@ -218,6 +245,29 @@ var matrixRows = []matrixRow{
 	{route: "POST /account/password", path: at("/account/password"), form: changePasswordForm,
 		anon: wantSignin, client: wantClientHome, otherClient: wantClientHome,
 		therapist: wantTherapistHome, therapist2: wantTherapistHome, admin: wantAdminHome},
+	// Everyone's own two-step sign-in. Confirming a code needs the secret
+	// the set-up page keeps in that session: without one, back to it.
+	{route: "GET /account/mfa", path: at("/account/mfa"),
+		anon: wantSigninNext, client: wantOK, otherClient: wantOK, therapist: wantOK, therapist2: wantOK, admin: wantOK},
+	{route: "GET /account/mfa/setup", path: at("/account/mfa/setup"),
+		anon: wantSigninNext, client: wantOK, otherClient: wantOK, therapist: wantOK, therapist2: wantOK, admin: wantOK},
+	{route: "POST /account/mfa/setup", path: at("/account/mfa/setup"), form: codeForm,
+		anon: wantSignin, client: seeOther("/account/mfa/setup"), otherClient: seeOther("/account/mfa/setup"),
+		therapist: seeOther("/account/mfa/setup"), therapist2: seeOther("/account/mfa/setup"), admin: seeOther("/account/mfa/setup")},
+	// Nobody in the matrix has two-step sign-in on: there is nothing to
+	// turn off (mfa_test.go turns it off).
+	{route: "POST /account/mfa/off", path: at("/account/mfa/off"), form: func(matrixWorld, *account.User) url.Values { return url.Values{"off_code": {"000000"}} },
+		anon: wantSignin, client: wantInvalid, otherClient: wantInvalid, therapist: wantInvalid, therapist2: wantInvalid, admin: wantInvalid},
+	{route: "POST /account/mfa/recovery-codes", path: at("/account/mfa/recovery-codes"), form: func(matrixWorld, *account.User) url.Values { return url.Values{"new_code": {"000000"}} },
+		anon: wantSignin, client: wantInvalid, otherClient: wantInvalid, therapist: wantInvalid, therapist2: wantInvalid, admin: wantInvalid},
+	// Recovery codes are shown once, in the session that made them.
+	{route: "GET /account/mfa/recovery-codes", path: at("/account/mfa/recovery-codes"),
+		anon: wantSigninNext, client: wantNotFound, otherClient: wantNotFound, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
+	{route: "GET /account/notices", path: at("/account/notices"),
+		anon: wantSigninNext, client: wantOK, otherClient: wantOK, therapist: wantOK, therapist2: wantOK, admin: wantOK},
+	// w.Notice is Therapist's: anyone else's answers like none at all.
+	{notice: true, route: "POST /account/notices/:id/read", path: func(w matrixWorld) string { return fmt.Sprintf("/account/notices/%d/read", w.Notice) }, form: noForm,
+		anon: wantSignin, client: wantNotFound, otherClient: wantNotFound, therapist: wantTherapistHome, therapist2: wantNotFound, admin: wantNotFound},
 
 	// A client's reminders and calendar address are their own; the
 	// calendar and stop links work signed out, for current tokens only.
@@ -255,6 +305,10 @@ var matrixRows = []matrixRow{
 	// (R14): the row asks about a therapist, whose link the admin makes.
 	{route: "POST /admin/users/:id/reset", path: userPath("/admin/users/%d/reset", theTherapist), form: noForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantLinkPage},
+	{route: "GET /admin/users/:id/mfa-reset", path: userPath("/admin/users/%d/mfa-reset", theTherapist),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
+	{route: "POST /admin/users/:id/mfa-reset", path: userPath("/admin/users/%d/mfa-reset", theTherapist), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantAdminHome},
 	{route: "GET /admin/users/:id/transfer", path: userPath("/admin/users/%d/transfer", theClient),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
 	{route: "POST /admin/users/:id/transfer", path: userPath("/admin/users/%d/transfer", theClient), form: transferForm,
@@ -265,6 +319,10 @@ var matrixRows = []matrixRow{
 	{route: "GET /admin/practice", path: at("/admin/practice"),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
 	{route: "POST /admin/practice", path: at("/admin/practice"), form: practiceForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: seeOther("/admin/practice")},
+	{route: "POST /admin/practice/mfa", path: at("/admin/practice/mfa"), form: func(matrixWorld, *account.User) url.Values {
+		return url.Values{"mfa_required_from": {"2030-01-31"}}
+	},
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: seeOther("/admin/practice")},
 	{route: "GET /admin/audit", path: at("/admin/audit"),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantForbidden, therapist2: wantForbidden, admin: wantOK},
@@ -311,6 +369,10 @@ var matrixRows = []matrixRow{
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantLinkPage, therapist2: wantNotFound, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/reminders", path: userPath("/therapist/clients/%d/reminders", theClient), form: noForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: seeOther("/therapist/clients/{client}#reminders"), therapist2: wantNotFound, admin: wantForbidden},
+	// A client who lost their phone: their own therapist turns two-step
+	// sign-in off (the admin may not, R14).
+	{route: "POST /therapist/clients/:id/mfa-reset", path: userPath("/therapist/clients/%d/mfa-reset", theClient), form: noForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: seeOther("/therapist/clients/{client}"), therapist2: wantNotFound, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/remove", path: userPath("/therapist/clients/%d/remove", theClient), form: noForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantTherapistHome, therapist2: wantNotFound, admin: wantForbidden},
 
@@ -498,7 +560,12 @@ func authzState(t *testing.T, a *testkit.App) string {
 			',' ORDER BY id) FROM notes), '') || '|' ||
 		coalesce((SELECT string_agg(concat_ws(':', id, client_id, therapist_id, held_on), ',' ORDER BY id) FROM clinical_sessions), '') || '|' ||
 		coalesce((SELECT string_agg(id::text, ',' ORDER BY id) FROM users WHERE progress_shared), '') || '|' ||
-		coalesce((SELECT string_agg(concat_ws(':', id, client_id, to_therapist_id, status, coalesce(decided_by::text, '-')), ',' ORDER BY id) FROM client_transfers), '')`)
+		coalesce((SELECT string_agg(concat_ws(':', id, client_id, to_therapist_id, status, coalesce(decided_by::text, '-')), ',' ORDER BY id) FROM client_transfers), '') || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', id, coalesce(mfa_required_from::text, '-')), ',' ORDER BY id) FROM practices), '') || '|' ||
+		coalesce((SELECT string_agg(id::text, ',' ORDER BY id) FROM users WHERE mfa_enrol_required), '') || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', user_id, md5(secret), last_step), ',' ORDER BY user_id) FROM user_mfa), '') || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', id, user_id, coalesce(used_at::text, '-')), ',' ORDER BY id) FROM mfa_recovery_codes), '') || '|' ||
+		coalesce((SELECT string_agg(concat_ws(':', id, user_id, kind, coalesce(read_at::text, '-')), ',' ORDER BY id) FROM account_notices), '')`)
 	if err != nil {
 		t.Fatalf("read state: %v", err)
 	}

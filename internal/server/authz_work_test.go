@@ -44,6 +44,9 @@ type matrixWorld struct {
 	// Transfer is a move of Client2 to Therapist2 the admin proposed,
 	// waiting for Therapist2's answer.
 	Transfer int64
+	// Notice is one for Therapist: the admin reset their two-step sign-in
+	// (rows with notice: true).
+	Notice int64
 }
 
 const (

@@ -253,8 +253,10 @@ func (s *Server) withdrawTransfer(c *gin.Context) {
 
 type practicePage struct {
 	Page
-	Form  Form
-	Zones []account.TimeZoneGroup
+	Form Form
+	// MFAForm is the requirement of two-step sign-in for staff.
+	MFAForm Form
+	Zones   []account.TimeZoneGroup
 	// ZoneListed: the form's zone is one of Zones; otherwise it is offered
 	// first, so what is saved (or was typed) is never lost from view.
 	ZoneListed bool
@@ -270,11 +272,24 @@ func (s *Server) practicePage(c *gin.Context) {
 	}
 	f := emptyForm(practiceFields...)
 	f.Values["name"], f.Values["crisis_text"], f.Values["time_zone"] = p.Name, p.CrisisText, p.TimeZone
-	s.renderPractice(c, http.StatusOK, f)
+	s.renderPractice(c, http.StatusOK, f, Form{})
 }
 
-func (s *Server) renderPractice(c *gin.Context, status int, f Form) {
-	p := practicePage{Page: s.page(c, "Practice settings"), Form: f, Zones: account.TimeZones()}
+// renderPractice shows the settings; an empty mf shows the saved
+// requirement of two-step sign-in.
+func (s *Server) renderPractice(c *gin.Context, status int, f, mf Form) {
+	if mf.Values == nil {
+		pr, err := s.accounts.Practice(c.Request.Context(), actor(c))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		mf = emptyForm("mfa_required_from")
+		if pr.MFARequiredFrom != nil {
+			mf.Values["mfa_required_from"] = pr.MFARequiredFrom.UTC().Format("2006-01-02")
+		}
+	}
+	p := practicePage{Page: s.page(c, "Practice settings"), Form: f, MFAForm: mf, Zones: account.TimeZones()}
 	for _, g := range p.Zones {
 		for _, z := range g.Zones {
 			p.ZoneListed = p.ZoneListed || z.Name == f.Values["time_zone"]
@@ -289,7 +304,7 @@ func (s *Server) updatePractice(c *gin.Context) {
 		Name: f.Values["name"], CrisisText: f.Values["crisis_text"], TimeZone: f.Values["time_zone"],
 	})
 	if f.withErrors(err) {
-		s.renderPractice(c, http.StatusUnprocessableEntity, f)
+		s.renderPractice(c, http.StatusUnprocessableEntity, f, Form{})
 		return
 	}
 	if err != nil {

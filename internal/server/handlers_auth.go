@@ -45,6 +45,8 @@ func (s *Server) signinPage(c *gin.Context) {
 		p.Notice = "This email address already has a Trellis account, so no new account was made and the password of that account is unchanged. Sign in with the password you already have. If it is not the account you were invited to, ask the person who invited you how to go on."
 	case c.Query("password_set") == "1":
 		p.Notice = "Your password is set. You can sign in now."
+	case c.Query("again") == "1":
+		p.Notice = "Please sign in again: the sign-in was not finished in time, or something about the account changed."
 	case c.Query("kept") == "1":
 		p.Notice = "You were signed out, but everything you wrote is safe. Sign in to carry on where you left off."
 	}
@@ -68,7 +70,7 @@ func (s *Server) signin(c *gin.Context) {
 	}
 	f := newForm(c, signinFields, "password")
 	next := safeNext(c.PostForm("next"))
-	u, err := s.accounts.Authenticate(ctx, f.Values["email"], c.PostForm("password"))
+	u, step, err := s.accounts.Authenticate(ctx, f.Values["email"], c.PostForm("password"))
 	if errors.Is(err, account.ErrBadCredentials) {
 		if err := s.loginCounter.Add(ctx, key); err != nil {
 			s.fail(c, err)
@@ -84,19 +86,7 @@ func (s *Server) signin(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.startSession(c, u); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if to, presented := s.restoreKept(c, u.Actor()); to != "" {
-		next = to
-	} else if presented {
-		next = "" // the kept text was not theirs: never follow its link
-	}
-	if next == "" {
-		next = homeFor(u.Role)
-	}
-	c.Redirect(http.StatusSeeOther, next)
+	s.beginSignIn(c, u, step, next, "signin")
 }
 
 // signout destroys the session server-side (R9).
@@ -157,7 +147,7 @@ func (s *Server) useLink(purpose string) gin.HandlerFunc {
 		ctx := c.Request.Context()
 		token := c.Param("token")
 		f := newForm(c, passwordFields, passwordFields...)
-		u, err := s.accounts.UseLink(ctx, purpose, token, c.PostForm("password"), c.PostForm("confirm"))
+		u, step, err := s.accounts.UseLink(ctx, purpose, token, c.PostForm("password"), c.PostForm("confirm"))
 		p := linkPage{Page: s.page(c, linkTitle(purpose)), Purpose: purpose, Valid: true, Name: u.DisplayName, Form: f}
 		switch {
 		case errors.Is(err, account.ErrLinkInvalid) || errors.Is(err, errkind.ErrNotFound):
@@ -194,8 +184,14 @@ func (s *Server) useLink(purpose string) gin.HandlerFunc {
 			c.Redirect(http.StatusSeeOther, "/signin?password_set=1")
 			return
 		}
-		if err := s.startSession(c, u); err != nil {
-			s.fail(c, err)
+		if step != account.StepNone {
+			// A link sets the password only: the second step is still
+			// asked for (#15 finding 2b).
+			s.beginSignIn(c, u, step, "", "link")
+			return
+		}
+		to, ok := s.completeSignIn(c, u, "", false)
+		if !ok {
 			return
 		}
 		if purpose == "invite" {
@@ -203,7 +199,7 @@ func (s *Server) useLink(purpose string) gin.HandlerFunc {
 		} else {
 			s.flash(c, "Your new password is set and you are signed in.")
 		}
-		c.Redirect(http.StatusSeeOther, homeFor(u.Role))
+		c.Redirect(http.StatusSeeOther, to)
 	}
 }
 

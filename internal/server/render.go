@@ -40,6 +40,9 @@ type Page struct {
 	Zone *time.Location
 	// EmailOn: this Trellis sends email (invitations, links, reminders).
 	EmailOn bool
+	// MFAReminder asks staff to set up two-step sign-in their practice
+	// requires (or soon will).
+	MFAReminder string
 }
 
 // Location is the practice's time zone, UTC when it could not be loaded.
@@ -253,6 +256,9 @@ func (s *Server) page(c *gin.Context, title string) Page {
 		pr, err := s.accounts.Practice(c.Request.Context(), u.Actor())
 		if err == nil {
 			p.Zone, _ = time.LoadLocation(pr.TimeZone)
+			if !strings.HasPrefix(p.Path, "/account/mfa") {
+				p.MFAReminder = mfaReminder(u, pr, s.now())
+			}
 		}
 		if u.Role == policy.Client {
 			if err == nil {

@@ -26,6 +26,12 @@ func (s *Server) routes() {
 	s.handle(get, "/signin", public, s.signinPage)
 	s.handle(post, "/signin", public, s.signin)
 	s.handle(post, "/signout", signedIn, s.signout)
+	// The second step of a sign-in, bound to the half-done sign-in its
+	// session holds: a code, or setting up two-step sign-in first.
+	s.handle(get, "/signin/code", public, s.codePage)
+	s.handle(post, "/signin/code", public, s.verifyCode)
+	s.handle(get, "/signin/enrol", public, s.enrolPage)
+	s.handle(post, "/signin/enrol", public, s.enrolAtSignIn)
 	s.handle(get, "/invite/:token", public, s.linkPage("invite"))
 	s.handle(post, "/invite/:token", public, s.useLink("invite"))
 	s.handle(get, "/reset/:token", public, s.linkPage("reset"))
@@ -41,6 +47,15 @@ func (s *Server) routes() {
 	s.handle(get, "/calendar/:file", public, s.calendarFeed)
 	s.handle(get, "/stop/:token", public, s.stopPage)
 	s.handle(post, "/stop/:token", public, s.stopReminders)
+	s.handle(get, "/account/mfa", signedIn, s.mfaPage)
+	s.handle(get, "/account/mfa/setup", signedIn, s.mfaSetupPage)
+	s.handle(post, "/account/mfa/setup", signedIn, s.enableMFA)
+	s.handle(get, "/account/mfa/recovery-codes", signedIn, s.recoveryCodesPage)
+	s.handle(post, "/account/mfa/recovery-codes", signedIn, s.newRecoveryCodes)
+	s.handle(post, "/account/mfa/off", signedIn, s.disableMFA)
+	// What someone else did to the person's access, until they read it.
+	s.handle(get, "/account/notices", signedIn, s.noticesPage)
+	s.handle(post, "/account/notices/:id/read", signedIn, s.readNotice)
 	// A new invite or reset link, shown to the staff member who made it.
 	s.handle(get, "/links/:id", staff, s.linkReadyPage)
 
@@ -52,11 +67,14 @@ func (s *Server) routes() {
 	s.handle(post, "/admin/users/:id/disable", admins, s.setDisabled(true))
 	s.handle(post, "/admin/users/:id/enable", admins, s.setDisabled(false))
 	s.handle(post, "/admin/users/:id/reset", admins, s.resetAccess)
+	s.handle(get, "/admin/users/:id/mfa-reset", admins, s.mfaResetPage)
+	s.handle(post, "/admin/users/:id/mfa-reset", admins, s.resetMFA)
 	s.handle(get, "/admin/users/:id/transfer", admins, s.transferPage)
 	s.handle(post, "/admin/users/:id/transfer", admins, s.transferClient)
 	s.handle(post, "/admin/users/:id/transfer/withdraw", admins, s.withdrawTransfer)
 	s.handle(get, "/admin/practice", admins, s.practicePage)
 	s.handle(post, "/admin/practice", admins, s.updatePractice)
+	s.handle(post, "/admin/practice/mfa", admins, s.setMFARequirement)
 	s.handle(get, "/admin/audit", admins, s.auditPage)
 
 	// Therapist: their caseload.
@@ -71,6 +89,7 @@ func (s *Server) routes() {
 	// A client moved to them by an admin waits for their answer.
 	s.handle(post, "/therapist/transfers/:id/accept", therapists, s.decideTransfer(true))
 	s.handle(post, "/therapist/transfers/:id/decline", therapists, s.decideTransfer(false))
+	s.handle(post, "/therapist/clients/:id/mfa-reset", therapists, s.resetMFA)
 
 	// Therapist: the exercise library, the builder, assigning homework.
 	s.handle(get, "/therapist/exercises", therapists, s.libraryPage)

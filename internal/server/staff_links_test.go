@@ -198,11 +198,12 @@ func TestSettingAPasswordFromALinkSignsThePersonIn(t *testing.T) {
 		t.Error("joining and signing in are not both audited")
 	}
 
-	// A reset link does the same, to the person's own home.
+	// A reset link does the same; one an admin made first shows the
+	// person that the admin reset their access (#15 finding 2b).
 	page = makeLink(t, a.Login(t, w.Admin), "/admin/users/"+itoa(w.Therapist2.ID)+"/reset", nil)
 	reset, _ := linkFrom(t, page.Body.String())
 	r = a.Anonymous(t).PostForm(reset, url.Values{"password": {"my brand new passphrase"}, "confirm": {"my brand new passphrase"}})
-	if r.Code != http.StatusSeeOther || r.Header().Get("Location") != "/therapist" {
-		t.Errorf("reset = %d → %q, want 303 to /therapist", r.Code, r.Header().Get("Location"))
+	if r.Code != http.StatusSeeOther || r.Header().Get("Location") != "/account/notices" {
+		t.Errorf("reset = %d → %q, want 303 to /account/notices", r.Code, r.Header().Get("Location"))
 	}
 }
