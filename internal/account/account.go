@@ -99,6 +99,9 @@ type Practice struct {
 	// MFARequiredFrom: from this day (on the practice's calendar) staff
 	// must use two-step sign-in; nil when the practice does not require it.
 	MFARequiredFrom *time.Time `db:"mfa_required_from"`
+	// MissedInARow puts a client on the dashboard after this many pieces
+	// of homework missed in a row.
+	MissedInARow int `db:"missed_in_a_row"`
 }
 
 // Link is a single-use invite or reset token, shown once to the person who

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -668,6 +669,9 @@ type PracticeSettings struct {
 	Name       string
 	CrisisText string
 	TimeZone   string
+	// MissedInARow is how many pieces of homework missed in a row put a
+	// client on their therapist's dashboard, as typed ("3").
+	MissedInARow string
 }
 
 // UpdatePractice changes the practice's settings.
@@ -688,12 +692,16 @@ func (s *Service) UpdatePractice(ctx context.Context, actor policy.Actor, in Pra
 	if _, err := time.LoadLocation(in.TimeZone); err != nil || in.TimeZone == "" || in.TimeZone == "Local" {
 		v.Add("time_zone", "Choose the time zone of the practice from the list.")
 	}
+	missed, err := strconv.Atoi(strings.TrimSpace(in.MissedInARow))
+	if err != nil || missed < 1 || missed > 20 {
+		v.Add("missed_in_a_row", "Enter a whole number from 1 to 20.")
+	}
 	if err := v.Err(); err != nil {
 		return err
 	}
 	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE practices SET name = $2, crisis_text = $3, time_zone = $4 WHERE id = $1`,
-			actor.PracticeID, in.Name, in.CrisisText, in.TimeZone); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE practices SET name = $2, crisis_text = $3, time_zone = $4, missed_in_a_row = $5 WHERE id = $1`,
+			actor.PracticeID, in.Name, in.CrisisText, in.TimeZone, missed); err != nil {
 			return fmt.Errorf("update practice: %w", err)
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: audit.PracticeUpdated, PracticeID: actor.PracticeID, ActorID: actor.UserID, TargetType: "practice", TargetID: actor.PracticeID})

@@ -670,13 +670,20 @@ func TestFormsKeepWhatWasTypedAndShowErrorsBesideFields(t *testing.T) {
 	if dup.Code != http.StatusUnprocessableEntity || !strings.Contains(dup.Body.String(), "already has an account with this email") {
 		t.Errorf("duplicate email = %d", dup.Code)
 	}
-	settings := admin.PostForm("/admin/practice", url.Values{"name": {""}, "crisis_text": {"Call 999"}, "time_zone": {"Mars/Olympus"}})
+	settings := admin.PostForm("/admin/practice", url.Values{"name": {""}, "crisis_text": {"Call 999"}, "time_zone": {"Mars/Olympus"}, "missed_in_a_row": {"0"}})
 	if settings.Code != http.StatusUnprocessableEntity || !strings.Contains(settings.Body.String(), `id="time_zone-error"`) || !strings.Contains(settings.Body.String(), "Mars/Olympus") {
 		t.Errorf("bad settings = %d", settings.Code)
 	}
-	ok := admin.PostForm("/admin/practice", url.Values{"name": {"Riverside"}, "crisis_text": {"Call 999 in an emergency."}, "time_zone": {"Europe/London"}})
+	if b := settings.Body.String(); !strings.Contains(b, `id="missed_in_a_row-error"`) || !strings.Contains(b, "Enter a whole number from 1 to 20.") {
+		t.Error("a bad missed-in-a-row number is not refused beside its field")
+	}
+	ok := admin.PostForm("/admin/practice", url.Values{"name": {"Riverside"}, "crisis_text": {"Call 999 in an emergency."}, "time_zone": {"Europe/London"}, "missed_in_a_row": {"4"}})
 	if ok.Code != http.StatusSeeOther {
 		t.Fatalf("good settings = %d", ok.Code)
+	}
+	var missed int
+	if err := a.DB.Get(&missed, `SELECT missed_in_a_row FROM practices WHERE id = $1`, w.PracticeID); err != nil || missed != 4 {
+		t.Errorf("missed_in_a_row = %d (%v), want 4", missed, err)
 	}
 	// Clients see the practice's crisis text on their pages.
 	if !strings.Contains(a.Login(t, w.Client).Get("/home").Body.String(), `Call <a href="tel:999">999</a> in an emergency.`) {

@@ -188,7 +188,7 @@ func transferForm(w matrixWorld, _ *account.User) url.Values {
 }
 
 func practiceForm(matrixWorld, *account.User) url.Values {
-	return url.Values{"name": {"Renamed practice"}, "crisis_text": {"Call 988 in a crisis."}, "time_zone": {"Europe/London"}}
+	return url.Values{"name": {"Renamed practice"}, "crisis_text": {"Call 988 in a crisis."}, "time_zone": {"Europe/London"}, "missed_in_a_row": {"3"}}
 }
 
 // matrixRows is the role × route matrix (R12). Every route of routes.go has

@@ -347,6 +347,11 @@ func TestScreenshots(t *testing.T) {
 	shoot("client-sent.png")
 	b.open("/home/progress", http.StatusOK)
 	shoot("client-progress-phone.png")
+	b.open("/account/reminders", http.StatusOK)
+	b.pressAndLoad(`main form[action="/account/calendar"] button[value="make"]`, http.StatusOK)
+	shoot("client-reminders-phone.png")
+	b.open("/stop/"+strings.Repeat("A", 43), http.StatusOK)
+	shoot("stop-page-phone.png")
 }
 
 // tab is a browser tab on the running app, with the steps these tests

@@ -262,7 +262,7 @@ type practicePage struct {
 	ZoneListed bool
 }
 
-var practiceFields = []string{"name", "crisis_text", "time_zone"}
+var practiceFields = []string{"name", "crisis_text", "time_zone", "missed_in_a_row"}
 
 func (s *Server) practicePage(c *gin.Context) {
 	p, err := s.accounts.Practice(c.Request.Context(), actor(c))
@@ -272,6 +272,7 @@ func (s *Server) practicePage(c *gin.Context) {
 	}
 	f := emptyForm(practiceFields...)
 	f.Values["name"], f.Values["crisis_text"], f.Values["time_zone"] = p.Name, p.CrisisText, p.TimeZone
+	f.Values["missed_in_a_row"] = strconv.Itoa(p.MissedInARow)
 	s.renderPractice(c, http.StatusOK, f, Form{})
 }
 
@@ -302,6 +303,7 @@ func (s *Server) updatePractice(c *gin.Context) {
 	f := newForm(c, practiceFields)
 	err := s.accounts.UpdatePractice(c.Request.Context(), actor(c), account.PracticeSettings{
 		Name: f.Values["name"], CrisisText: f.Values["crisis_text"], TimeZone: f.Values["time_zone"],
+		MissedInARow: f.Values["missed_in_a_row"],
 	})
 	if f.withErrors(err) {
 		s.renderPractice(c, http.StatusUnprocessableEntity, f, Form{})

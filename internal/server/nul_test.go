@@ -31,7 +31,7 @@ func TestANULByteInStaffTextIsDroppedAndTheTextKept(t *testing.T) {
 			`SELECT body FROM notes WHERE author_id = ` + itoa(w.Therapist.ID) + ` ORDER BY id DESC LIMIT 1`, "Ask about Sunday."},
 		{th, clientPath(w.Client.ID) + "/notes", "note", nil,
 			`SELECT body FROM notes WHERE author_id = ` + itoa(w.Therapist.ID) + ` ORDER BY id DESC LIMIT 1`, "Client note."},
-		{admin, "/admin/practice", "name", url.Values{"crisis_text": {"Call 999 in an emergency."}, "time_zone": {"Europe/London"}},
+		{admin, "/admin/practice", "name", url.Values{"crisis_text": {"Call 999 in an emergency."}, "time_zone": {"Europe/London"}, "missed_in_a_row": {"3"}},
 			`SELECT name FROM practices WHERE id = ` + itoa(w.PracticeID), "Riverside Counselling"},
 	}
 	for _, p := range posts {

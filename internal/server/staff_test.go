@@ -51,7 +51,7 @@ func TestTimeZoneIsAChoiceOfIANAZones(t *testing.T) {
 			t.Errorf("%s is not offered", z)
 		}
 	}
-	form := url.Values{"name": {"Riverside"}, "crisis_text": {"Call 999 in an emergency."}, "time_zone": {"Europe/Athens"}}
+	form := url.Values{"name": {"Riverside"}, "crisis_text": {"Call 999 in an emergency."}, "time_zone": {"Europe/Athens"}, "missed_in_a_row": {"3"}}
 	if r := admin.PostForm("/admin/practice", form); r.Code != http.StatusSeeOther {
 		t.Fatalf("save Europe/Athens = %d", r.Code)
 	}
