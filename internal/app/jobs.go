@@ -35,6 +35,9 @@ type JobsOptions struct {
 	// PollInterval is how often an idle worker looks for jobs; zero is a
 	// second. Tests make it short.
 	PollInterval time.Duration
+	// Retry decides when a failed email is tried again; nil is River's
+	// attempt⁴ seconds. Tests make it short.
+	Retry river.ClientRetryPolicy
 }
 
 // NewJobs builds the queue. With no SMTP configured there is nothing to
@@ -44,7 +47,7 @@ func NewJobs(cfg config.Config, db *sqlx.DB, log *slog.Logger, opts JobsOptions)
 		return &Jobs{}, nil
 	}
 	work := opts.Work
-	qc := notify.QueueConfig{DB: db, Log: log, Workers: 4, PollInterval: opts.PollInterval}
+	qc := notify.QueueConfig{DB: db, Log: log, Workers: 4, PollInterval: opts.PollInterval, Retry: opts.Retry}
 	if work {
 		sender, err := mail.NewSMTP(cfg.Mail)
 		if err != nil {

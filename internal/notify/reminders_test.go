@@ -96,6 +96,25 @@ func TestARemindersLocalTimeHoldsAcrossDSTChanges(t *testing.T) {
 			t.Errorf("%s (%s): %d queued, want %d", s.utc, s.why, got, s.want)
 		}
 	}
+	// Delivered through SMTP: one reminder each day, both "due today".
+	srv := testkit.NewMailServer(t)
+	instance(t, app, srv)
+	got := srv.Wait(2)
+	var ids []int64
+	if err := db.Select(&ids, `SELECT id FROM email_outbox WHERE user_id = $1`, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		waitStatus(t, db, id, "sent")
+	}
+	if got = srv.Messages(); len(got) != 2 {
+		t.Fatalf("%d reminders delivered, want 2", len(got))
+	}
+	for _, m := range got {
+		if !strings.Contains(m.Body, "You have 1 piece of homework due today.") {
+			t.Errorf("reminder says:\n%s", m.Body)
+		}
+	}
 }
 
 // A client's own zone wins over the practice's.

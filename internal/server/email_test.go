@@ -334,3 +334,42 @@ func TestACalendarAddressServesDueDatesAndANewOneEndsTheOld(t *testing.T) {
 		t.Errorf("a stopped address: %d, want 404", res.Code)
 	}
 }
+
+// The mail server is down: the invitation is still made at once (the
+// request only queues the email), retried until it is given up on, and the
+// therapist then sees it could not be sent.
+func TestWhenSMTPIsDownTheInvitationIsMadeAndTheFailureShown(t *testing.T) {
+	a, mail := testkit.NewAppWithMail(t)
+	mail.SetFailing(true)
+	w := a.Seed(t)
+	th := a.Login(t, w.Therapist)
+	res := th.PostForm("/therapist/clients/invite", url.Values{"name": {"Ana Lima"}, "email": {"ana@example.test"}})
+	if res.Code != http.StatusSeeOther {
+		t.Fatalf("invite with the mail server down: %d", res.Code)
+	}
+	var id int64
+	if err := a.DB.Get(&id, `SELECT id FROM users WHERE email = 'ana@example.test'`); err != nil {
+		t.Fatalf("no invited account: %v", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var status string
+		if err := a.DB.Get(&status, `SELECT status FROM email_outbox WHERE user_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if status == "failed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the email is %q after 30 s", status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	failed := between(th.Get("/therapist").Body.String(), "Emails that could not be sent", "</ul>")
+	if !strings.Contains(failed, "Ana Lima") || !strings.Contains(failed, "an invitation") {
+		t.Errorf("the dashboard does not show the failed invitation:\n%s", failed)
+	}
+	if n := len(mail.Messages()); n != 0 {
+		t.Errorf("%d messages delivered by a refusing server", n)
+	}
+}

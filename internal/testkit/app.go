@@ -3,6 +3,7 @@ package testkit
 import (
 	"context"
 	"errors"
+	"github.com/riverqueue/river/rivertype"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -113,7 +114,7 @@ func NewAppWithMail(t testing.TB) (*App, *MailServer) {
 	t.Helper()
 	srv := NewMailServer(t)
 	a := newApp(t, func(cfg *config.Config) { cfg.Mail = srv.Config() }, nil)
-	jobs, err := app.NewJobs(a.Config, a.AppDB, Logger(t), app.JobsOptions{Work: true, PollInterval: 20 * time.Millisecond})
+	jobs, err := app.NewJobs(a.Config, a.AppDB, Logger(t), app.JobsOptions{Work: true, PollInterval: 20 * time.Millisecond, Retry: retrySoon{}})
 	if err != nil {
 		t.Fatalf("job queue: %v", err)
 	}
@@ -128,3 +129,9 @@ func NewAppWithMail(t testing.TB) (*App, *MailServer) {
 	})
 	return a, srv
 }
+
+// retrySoon retries a failed job after 20 ms instead of River's attempt⁴
+// seconds, so a test sees every retry of an email without waiting.
+type retrySoon struct{}
+
+func (retrySoon) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(20 * time.Millisecond) }
