@@ -75,6 +75,16 @@ func invited(t *testing.T, db *sqlx.DB, email string) (practice, user, token int
 	return practice, user, token
 }
 
+// insertOnly is a process's queue that queues but works no jobs.
+func insertOnly(t testing.TB, db *sqlx.DB) *river.Client[*sql.Tx] {
+	t.Helper()
+	q, err := notify.NewQueue(notify.QueueConfig{DB: db, Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
 func queue(t *testing.T, db *sqlx.DB, q *river.Client[*sql.Tx], e notify.Email) int64 {
 	t.Helper()
 	tx := db.MustBegin()
@@ -254,11 +264,8 @@ func TestAnEmailClaimedByAWorkerThatDiedIsSentByTheRetry(t *testing.T) {
 	srv := testkit.NewMailServer(t)
 	practice, user, _ := invited(t, db, "zoe@example.test")
 	// Queue with an instance that never works jobs, then fake its crash.
-	insertOnly, err := notify.NewQueue(notify.QueueConfig{DB: app, Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := queue(t, app, insertOnly, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
+	q := insertOnly(t, app)
+	id := queue(t, app, q, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
 	if _, err := db.Exec(`UPDATE email_outbox SET status = 'sending', attempts = 1, claimed_at = now() - interval '11 minutes' WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
@@ -275,11 +282,8 @@ func TestALinkUsedBeforeItsEmailWentOutIsNotSent(t *testing.T) {
 	db, app := testkit.OwnerAndAppDB(t)
 	srv := testkit.NewMailServer(t)
 	practice, user, token := invited(t, db, "zoe@example.test")
-	insertOnly, err := notify.NewQueue(notify.QueueConfig{DB: app, Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := queue(t, app, insertOnly, notify.Email{Kind: notify.KindInvite, PracticeID: practice, UserID: user, TokenID: token})
+	q := insertOnly(t, app)
+	id := queue(t, app, q, notify.Email{Kind: notify.KindInvite, PracticeID: practice, UserID: user, TokenID: token})
 	if _, err := db.Exec(`UPDATE access_tokens SET used_at = now() WHERE id = $1`, token); err != nil {
 		t.Fatal(err)
 	}

@@ -59,10 +59,7 @@ func at(t testing.TB, s string) time.Time {
 
 func schedule(t *testing.T, db *sqlx.DB, now time.Time) int {
 	t.Helper()
-	q, err := notify.NewQueue(notify.QueueConfig{DB: db, Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := insertOnly(t, db)
 	n, err := notify.ScheduleReminders(context.Background(), db, q, now)
 	if err != nil {
 		t.Fatal(err)
