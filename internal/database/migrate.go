@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -80,8 +81,9 @@ func migrateFS(ctx context.Context, db *sql.DB, fsys fs.FS, log *slog.Logger) er
 }
 
 // riverLockID serialises River's migrations across instances starting
-// together, as MigrationLockID does Trellis's own.
-const riverLockID = MigrationLockID + 1
+// together. It is MigrationLockID itself: whoever holds that lock holds
+// back every migration, River's included (goose takes it again after).
+const riverLockID = MigrationLockID
 
 // migrateRiver applies the job queue's own schema (River's river_job,
 // river_queue, river_leader …), as the River version in go.mod ships it.
@@ -101,8 +103,23 @@ func migrateRiver(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 		return err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, riverLockID); err != nil {
-		return fmt.Errorf("job queue migration lock: %w", err)
+	// As goose's locker does: try every second for up to five minutes.
+	for tries := 0; ; tries++ {
+		var got bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, riverLockID).Scan(&got); err != nil {
+			return fmt.Errorf("job queue migration lock: %w", err)
+		}
+		if got {
+			break
+		}
+		if tries == 300 {
+			return errors.New("job queue migration lock: still held elsewhere after five minutes")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
 	}
 	defer func() {
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, riverLockID)
