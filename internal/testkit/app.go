@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/trellis-app/trellis/internal/app"
+	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/database"
 	"github.com/trellis-app/trellis/internal/server"
@@ -31,7 +32,19 @@ type App struct {
 	Queries *QueryCounter
 	Config  config.Config
 	Server  *server.Server
+	// Hasher hashes the app's passwords, at TestCost unless the app was
+	// built by NewAppAtR1Cost.
+	Hasher *auth.Hasher
+	// passwordHash is Password hashed at the app's cost, for seeded users.
+	passwordHash string
 }
+
+// TestCost is the argon2id cost test apps hash passwords at: the least
+// argon2id allows. Every sign-in still runs the real verification of a
+// real argon2id hash; internal/auth tests R1's cost itself, and the test
+// suite signs in some thousand times, which at R1's cost was a sixth of
+// its time.
+var TestCost = auth.Cost{MemoryKiB: 8, Passes: 1}
 
 // NewApp builds Trellis on a fresh database.
 func NewApp(t testing.TB) *App {
@@ -43,6 +56,22 @@ func NewApp(t testing.TB) *App {
 // dependencies first (for example to install a fake clock).
 func NewAppWith(t testing.TB, adjust func(*server.Deps)) *App {
 	t.Helper()
+	return newApp(t, TestCost, adjust)
+}
+
+// NewAppAtR1Cost builds Trellis hashing passwords at R1's production cost,
+// for measuring sign-in (BenchmarkSignIn).
+func NewAppAtR1Cost(t testing.TB) *App {
+	t.Helper()
+	return newApp(t, auth.R1Cost(), nil)
+}
+
+func newApp(t testing.TB, cost auth.Cost, adjust func(*server.Deps)) *App {
+	t.Helper()
+	hasher, err := auth.NewHasherAt(cost)
+	if err != nil {
+		t.Fatalf("build app: %v", err)
+	}
 	ownerURL := MigratedDBURL(t)
 	owner, _ := countingPool(t, ownerURL)
 	db, counter := countingPool(t, AppRoleURL(t, ownerURL))
@@ -51,7 +80,7 @@ func NewAppWith(t testing.TB, adjust func(*server.Deps)) *App {
 		t.Fatalf("the app's database role: %v", err)
 	}
 	cfg := Config(t, "postgres://unused/") // the pool is db; the URL is not dialled
-	deps, err := app.Deps(cfg, db, Logger(t))
+	deps, err := app.DepsHashing(cfg, db, Logger(t), hasher)
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}
@@ -62,7 +91,7 @@ func NewAppWith(t testing.TB, adjust func(*server.Deps)) *App {
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}
-	return &App{DB: owner, AppDB: db, Queries: counter, Config: cfg, Server: srv}
+	return &App{DB: owner, AppDB: db, Queries: counter, Config: cfg, Server: srv, Hasher: hasher, passwordHash: passwordHash(t, cost)}
 }
 
 // Do sends r through the real router and returns the recorded response.
