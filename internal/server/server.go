@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -95,13 +96,20 @@ type Server struct {
 	pdfSlots chan struct{}
 }
 
+// embeddedViews parses the embedded templates once per process: they are
+// the same for every Server, parsed templates are safe to execute from
+// many goroutines, and the tests build hundreds of Servers.
+var embeddedViews = sync.OnceValues(func() (*views, error) {
+	return newViews(mustSub(web.Templates, "templates"), mustSub(web.Static, "static"))
+})
+
 // New builds the router with every route and middleware.
 func New(d Deps) (*Server, error) {
-	v, err := newViews(mustSub(web.Templates, "templates"), mustSub(web.Static, "static"))
+	parsed, err := embeddedViews()
 	if err != nil {
 		return nil, err
 	}
-	v.highlighter = d.Highlighter
+	v := &views{pages: parsed.pages, staticHash: parsed.staticHash, highlighter: d.Highlighter}
 	// Gin keeps its mode in a package variable; release mode keeps it from
 	// printing its own route log and warnings.
 	gin.SetMode(gin.ReleaseMode)
