@@ -69,7 +69,14 @@ type Deps struct {
 	// Now is the clock; nil means time.Now. Tests move it to expire idle
 	// sessions.
 	Now func() time.Time
+	// AutosavePause is how long after the client stops typing the portal
+	// saves their draft; zero means DefaultAutosavePause. Browser tests
+	// shorten it rather than wait out the real pause.
+	AutosavePause time.Duration
 }
+
+// DefaultAutosavePause is the portal's pause before an autosave.
+const DefaultAutosavePause = 2 * time.Second
 
 // Server is the HTTP layer. Build it with New.
 type Server struct {
@@ -92,6 +99,8 @@ type Server struct {
 	progress     *progress.Service
 	loginCounter Counter
 	now          func() time.Time
+	// autosavePause is Deps.AutosavePause, given to autosave.js.
+	autosavePause time.Duration
 	// pdfSlots bounds how many PDFs are made at once (see renderPDF).
 	pdfSlots chan struct{}
 }
@@ -146,6 +155,10 @@ func New(d Deps) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.autosavePause = d.AutosavePause
+	if s.autosavePause <= 0 {
+		s.autosavePause = DefaultAutosavePause
 	}
 	s.loginCounter = d.LoginCounter
 	e.Use(withRequestID(), s.logRequests(), s.recoverPanics(), s.securityHeaders(), s.limitBodies(), s.crossOrigin(), s.loadUser())
