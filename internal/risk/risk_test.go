@@ -40,23 +40,15 @@ func checkMatches(t *testing.T, text string, ms []Match) {
 }
 
 func TestNewLoadsEmbeddedListWithTheFourCategories(t *testing.T) {
-	s, err := New()
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
+	s := newScanner(t) // Shared, which is New run once
 	want := []string{"suicide", "self-harm", "harm-to-others", "abuse"}
 	if got := s.CategoryNames(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("categories = %v, want %v", got, want)
 	}
-	// Shared compiles once per process and gives every caller that one
-	// Scanner, built as New builds it.
-	shared := newScanner(t)
-	if again := newScanner(t); again != shared {
+	// Shared compiles once per process: every caller (each app the tests
+	// build, each test here) gets that one Scanner.
+	if again := newScanner(t); again != s {
 		t.Error("Shared compiled the lists twice")
-	}
-	if !reflect.DeepEqual(shared.CategoryNames(), want) || len(shared.patterns) != len(s.patterns) || len(shared.except) != len(s.except) {
-		t.Errorf("Shared's Scanner has %d patterns and %d exceptions, New's %d and %d",
-			len(shared.patterns), len(shared.except), len(s.patterns), len(s.except))
 	}
 }
 
