@@ -51,9 +51,12 @@ test:
 	@set -euo pipefail; \
 	url="$${TEST_DATABASE_URL:-}"; \
 	if [ -z "$$url" ]; then url="$$($(GO) run ./cmd/devdb start -dir $(TEST_PG_DIR) -port $(TEST_PG_PORT) -db postgres -fast)"; fi; \
-	TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 40m ./...; \
-	echo "== risk scanner against the brute-force scan, every corpus row (too slow under -race)"; \
-	$(GO) test -count=1 -run 'TestScanGivesTheSameMatchesAsTheSlowScan' ./internal/risk/
+	eq="$$(mktemp)"; trap 'rm -f "$$eq"' EXIT; \
+	$(GO) test -count=1 -run 'TestScanGivesTheSameMatchesAsTheSlowScan' ./internal/risk/ >"$$eq" 2>&1 & eqpid=$$!; \
+	status=0; TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 40m ./... || status=$$?; \
+	echo "== risk scanner against the brute-force scan, every corpus row (too slow under -race; run alongside)"; \
+	wait $$eqpid || status=$$?; cat "$$eq"; \
+	exit $$status
 
 bench:
 	@set -euo pipefail; \

@@ -48,6 +48,12 @@ type Services struct {
 
 // NewServices builds the domain services over db.
 func NewServices(db *sqlx.DB) (Services, error) {
+	return NewServicesHashing(db, auth.NewHasher())
+}
+
+// NewServicesHashing is NewServices with passwords hashed by hasher: the
+// tests' is cheaper than R1's (see auth.NewHasherAt).
+func NewServicesHashing(db *sqlx.DB, hasher *auth.Hasher) (Services, error) {
 	scanner, err := risk.Shared()
 	if err != nil {
 		return Services{}, fmt.Errorf("risk phrase list: %w", err)
@@ -55,7 +61,7 @@ func NewServices(db *sqlx.DB) (Services, error) {
 	flags := riskLanguage{scanner}
 	return Services{
 		Risk:        flags,
-		Accounts:    account.NewService(db, auth.NewHasher(), auth.NewPasswordChecker()),
+		Accounts:    account.NewService(db, hasher, auth.NewPasswordChecker()),
 		Exercises:   exercise.NewService(db),
 		Assignments: assignment.NewService(db),
 		Reflections: reflection.NewService(db, flags),
@@ -78,7 +84,12 @@ func New(cfg config.Config, db *sqlx.DB, log *slog.Logger) (*server.Server, erro
 // Deps builds the server's dependencies; tests adjust them (the clock)
 // before calling server.New.
 func Deps(cfg config.Config, db *sqlx.DB, log *slog.Logger) (server.Deps, error) {
-	svc, err := NewServices(db)
+	return DepsHashing(cfg, db, log, auth.NewHasher())
+}
+
+// DepsHashing is Deps with passwords hashed by hasher.
+func DepsHashing(cfg config.Config, db *sqlx.DB, log *slog.Logger, hasher *auth.Hasher) (server.Deps, error) {
+	svc, err := NewServicesHashing(db, hasher)
 	if err != nil {
 		return server.Deps{}, err
 	}

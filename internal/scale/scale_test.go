@@ -143,7 +143,7 @@ func TestSeedWritesTheAskedSizeSpreadOverTwoYears(t *testing.T) {
 // was sent.
 func TestSeededRowsAreShapedLikeTheAppsOwn(t *testing.T) {
 	a, _ := seedSmall(t)
-	scanner, err := risk.New()
+	scanner, err := risk.Shared() // the app's own, compiled once per process
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestTheAppRendersTheSeededPractice(t *testing.T) {
 // Risk language goes only where the seeder means it to: every risky
 // sentence is flagged by the app's scanner and no other text is.
 func TestOnlyTheRiskSentencesAreFlagged(t *testing.T) {
-	s, err := risk.New()
+	s, err := risk.Shared()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/trellis-app/trellis/internal/app"
 	"github.com/trellis-app/trellis/internal/demo"
 	"github.com/trellis-app/trellis/internal/policy"
+	"github.com/trellis-app/trellis/internal/server"
 	"github.com/trellis-app/trellis/internal/testkit"
 )
 
@@ -287,6 +289,41 @@ func (b *tab) countRequests(method, u string) func() int {
 	}
 }
 
+// shortAutosavePause stands in for autosave's two seconds where a test
+// would wait them out: TestClientFillsInTheWeeklyCheckInWithAutosave shows
+// autosave.js waits the pause the server gives it, and
+// TestWorkPageGivesAutosaveThePause that the server's own is two seconds.
+const shortAutosavePause = 200 * time.Millisecond
+
+// newAppWithShortAutosave is testkit.NewApp with shortAutosavePause.
+func newAppWithShortAutosave(t *testing.T) *testkit.App {
+	t.Helper()
+	return testkit.NewAppWith(t, func(d *server.Deps) { d.AutosavePause = shortAutosavePause })
+}
+
+// recordTimers makes every page the tab opens from now on note the delay
+// of each timer it sets, before the page's own scripts run; the returned
+// function reads the current page's delays, in milliseconds.
+func (b *tab) recordTimers() func() []int64 {
+	b.t.Helper()
+	b.do("record timers", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: `
+			window.timerDelays = [];
+			(function (setTimeout) {
+				window.setTimeout = function (f, ms) { window.timerDelays.push(ms); return setTimeout.apply(window, arguments); };
+			})(window.setTimeout);`})
+		return err
+	}))
+	return func() []int64 {
+		b.t.Helper()
+		d, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]int64](`window.timerDelays`))
+		if err != nil {
+			b.t.Fatalf("read the page's timers: %v", err)
+		}
+		return d
+	}
+}
+
 // expectSentPage checks the confirmation after sending: the thanks, and
 // the answers read-only, in the form's order, with no form left to send.
 func (b *tab) expectSentPage(id int64, scales map[string]int, note string) {
@@ -418,12 +455,13 @@ func withoutConsoleErrors(errs []string, fragments ...string) []string {
 // they go; the draft is there when they come back to it; sending shows a
 // thank-you and what they sent, stored once.
 func TestClientFillsInTheWeeklyCheckInWithAutosave(t *testing.T) {
-	a := testkit.NewApp(t)
+	a := newAppWithShortAutosave(t)
 	w := a.Seed(t)
 	base := a.Listen(t)
 	id := assignCheckInDueToday(t, a, w)
 	page := assignmentPage(id)
 	b := newTab(t, base)
+	timers := b.recordTimers()
 
 	b.signIn(w.Client.Email, testkit.Password)
 	b.expectClientHome(w.Client.DisplayName)
@@ -457,6 +495,12 @@ func TestClientFillsInTheWeeklyCheckInWithAutosave(t *testing.T) {
 	note := "Ελένη: on Sunday we talked about money without shouting.\nHe kept his promise about Friday."
 	b.do("write the note", chromedp.SendKeys(chromedp.CSS(byName("a.note")), note))
 	saved := b.waitForAutosave(a, id, checkInAnswers(scales, note))
+	// It saved after the pause the server gave it, not a pause of its own:
+	// what lets the test without JavaScript wait the short pause only.
+	if d := timers(); !slices.Contains(d, shortAutosavePause.Milliseconds()) || slices.Contains(d, server.DefaultAutosavePause.Milliseconds()) {
+		t.Errorf("the page set timers of %v ms, want autosave's %d ms from the server and none of the default %d",
+			slices.Compact(slices.Sorted(slices.Values(d))), shortAutosavePause.Milliseconds(), server.DefaultAutosavePause.Milliseconds())
+	}
 
 	// Back home, the check-in says a draft is saved; opened again (a new
 	// page load: Chrome's own reload would restore the typed values
@@ -581,7 +625,7 @@ func TestClientAnswersTheCheckInWithTheKeyboardAlone(t *testing.T) {
 // keeps every answer on the server; a send with answers missing is refused
 // with the reasons and nothing lost; the full send works.
 func TestClientWithoutJavaScriptSavesAndSendsTheCheckIn(t *testing.T) {
-	a := testkit.NewApp(t)
+	a := newAppWithShortAutosave(t)
 	w := a.Seed(t)
 	base := a.Listen(t)
 	id := assignCheckInDueToday(t, a, w)
@@ -601,7 +645,7 @@ func TestClientWithoutJavaScriptSavesAndSendsTheCheckIn(t *testing.T) {
 	}
 	note := "Written with scripts off.\nSecond line — Ελένη."
 	b.do("write the note", chromedp.SendKeys(chromedp.CSS(byName("a.note")), note))
-	time.Sleep(3 * time.Second) // longer than autosave's pause: it must not run
+	time.Sleep(5 * shortAutosavePause) // well past autosave's pause: it must not run
 	if n := autosaves(); n != 0 {
 		t.Errorf("with JavaScript off, %d autosave requests were sent", n)
 	}
@@ -734,7 +778,7 @@ func TestBackAndReloadAfterARefusedSendDoNotPostAgain(t *testing.T) {
 // them back to the form with every word, including those typed after the
 // session ended, and they send it.
 func TestSessionExpiresMidWritingLosesNothing(t *testing.T) {
-	a := testkit.NewApp(t)
+	a := newAppWithShortAutosave(t)
 	w := a.Seed(t)
 	base := a.Listen(t)
 	id := assignCheckInDueToday(t, a, w)

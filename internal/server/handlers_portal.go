@@ -52,6 +52,8 @@ type workPage struct {
 	SavedAt   string
 	SentView  []exercise.Readable
 	Confirmed bool
+	// AutosavePauseMS is autosave.js's pause after typing, in milliseconds.
+	AutosavePauseMS int64
 }
 
 // workPage shows an assignment: the form while it is open (or being
@@ -98,7 +100,8 @@ func (s *Server) workPage(c *gin.Context) {
 
 func (s *Server) newWorkPage(c *gin.Context, w reflection.Work, answers exercise.Answers, errs map[string]string) workPage {
 	p := workPage{Page: s.page(c, "Your homework"), Work: w, Token: reflection.NewFormToken(),
-		Fields: answerFields(w.Definition, answers, errs), Sentence: w.Definition.ComposeSentence(answers)}
+		Fields: answerFields(w.Definition, answers, errs), Sentence: w.Definition.ComposeSentence(answers),
+		AutosavePauseMS: s.autosavePause.Milliseconds()}
 	if w.DraftSaved.Valid {
 		p.SavedAt = s.localTime(c, w.DraftSaved.Time)
 	}

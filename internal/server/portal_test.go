@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/trellis-app/trellis/internal/server"
 	"github.com/trellis-app/trellis/internal/testkit"
 )
 
@@ -404,5 +406,31 @@ func TestARefusedChangeIsKeptAndChangeMyAnswersStartsFromWhatWasSent(t *testing.
 	}
 	if !strings.Contains(c.Get(path).Body.String(), "Change my answers") {
 		t.Error("with no unsent changes, the sent view does not offer “Change my answers”")
+	}
+}
+
+// The form tells autosave.js the server's pause, two seconds unless the
+// server was built with another.
+func TestWorkPageGivesAutosaveThePause(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		pause time.Duration
+		want  string
+	}{
+		{"default", 0, `data-autosave-pause="2000"`},
+		{"set", 350 * time.Millisecond, `data-autosave-pause="350"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := testkit.NewAppWith(t, func(d *server.Deps) { d.AutosavePause = tt.pause })
+			w := a.Seed(t)
+			id := checkInFor(t, a, a.Login(t, w.Therapist), w.Client.ID)
+			res := a.Login(t, w.Client).Get(workPathOf(id))
+			if res.Code != http.StatusOK {
+				t.Fatalf("open the check-in: status %d", res.Code)
+			}
+			if n := strings.Count(res.Body.String(), "data-autosave-pause="); n != 1 || !strings.Contains(res.Body.String(), tt.want) {
+				t.Errorf("the form has %d autosave pauses, want one: %s", n, tt.want)
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -71,7 +72,14 @@ type Deps struct {
 	// Now is the clock; nil means time.Now. Tests move it to expire idle
 	// sessions.
 	Now func() time.Time
+	// AutosavePause is how long after the client stops typing the portal
+	// saves their draft; zero means DefaultAutosavePause. Browser tests
+	// shorten it rather than wait out the real pause.
+	AutosavePause time.Duration
 }
+
+// DefaultAutosavePause is the portal's pause before an autosave.
+const DefaultAutosavePause = 2 * time.Second
 
 // Server is the HTTP layer. Build it with New.
 type Server struct {
@@ -95,17 +103,26 @@ type Server struct {
 	progress     *progress.Service
 	loginCounter Counter
 	now          func() time.Time
+	// autosavePause is Deps.AutosavePause, given to autosave.js.
+	autosavePause time.Duration
 	// pdfSlots bounds how many PDFs are made at once (see renderPDF).
 	pdfSlots chan struct{}
 }
 
+// embeddedViews parses the embedded templates once per process: they are
+// the same for every Server, parsed templates are safe to execute from
+// many goroutines, and the tests build hundreds of Servers.
+var embeddedViews = sync.OnceValues(func() (*views, error) {
+	return newViews(mustSub(web.Templates, "templates"), mustSub(web.Static, "static"))
+})
+
 // New builds the router with every route and middleware.
 func New(d Deps) (*Server, error) {
-	v, err := newViews(mustSub(web.Templates, "templates"), mustSub(web.Static, "static"))
+	parsed, err := embeddedViews()
 	if err != nil {
 		return nil, err
 	}
-	v.highlighter = d.Highlighter
+	v := &views{pages: parsed.pages, staticHash: parsed.staticHash, highlighter: d.Highlighter}
 	// Gin keeps its mode in a package variable; release mode keeps it from
 	// printing its own route log and warnings.
 	gin.SetMode(gin.ReleaseMode)
@@ -146,6 +163,10 @@ func New(d Deps) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.autosavePause = d.AutosavePause
+	if s.autosavePause <= 0 {
+		s.autosavePause = DefaultAutosavePause
 	}
 	s.loginCounter = d.LoginCounter
 	e.Use(withRequestID(), s.logRequests(), s.recoverPanics(), s.securityHeaders(), s.limitBodies(), s.crossOrigin(), s.loadUser())

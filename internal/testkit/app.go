@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/trellis-app/trellis/internal/app"
+	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/config"
 	"github.com/trellis-app/trellis/internal/database"
 	"github.com/trellis-app/trellis/internal/server"
@@ -32,7 +33,19 @@ type App struct {
 	Queries *QueryCounter
 	Config  config.Config
 	Server  *server.Server
+	// Hasher hashes the app's passwords, at TestCost unless the app was
+	// built by NewAppAtR1Cost.
+	Hasher *auth.Hasher
+	// passwordHash is Password hashed at the app's cost, for seeded users.
+	passwordHash string
 }
+
+// TestCost is the argon2id cost test apps hash passwords at: the least
+// argon2id allows. Every sign-in still runs the real verification of a
+// real argon2id hash; internal/auth tests R1's cost itself, and the test
+// suite signs in some thousand times, which at R1's cost was a sixth of
+// its time.
+var TestCost = auth.Cost{MemoryKiB: 8, Passes: 1}
 
 // NewApp builds Trellis on a fresh database.
 func NewApp(t testing.TB) *App {
@@ -44,11 +57,22 @@ func NewApp(t testing.TB) *App {
 // dependencies first (for example to install a fake clock).
 func NewAppWith(t testing.TB, adjust func(*server.Deps)) *App {
 	t.Helper()
-	return newApp(t, nil, adjust)
+	return newApp(t, TestCost, nil, adjust)
 }
 
-func newApp(t testing.TB, configure func(*config.Config), adjust func(*server.Deps)) *App {
+// NewAppAtR1Cost builds Trellis hashing passwords at R1's production cost,
+// for measuring sign-in (BenchmarkSignIn).
+func NewAppAtR1Cost(t testing.TB) *App {
 	t.Helper()
+	return newApp(t, auth.R1Cost(), nil, nil)
+}
+
+func newApp(t testing.TB, cost auth.Cost, configure func(*config.Config), adjust func(*server.Deps)) *App {
+	t.Helper()
+	hasher, err := auth.NewHasherAt(cost)
+	if err != nil {
+		t.Fatalf("build app: %v", err)
+	}
 	ownerURL := MigratedDBURL(t)
 	owner, _ := countingPool(t, ownerURL)
 	db, counter := countingPool(t, AppRoleURL(t, ownerURL))
@@ -60,7 +84,7 @@ func newApp(t testing.TB, configure func(*config.Config), adjust func(*server.De
 	if configure != nil {
 		configure(&cfg)
 	}
-	deps, err := app.Deps(cfg, db, Logger(t))
+	deps, err := app.DepsHashing(cfg, db, Logger(t), hasher)
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}
@@ -71,7 +95,7 @@ func newApp(t testing.TB, configure func(*config.Config), adjust func(*server.De
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}
-	return &App{DB: owner, AppDB: db, Queries: counter, Config: cfg, Server: srv}
+	return &App{DB: owner, AppDB: db, Queries: counter, Config: cfg, Server: srv, Hasher: hasher, passwordHash: passwordHash(t, cost)}
 }
 
 // Do sends r through the real router and returns the recorded response.
@@ -113,7 +137,7 @@ func (a *App) Listen(t testing.TB) string {
 func NewAppWithMail(t testing.TB) (*App, *MailServer) {
 	t.Helper()
 	srv := NewMailServer(t)
-	a := newApp(t, func(cfg *config.Config) { cfg.Mail = srv.Config() }, nil)
+	a := newApp(t, TestCost, func(cfg *config.Config) { cfg.Mail = srv.Config() }, nil)
 	jobs, err := app.NewJobs(a.Config, a.AppDB, Logger(t), app.JobsOptions{Work: true, PollInterval: 20 * time.Millisecond, Retry: retrySoon{}})
 	if err != nil {
 		t.Fatalf("job queue: %v", err)

@@ -45,7 +45,7 @@ func (a *App) SeedCaseload(t testing.TB, therapist account.User, n, weeks int) {
 		`DROP TABLE seed_series`,
 	}
 	args := [][]any{
-		{therapist.PracticeID, therapist.ID, passwordHash(t), n},
+		{therapist.PracticeID, therapist.ID, a.passwordHash, n},
 		{therapist.PracticeID, therapist.ID, weeks},
 		{weeks},
 		nil, nil, nil, nil, nil,

@@ -18,22 +18,29 @@ import (
 const Password = "correct horse battery staple"
 
 var (
-	hashOnce sync.Once
-	hashed   string
+	hashMu sync.Mutex
+	hashed = map[auth.Cost]string{}
 )
 
-// passwordHash hashes Password once per test binary: argon2id is slow on
-// purpose, and every test seeds users.
-func passwordHash(t testing.TB) string {
+// passwordHash hashes Password once per cost and test binary: argon2id is
+// slow on purpose, and every test seeds users.
+func passwordHash(t testing.TB, cost auth.Cost) string {
 	t.Helper()
-	hashOnce.Do(func() {
-		h, err := auth.NewHasher().Hash(context.Background(), Password)
-		if err != nil {
-			panic(err)
-		}
-		hashed = h
-	})
-	return hashed
+	hashMu.Lock()
+	defer hashMu.Unlock()
+	if h, ok := hashed[cost]; ok {
+		return h
+	}
+	hasher, err := auth.NewHasherAt(cost)
+	if err != nil {
+		t.Fatalf("password hasher: %v", err)
+	}
+	h, err := hasher.Hash(context.Background(), Password)
+	if err != nil {
+		t.Fatalf("hash the test password: %v", err)
+	}
+	hashed[cost] = h
+	return h
 }
 
 // World is a practice with one of every kind of user, plus a second
@@ -72,7 +79,7 @@ func (a *App) Seed(t testing.TB) World {
 		}
 		var id int64
 		mustGet(&id, `INSERT INTO users (practice_id, role, status, email, display_name, password_hash, therapist_id)
-			VALUES ($1, $2, 'active', $3, $4, $5, $6) RETURNING id`, practice, role, email, name, passwordHash(t), tid)
+			VALUES ($1, $2, 'active', $3, $4, $5, $6) RETURNING id`, practice, role, email, name, a.passwordHash, tid)
 		return a.User(t, id)
 	}
 	w.Admin = mk(w.PracticeID, policy.Admin, "Ada Admin", "admin@test.example", nil)

@@ -6,6 +6,9 @@
   var form = document.querySelector("form[data-autosave]");
   if (!form || !window.fetch || !window.FormData) { return; }
   var url = form.getAttribute("data-autosave");
+  // The pause after typing before a save, in milliseconds (the server's
+  // setting: two seconds).
+  var pause = parseInt(form.getAttribute("data-autosave-pause"), 10) || 2000;
   var status = document.getElementById("save-status");
   var timer = null;
   var busy = false;
@@ -60,8 +63,8 @@
     timer = window.setTimeout(save, ms);
   }
 
-  form.addEventListener("input", function () { schedule(2000); });
-  form.addEventListener("change", function () { schedule(2000); });
+  form.addEventListener("input", function () { schedule(pause); });
+  form.addEventListener("change", function () { schedule(pause); });
   form.addEventListener("submit", function () {
     sending = true;
     window.clearTimeout(timer);
