@@ -286,9 +286,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	go app.SweepSessions(ctx, auth.NewSessionStore(db), auth.NewRateCounter(db), reflection.NewService(db, nil), log)
 	log.Info("trellis is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", cfg.Env, "version", version(),
 		"email", cfg.Mail.Configured(), "jobs", cfg.Mail.Configured() && cfg.RunJobs)
+	// The queue stops when serving stops, for whatever reason.
+	ctx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- jobs.Run(ctx, cfg.ShutdownTimeout, log) }()
 	err = app.Serve(ctx, ln, srv, cfg.ShutdownTimeout, log)
+	stopJobs()
 	return errors.Join(err, <-jobsDone)
 }
 

@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -154,4 +156,30 @@ func scrub(err error, addr string) error {
 		return err
 	}
 	return errors.New(strings.ReplaceAll(err.Error(), addr, "<recipient>"))
+}
+
+var (
+	replyCode    = regexp.MustCompile(`\b[45][0-9]{2}\b`)
+	enhancedCode = regexp.MustCompile(`\b[45]\.[0-9]{1,3}\.[0-9]{1,3}\b`)
+)
+
+// Reason is what may be kept and logged of a failed send: the SMTP reply
+// code and enhanced status ("451 4.3.0") or the kind of failure, never
+// the server's own words, which may quote the address in any form.
+func Reason(err error) string {
+	if errors.Is(err, ErrBadAddress) {
+		return "the recipient's address is not valid"
+	}
+	text := err.Error()
+	if code := replyCode.FindString(text); code != "" {
+		if enh := enhancedCode.FindString(text); enh != "" {
+			return "the mail server refused it: " + code + " " + enh
+		}
+		return "the mail server refused it: " + code
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return "the mail server did not answer in time"
+	}
+	return "the mail server could not be reached"
 }

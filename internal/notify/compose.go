@@ -71,9 +71,16 @@ func humanDuration(d time.Duration) string {
 	}
 }
 
-// withID gives a message its stable Message-ID: a retry after a crash sends
-// the same message again under the same ID, which mail systems recognise.
-func withID(m mail.Message, outboxID int64) mail.Message {
+// withID gives a message its Message-ID. A reminder keeps one ID across
+// retries, so a resend after a crash is recognisably the same message. A
+// link email gets a new ID with each attempt: each attempt mints a new
+// link, and the older one stops working, so mail systems must not drop the
+// resend as a repeat.
+func withID(m mail.Message, outboxID int64, c claimed) mail.Message {
+	if c.Kind == KindInvite || c.Kind == KindReset {
+		m.ID = fmt.Sprintf("trellis-%d-%d", outboxID, c.Attempts)
+		return m
+	}
 	m.ID = fmt.Sprintf("trellis-%d", outboxID)
 	return m
 }

@@ -106,6 +106,16 @@ type Deliverer struct {
 	Links  LinkMinter
 	Base   *url.URL // links are built on it
 	Log    *slog.Logger
+	// Now is the clock a reminder's day is checked against; nil is
+	// time.Now.
+	Now func() time.Time
+}
+
+func (d *Deliverer) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
 }
 
 // stuckAfter is how long a claimed email may go without an outcome before
@@ -113,65 +123,100 @@ type Deliverer struct {
 const stuckAfter = 10 * time.Minute
 
 type claimed struct {
-	Kind    Kind          `db:"kind"`
-	UserID  int64         `db:"user_id"`
-	TokenID sql.NullInt64 `db:"token_id"`
-	Items   int           `db:"items"`
-	Day     sql.NullTime  `db:"about_day"`
-	Email   string        `db:"email"`
-	Active  bool          `db:"active"`
+	Kind     Kind          `db:"kind"`
+	UserID   int64         `db:"user_id"`
+	TokenID  sql.NullInt64 `db:"token_id"`
+	Items    int           `db:"items"`
+	Day      sql.NullTime  `db:"about_day"`
+	Attempts int           `db:"attempts"`
+	Email    string        `db:"email"`
+	Active   bool          `db:"active"`
+	Removed  bool          `db:"removed"`
 }
 
 // Work delivers one outbox row. Claiming the row is one UPDATE, so two
-// workers (in two instances) never both send it; a row already sent or
-// cancelled is done.
+// workers (in two instances) never both send it; a row already sent,
+// cancelled or failed is done.
 func (d *Deliverer) Work(ctx context.Context, job *river.Job[sendArgs]) error {
 	id := job.Args.OutboxID
+	last := job.Attempt >= job.MaxAttempts
 	var msg mail.Message
 	var c claimed
 	sendIt := false
+	var inHand time.Duration
 	err := database.WithTx(ctx, d.DB, func(tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &c, `UPDATE email_outbox o SET status = 'sending', attempts = attempts + 1, claimed_at = now()
 			FROM users u WHERE o.id = $1 AND u.id = o.user_id
 			  AND (o.status = 'queued' OR (o.status = 'sending' AND o.claimed_at < now() - $2::interval))
-			RETURNING o.kind, o.user_id, o.token_id, o.items, o.about_day, u.email, u.status <> 'disabled' AS active`,
+			RETURNING o.kind, o.user_id, o.token_id, o.items, o.about_day, o.attempts, u.email,
+			          u.status <> 'disabled' AS active, u.role = 'client' AND u.therapist_id IS NULL AS removed`,
 			id, fmt.Sprintf("%d seconds", int(stuckAfter.Seconds())))
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil // sent, cancelled, or in another worker's hands
+			// Done, or claimed moments ago (another worker, or this job's
+			// own attempt whose outcome was not recorded): then it is not
+			// done, and this job waits for the claim to go stale.
+			var status string
+			var claimedAt sql.NullTime
+			if err := tx.QueryRowxContext(ctx, `SELECT status, claimed_at FROM email_outbox WHERE id = $1`, id).Scan(&status, &claimedAt); err != nil {
+				return err
+			}
+			if status == "sending" && claimedAt.Valid {
+				inHand = max(time.Second, time.Until(claimedAt.Time.Add(stuckAfter)))
+			}
+			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if !c.Active {
+		switch {
+		case !c.Active:
 			return cancel(ctx, tx, id, "account disabled")
+		case c.Removed && c.Kind == KindReminder:
+			return cancel(ctx, tx, id, "no longer in a caseload")
 		}
 		m, ok, err := d.compose(ctx, tx, c)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return cancel(ctx, tx, id, "nothing to send: the link is no longer valid, or the homework was sent")
+			if c.Attempts > 1 && (c.Kind == KindInvite || c.Kind == KindReset) {
+				// It expired while the mail server was refusing it: that is a
+				// failure the staff must see, not a change of plan.
+				return finish(ctx, tx, id, "failed", "the link expired before the mail server took the email")
+			}
+			return cancel(ctx, tx, id, "nothing to send: the link is no longer valid, reminders are off, or the homework was sent")
 		}
-		msg, sendIt = withID(m, id), true
+		msg, sendIt = withID(m, id, c), true
 		return nil
 	})
-	if err != nil || !sendIt {
+	if err != nil {
+		if last {
+			// The final attempt: whatever went wrong, the staff see it.
+			_, _ = d.DB.ExecContext(context.WithoutCancel(ctx), `UPDATE email_outbox SET status = 'failed', last_error = $2 WHERE id = $1 AND status IN ('queued', 'sending')`, id, "could not be prepared")
+		}
 		return err
+	}
+	if inHand > 0 {
+		return river.JobSnooze(inHand)
+	}
+	if !sendIt {
+		return nil
 	}
 	if err := d.Sender.Send(ctx, msg); err != nil {
 		status := "queued"
-		if job.Attempt >= job.MaxAttempts || errors.Is(err, mail.ErrBadAddress) {
+		if last || errors.Is(err, mail.ErrBadAddress) {
 			status = "failed"
 		}
+		why := mail.Reason(err)
 		if _, uerr := d.DB.ExecContext(context.WithoutCancel(ctx), `UPDATE email_outbox SET status = $2, last_error = $3 WHERE id = $1`,
-			id, status, err.Error()); uerr != nil {
+			id, status, why); uerr != nil {
 			d.Log.Error("outbox: record a failed send", "outbox_id", id, "err", uerr)
 		}
-		d.Log.Warn("email not sent", "outbox_id", id, "kind", string(c.Kind), "attempt", job.Attempt, "err", err)
+		d.Log.Warn("email not sent", "outbox_id", id, "kind", string(c.Kind), "attempt", job.Attempt, "reason", why)
 		if status == "failed" {
-			return river.JobCancel(err)
+			return river.JobCancel(errors.New(why))
 		}
-		return err
+		return errors.New(why)
 	}
 	if _, err := d.DB.ExecContext(context.WithoutCancel(ctx), `UPDATE email_outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("outbox: record a sent email: %w", err)
@@ -205,6 +250,10 @@ func (d *Deliverer) compose(ctx context.Context, tx *sqlx.Tx, c claimed) (mail.M
 }
 
 func cancel(ctx context.Context, tx *sqlx.Tx, id int64, why string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE email_outbox SET status = 'cancelled', last_error = $2 WHERE id = $1`, id, why)
+	return finish(ctx, tx, id, "cancelled", why)
+}
+
+func finish(ctx context.Context, tx *sqlx.Tx, id int64, status, why string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE email_outbox SET status = $2, last_error = $3 WHERE id = $1`, id, status, why)
 	return err
 }

@@ -36,13 +36,20 @@ func (soon) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(20 * 
 // own email worker, on the shared database.
 func instance(t *testing.T, db *sqlx.DB, srv *testkit.MailServer) *river.Client[*sql.Tx] {
 	t.Helper()
+	return instanceWithClock(t, db, srv, nil)
+}
+
+// instanceWithClock is instance whose worker checks a reminder's day
+// against now (the moment the test scheduled it); nil is the real clock.
+func instanceWithClock(t *testing.T, db *sqlx.DB, srv *testkit.MailServer, now func() time.Time) *river.Client[*sql.Tx] {
+	t.Helper()
 	sender, err := mail.NewSMTP(srv.Config())
 	if err != nil {
 		t.Fatal(err)
 	}
 	base, _ := url.Parse("https://trellis.test")
 	q, err := notify.NewQueue(notify.QueueConfig{DB: db, Workers: 4, PollInterval: 20 * time.Millisecond, Retry: soon{}, Log: quiet,
-		Deliverer: &notify.Deliverer{DB: db, Sender: sender, Links: account.Links{}, Base: base, Log: quiet}})
+		Deliverer: &notify.Deliverer{DB: db, Sender: sender, Links: account.Links{}, Base: base, Log: quiet, Now: now}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,19 +186,34 @@ func TestTwoInstancesSendEachEmailOnce(t *testing.T) {
 	var mu sync.Mutex
 	ids := map[int64]bool{}
 	var wg sync.WaitGroup
+	errs := make(chan error, n)
 	for i := range n {
 		wg.Go(func() {
 			q := a
 			if i%2 == 1 {
 				q = b
 			}
-			id := queue(t, app, q, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
-			mu.Lock()
-			ids[id] = true
-			mu.Unlock()
+			tx, err := app.Beginx()
+			if err == nil {
+				var id int64
+				id, _, err = notify.Queue(context.Background(), q, tx, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
+				if err == nil {
+					err = tx.Commit()
+				}
+				mu.Lock()
+				ids[id] = true
+				mu.Unlock()
+			}
+			errs <- err
 		})
 	}
 	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	for id := range ids {
 		waitStatus(t, db, id, "sent")
 	}

@@ -27,6 +27,12 @@ func (scheduleArgs) Kind() string { return "reminder.schedule" }
 // for 18:00 leaves by 18:01.
 const ScheduleEvery = time.Minute
 
+// ReminderWindow is how long after the chosen time a reminder may still
+// be queued (the schedule did not run: every instance was down). Past it,
+// that day's reminder is skipped rather than sent at a time nobody chose;
+// homework assigned in the evening waits for the next day's.
+const ReminderWindow = time.Hour
+
 // Scheduler is the periodic job's worker. River runs periodic jobs on the
 // one instance that is its leader; the outbox's dedupe key (one reminder
 // per client per local day) holds even if two ever ran at once.
@@ -44,12 +50,13 @@ func (s *Scheduler) Work(ctx context.Context, _ *river.Job[scheduleArgs]) error 
 }
 
 // ScheduleReminders queues, in one transaction, today's reminder for every
-// client whose chosen time has passed today in their time zone (their own,
-// else the practice's) and who has homework open that is due today or
-// tomorrow, unless they already have today's. Local days and times are
-// PostgreSQL's: a digest at 01:30 on the night the clocks go forward leaves
-// at 02:00, and on the night they go back it leaves once. It returns how
-// many were queued.
+// client whose chosen time came in the last ReminderWindow in their time
+// zone (their own, else the practice's) and who has homework open that is
+// due today or tomorrow, unless they already have today's. Due dates are
+// the practice's calendar days, so "today" is the practice's. Local times
+// are PostgreSQL's: on the nights the clocks change, a chosen time that
+// falls in the skipped hour leaves when the clock jumps past it, and one
+// in the doubled hour leaves once. It returns how many were queued.
 func ScheduleReminders(ctx context.Context, db *sqlx.DB, q *river.Client[*sql.Tx], now time.Time) (int, error) {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -60,24 +67,26 @@ func ScheduleReminders(ctx context.Context, db *sqlx.DB, q *river.Client[*sql.Tx
 	err = tx.SelectContext(ctx, &ids, `
 		WITH local AS (
 			SELECT r.user_id, u.practice_id, r.send_at,
-			       ($1::timestamptz AT TIME ZONE coalesce(r.time_zone, p.time_zone)) AS local_now
+			       ($1::timestamptz AT TIME ZONE coalesce(r.time_zone, p.time_zone)) AS local_now,
+			       ($1::timestamptz AT TIME ZONE p.time_zone)::date AS practice_day
 			FROM reminder_settings r
 			JOIN users u ON u.id = r.user_id AND u.role = 'client' AND u.status = 'active' AND u.therapist_id IS NOT NULL
 			JOIN practices p ON p.id = u.practice_id
 			WHERE r.enabled
 		), ready AS (
-			SELECT l.user_id, l.practice_id, l.local_now::date AS day,
+			SELECT l.user_id, l.practice_id, l.local_now::date AS day, l.practice_day,
 			       (SELECT count(*) FROM assignments a
 			        WHERE a.client_id = l.user_id AND a.status = 'open'
-			          AND a.due_on BETWEEN l.local_now::date AND l.local_now::date + 1) AS items
+			          AND a.due_on BETWEEN l.practice_day AND l.practice_day + 1) AS items
 			FROM local l
 			WHERE l.local_now >= l.local_now::date + l.send_at
+			  AND l.local_now < l.local_now::date + l.send_at + $2::interval
 		)
 		INSERT INTO email_outbox (practice_id, user_id, kind, dedupe_key, items, about_day)
-		SELECT practice_id, user_id, 'reminder', 'reminder:' || user_id || ':' || day, items, day
+		SELECT practice_id, user_id, 'reminder', 'reminder:' || user_id || ':' || day, items, practice_day
 		FROM ready WHERE items > 0
 		ON CONFLICT (dedupe_key) DO NOTHING
-		RETURNING id`, now)
+		RETURNING id`, now, fmt.Sprintf("%d seconds", int(ReminderWindow.Seconds())))
 	if err != nil {
 		return 0, fmt.Errorf("schedule reminders: %w", err)
 	}
@@ -97,10 +106,18 @@ func ScheduleReminders(ctx context.Context, db *sqlx.DB, q *river.Client[*sql.Tx
 // since it was queued is not mentioned, and with none left nothing is
 // sent (ok false). Each reminder carries its own stop link.
 func (d *Deliverer) reminderMessage(ctx context.Context, tx *sqlx.Tx, userID int64, day time.Time) (mail.Message, bool, error) {
+	// Still wanted, still that day, and still homework to do: reminders
+	// turned off (a stop link), a client removed, or a retry that crossed
+	// midnight send nothing.
 	var today, tomorrow int
-	err := tx.QueryRowxContext(ctx, `SELECT count(*) FILTER (WHERE due_on = $2::date), count(*) FILTER (WHERE due_on = $2::date + 1)
-		FROM assignments WHERE client_id = $1 AND status = 'open' AND due_on BETWEEN $2::date AND $2::date + 1`,
-		userID, day.Format(time.DateOnly)).Scan(&today, &tomorrow)
+	err := tx.QueryRowxContext(ctx, `SELECT count(*) FILTER (WHERE a.due_on = $2::date), count(*) FILTER (WHERE a.due_on = $2::date + 1)
+		FROM assignments a
+		JOIN users u ON u.id = a.client_id AND u.therapist_id IS NOT NULL
+		JOIN practices p ON p.id = u.practice_id
+		JOIN reminder_settings r ON r.user_id = u.id AND r.enabled
+		WHERE a.client_id = $1 AND a.status = 'open' AND a.due_on BETWEEN $2::date AND $2::date + 1
+		  AND ($3::timestamptz AT TIME ZONE p.time_zone)::date = $2::date`,
+		userID, day.Format(time.DateOnly), d.now()).Scan(&today, &tomorrow)
 	if err != nil {
 		return mail.Message{}, false, fmt.Errorf("reminder: count homework: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,50 +68,82 @@ func schedule(t *testing.T, db *sqlx.DB, now time.Time) int {
 	return n
 }
 
-// London's clocks go back at 02:00 BST on 25 Oct 2026, so 01:30 happens
-// twice; they go forward at 01:00 GMT on 28 Mar 2027, so 01:30 never
-// happens. A reminder set for 01:30 leaves once on each of those days.
+// London's clocks go back at 02:00 BST on 25 Oct 2026 and forward at
+// 01:00 GMT on 28 Mar 2027. A reminder at 18:00, a time a client can
+// choose, leaves at 18:00 local on both days (18:00Z, then 17:00Z); one at
+// 01:30 (set directly: the form offers 06:00 to 22:00, but PostgreSQL's
+// rules are what is tested) leaves once in the doubled hour and at 02:00
+// when 01:30 is skipped. Each is delivered through SMTP, once.
 func TestARemindersLocalTimeHoldsAcrossDSTChanges(t *testing.T) {
 	db, app := testkit.OwnerAndAppDB(t)
-	p, th, c := remindedClient(t, db, "Europe/London", "01:30", nil)
-	homework(t, db, p, th, c, "2026-10-25")
-	homework(t, db, p, th, c, "2027-03-28")
+	p, th, evening := remindedClient(t, db, "Europe/London", "18:00", nil)
+	var night int64
+	if err := db.Get(&night, `INSERT INTO users (practice_id, role, status, email, display_name, password_hash, therapist_id) VALUES ($1, 'client', 'active', 'night@example.test', 'Nia', 'x', $2) RETURNING id`, p, th); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO reminder_settings (user_id, enabled, consented_at, send_at) VALUES ($1, true, now(), '01:30')`, night); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []int64{evening, night} {
+		homework(t, db, p, th, c, "2026-10-25")
+		homework(t, db, p, th, c, "2027-03-28")
+	}
+	var now atomic.Pointer[time.Time]
+	srv := testkit.NewMailServer(t)
+	instanceWithClock(t, app, srv, func() time.Time { return *now.Load() })
 
 	steps := []struct {
 		utc  string
 		want int
 		why  string
 	}{
-		{"2026-10-24T23:59:00Z", 0, "00:59 BST: before the time"},
+		{"2026-10-24T23:59:00Z", 0, "00:59 BST: before either time"},
 		{"2026-10-25T00:30:00Z", 1, "01:30 BST, the first 01:30"},
 		{"2026-10-25T01:30:00Z", 0, "01:30 GMT, the second 01:30: already sent today"},
-		{"2027-03-28T00:59:00Z", 0, "00:59 GMT: before the time"},
+		{"2026-10-25T17:59:00Z", 0, "17:59 GMT: before 18:00"},
+		{"2026-10-25T18:00:00Z", 1, "18:00 GMT"},
+		{"2026-10-25T18:30:00Z", 0, "already sent today"},
+		{"2027-03-28T00:59:00Z", 0, "00:59 GMT: before 01:30"},
 		{"2027-03-28T01:00:00Z", 1, "02:00 BST: 01:30 was skipped, so it leaves now"},
-		{"2027-03-28T01:05:00Z", 0, "already sent today"},
+		{"2027-03-28T16:59:00Z", 0, "17:59 BST: before 18:00"},
+		{"2027-03-28T17:00:00Z", 1, "18:00 BST"},
+		{"2027-03-28T17:05:00Z", 0, "already sent today"},
 	}
+	sent := 0
 	for _, s := range steps {
-		if got := schedule(t, app, at(t, s.utc)); got != s.want {
+		moment := at(t, s.utc)
+		now.Store(&moment)
+		if got := schedule(t, app, moment); got != s.want {
 			t.Errorf("%s (%s): %d queued, want %d", s.utc, s.why, got, s.want)
 		}
+		sent += s.want
+		srv.Wait(sent) // delivered while the clock still says this moment
 	}
-	// Delivered through SMTP: one reminder each day, both "due today".
-	srv := testkit.NewMailServer(t)
-	instance(t, app, srv)
-	got := srv.Wait(2)
-	var ids []int64
-	if err := db.Select(&ids, `SELECT id FROM email_outbox WHERE user_id = $1`, c); err != nil {
+	var statuses []string
+	if err := db.Select(&statuses, `SELECT status FROM email_outbox ORDER BY id`); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range ids {
-		waitStatus(t, db, id, "sent")
+	if got := srv.Messages(); len(got) != 4 || strings.Join(statuses, ",") != "sent,sent,sent,sent" {
+		t.Fatalf("%d reminders delivered, outbox %v; want 4, all sent", len(got), statuses)
 	}
-	if got = srv.Messages(); len(got) != 2 {
-		t.Fatalf("%d reminders delivered, want 2", len(got))
-	}
-	for _, m := range got {
+	for _, m := range srv.Messages() {
 		if !strings.Contains(m.Body, "You have 1 piece of homework due today.") {
 			t.Errorf("reminder says:\n%s", m.Body)
 		}
+	}
+}
+
+// A reminder is sent near the chosen time or not at all: a schedule that
+// did not run for over ReminderWindow (every instance down) skips the day.
+func TestAReminderIsNotSentHoursAfterItsTime(t *testing.T) {
+	db, app := testkit.OwnerAndAppDB(t)
+	p, th, c := remindedClient(t, db, "UTC", "18:00", nil)
+	homework(t, db, p, th, c, "2026-12-04")
+	if n := schedule(t, app, at(t, "2026-12-04T19:00:00Z")); n != 0 {
+		t.Errorf("an hour late: %d queued", n)
+	}
+	if n := schedule(t, app, at(t, "2026-12-04T18:59:00Z")); n != 1 {
+		t.Errorf("within the hour: %d queued, want 1", n)
 	}
 }
 
@@ -156,7 +189,7 @@ func TestWorkSentBeforeTheReminderLeavesCancelsIt(t *testing.T) {
 	if _, err := db.Exec(`UPDATE assignments SET status = 'submitted', submitted_at = now() WHERE id = $1`, a); err != nil {
 		t.Fatal(err)
 	}
-	instance(t, app, srv)
+	instanceWithClock(t, app, srv, func() time.Time { return at(t, "2026-12-04T18:00:00Z") })
 	var id int64
 	if err := db.Get(&id, `SELECT id FROM email_outbox WHERE user_id = $1`, c); err != nil {
 		t.Fatal(err)
@@ -189,23 +222,33 @@ func TestTwoSchedulersRacingSendOneReminderWithAStopLink(t *testing.T) {
 	}
 
 	now := at(t, "2026-12-04T18:00:30Z")
+	clock := func() time.Time { return now }
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	total := 0
+	q := insertOnly(t, app)
+	errs := make(chan error, 4)
 	for range 4 {
 		wg.Go(func() {
-			n := schedule(t, app, now)
+			n, err := notify.ScheduleReminders(context.Background(), app, q, now)
+			errs <- err
 			mu.Lock()
 			total += n
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	if total != 1 {
 		t.Fatalf("four schedulers queued %d reminders, want 1", total)
 	}
-	instance(t, app, srv)
-	instance(t, app, srv)
+	instanceWithClock(t, app, srv, clock)
+	instanceWithClock(t, app, srv, clock)
 	got := srv.Wait(1)
 	var id int64
 	if err := db.Get(&id, `SELECT id FROM email_outbox WHERE user_id = $1`, c); err != nil {

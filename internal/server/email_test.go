@@ -150,15 +150,7 @@ func TestNoEmailHoldsClinicalTextTitlesOrNames(t *testing.T) {
 	if res := c.PostForm("/account/reminders", url.Values{"enabled": {"1"}, "send_at": {"06:00"}, "time_zone": {"Etc/GMT+12"}}); res.Code != http.StatusSeeOther {
 		t.Fatalf("turn reminders on: %d\n%s", res.Code, res.Body.String())
 	}
-	q, err := notify.NewQueue(notify.QueueConfig{DB: a.AppDB})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Late in the evening of the homework's day, wherever the client is.
-	day, _ := time.Parse("2006-01-02", todayUTC())
-	if n, err := notify.ScheduleReminders(context.Background(), a.AppDB, q, day.Add(23*time.Hour+30*time.Minute)); err != nil || n != 1 {
-		t.Fatalf("reminders queued: %d (%v)", n, err)
-	}
+	remindNow(t, a, w.Client.ID)
 	got := mail.Wait(4)
 	kinds := map[string]int{}
 	for _, m := range got {
@@ -246,14 +238,7 @@ func TestTheStopLinkWorksSignedOut(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	q, err := notify.NewQueue(notify.QueueConfig{DB: a.AppDB})
-	if err != nil {
-		t.Fatal(err)
-	}
-	day, _ := time.Parse("2006-01-02", todayUTC())
-	if n, err := notify.ScheduleReminders(context.Background(), a.AppDB, q, day.Add(20*time.Hour)); err != nil || n != 2 {
-		t.Fatalf("queued %d (%v)", n, err)
-	}
+	remindNow(t, a, w.Client.ID, w.Client2.ID)
 	mail.Wait(2)
 	stop := regexp.MustCompile(`https?://[^/\s]+(/stop/[A-Za-z0-9_-]{43})`).FindStringSubmatch(mail.To(w.Client.Email)[0].Body)
 	if stop == nil {
@@ -371,5 +356,24 @@ func TestWhenSMTPIsDownTheInvitationIsMadeAndTheFailureShown(t *testing.T) {
 	}
 	if n := len(mail.Messages()); n != 0 {
 		t.Errorf("%d messages delivered by a refusing server", n)
+	}
+}
+
+// remindNow sets the clients' reminder time to a few minutes ago (in
+// their zone) and runs the schedule now, so their reminders are queued.
+func remindNow(t *testing.T, a *testkit.App, clients ...int64) {
+	t.Helper()
+	for _, id := range clients {
+		if _, err := a.DB.Exec(`UPDATE reminder_settings r SET send_at = ((now() AT TIME ZONE coalesce(r.time_zone, p.time_zone)) - interval '5 minutes')::time
+			FROM users u JOIN practices p ON p.id = u.practice_id WHERE u.id = r.user_id AND r.user_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q, err := notify.NewQueue(notify.QueueConfig{DB: a.AppDB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := notify.ScheduleReminders(context.Background(), a.AppDB, q, time.Now()); err != nil || n != len(clients) {
+		t.Fatalf("reminders queued: %d (%v), want %d", n, err, len(clients))
 	}
 }
