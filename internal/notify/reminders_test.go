@@ -249,13 +249,14 @@ func TestTwoSchedulersRacingSendOneReminderWithAStopLink(t *testing.T) {
 	}
 	instanceWithClock(t, app, srv, clock)
 	instanceWithClock(t, app, srv, clock)
-	got := srv.Wait(1)
+	srv.Wait(1)
 	var id int64
 	if err := db.Get(&id, `SELECT id FROM email_outbox WHERE user_id = $1`, c); err != nil {
 		t.Fatal(err)
 	}
 	waitStatus(t, db, id, "sent")
-	if got = srv.Messages(); len(got) != 1 {
+	got := srv.Messages()
+	if len(got) != 1 {
 		t.Fatalf("%d reminders delivered, want 1", len(got))
 	}
 	r := got[0]
