@@ -230,12 +230,10 @@ func (s *Server) changePassword(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	if err := s.sessions.RenewToken(ctx); err != nil {
+	if err := s.keepSession(c, version); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.sessions.Put(ctx, sessAuthVersion, version)
 	s.flash(c, "Your password is changed. You were signed out everywhere else.")
 	u, _ := currentUser(c)
 	c.Redirect(http.StatusSeeOther, homeFor(u.Role))

@@ -429,12 +429,10 @@ func (s *Server) disableMFA(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	if err := s.sessions.RenewToken(ctx); err != nil {
+	if err := s.keepSession(c, version); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.sessions.Put(ctx, sessAuthVersion, version)
 	s.flash(c, "Two-step sign-in is off. You were signed out everywhere else.")
 	c.Redirect(http.StatusSeeOther, "/account/mfa")
 }
@@ -467,13 +465,11 @@ func (s *Server) enableMFA(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	s.sessions.Remove(ctx, sessMFASetup)
-	if err := s.sessions.RenewToken(ctx); err != nil {
+	s.sessions.Remove(c.Request.Context(), sessMFASetup)
+	if err := s.keepSession(c, version); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.sessions.Put(ctx, sessAuthVersion, version)
 	s.flash(c, "Two-step sign-in is on. You were signed out everywhere else.")
 	s.showRecoveryCodes(c, codes, "/account/mfa")
 }

@@ -135,6 +135,18 @@ func (s *Server) loadUser() gin.HandlerFunc {
 	}
 }
 
+// keepSession keeps the signed-in person in this browser after a change
+// that ended their other sessions (a new password, two-step sign-in on or
+// off): a new session id (R8) holding the new auth version.
+func (s *Server) keepSession(c *gin.Context, authVersion int) error {
+	ctx := c.Request.Context()
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, sessAuthVersion, authVersion)
+	return nil
+}
+
 // startSession signs u in: a new session id (R8) holding the user and
 // their auth version.
 func (s *Server) startSession(c *gin.Context, u account.User) error {
