@@ -54,7 +54,10 @@ const (
 	recoveryShownFor = 10 * time.Minute
 )
 
-// putSealed keeps v in the session, sealed.
+// putSealed keeps v in the session, sealed with a key derived from the
+// session cookie (which the database never holds), so only this browser
+// can read it back: new authenticator secrets, recovery codes to show, a
+// calendar address to show.
 func (s *Server) putSealed(c *gin.Context, key string, v any) error {
 	ctx := c.Request.Context()
 	plain, err := json.Marshal(v)

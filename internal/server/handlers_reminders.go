@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/trellis-app/trellis/internal/account"
-	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/calendar"
 	"github.com/trellis-app/trellis/internal/errkind"
 	"github.com/trellis-app/trellis/internal/notify"
@@ -97,12 +96,9 @@ func (s *Server) saveReminders(c *gin.Context) {
 }
 
 // The calendar address is shown once, to the browser that made it: it is
-// kept in the session sealed with a key from the session cookie (as new
-// links are, see linkpage.go).
-const (
-	calendarSessionKey = "calendar-address"
-	calendarSealLabel  = "trellis calendar address"
-)
+// kept in the session sealed with a key from the session cookie
+// (putSealed, as a new authenticator secret is).
+const calendarSessionKey = "calendar-address"
 
 func (s *Server) changeCalendar(c *gin.Context) {
 	ctx, a := c.Request.Context(), actor(c)
@@ -115,13 +111,10 @@ func (s *Server) changeCalendar(c *gin.Context) {
 		}
 		u := *s.cfg.BaseURL
 		u.Path = "/calendar/" + token + ".ics"
-		plain := strconv.FormatInt(s.now().Add(LinkPageFor).Unix(), 10) + " " + u.String()
-		sealed, err := auth.Seal(s.sessions.Token(ctx), calendarSealLabel, []byte(plain), []byte(calendarSessionKey))
-		if err != nil {
+		if err := s.putSealed(c, calendarSessionKey, shownAddress{URL: u.String(), Until: s.now().Add(LinkPageFor)}); err != nil {
 			s.serverError(c, err)
 			return
 		}
-		s.sessions.Put(ctx, calendarSessionKey, sealed)
 		s.flash(c, "Your calendar address is ready. Add it to your calendar app as a subscription.")
 	case "stop":
 		if err := s.accounts.StopCalendarFeed(ctx, a); err != nil {
@@ -140,21 +133,18 @@ func (s *Server) changeCalendar(c *gin.Context) {
 // shownCalendarAddress is the calendar address this browser made in the
 // last LinkPageFor, or "".
 func (s *Server) shownCalendarAddress(c *gin.Context) string {
-	ctx := c.Request.Context()
-	sealed, ok := s.sessions.Get(ctx, calendarSessionKey).([]byte)
-	if !ok {
+	var shown shownAddress
+	if !s.getSealed(c, calendarSessionKey, &shown) || !s.now().Before(shown.Until) {
+		s.sessions.Remove(c.Request.Context(), calendarSessionKey)
 		return ""
 	}
-	plain, err := auth.Open(s.sessions.Token(ctx), calendarSealLabel, sealed, []byte(calendarSessionKey))
-	if err != nil {
-		return ""
-	}
-	until, addr, ok := strings.Cut(string(plain), " ")
-	if sec, err := strconv.ParseInt(until, 10, 64); !ok || err != nil || !s.now().Before(time.Unix(sec, 0)) {
-		s.sessions.Remove(ctx, calendarSessionKey)
-		return ""
-	}
-	return addr
+	return shown.URL
+}
+
+// shownAddress is a calendar address kept to be shown, and until when.
+type shownAddress struct {
+	URL   string    `json:"url"`
+	Until time.Time `json:"until"`
 }
 
 // calendarFeed serves a client's due dates to their calendar app, with
