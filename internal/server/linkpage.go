@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -28,10 +27,7 @@ import (
 // LinkPageFor is how long the page with a new link can be shown again.
 const LinkPageFor = 15 * time.Minute
 
-const (
-	linkSessionPrefix = "link:"
-	linkSealLabel     = "trellis link page"
-)
+const linkSessionPrefix = "link:"
 
 // linkHandoff is what the link page shows.
 type linkHandoff struct {
@@ -61,17 +57,7 @@ func (s *Server) handOffLink(c *gin.Context, l account.Link, name, back string) 
 	u := *s.cfg.BaseURL
 	u.Path = "/" + l.Purpose + "/" + l.Token
 	h := linkHandoff{URL: u.String(), Purpose: l.Purpose, Name: name, Expires: l.ExpiresAt, Back: back, ShowUntil: s.now().Add(LinkPageFor)}
-	plain, err := json.Marshal(h)
-	if err != nil {
-		s.serverError(c, fmt.Errorf("link page: %w", err))
-		return
-	}
 	id, _ := auth.NewToken()
-	sealed, err := auth.Seal(s.sessions.Token(ctx), linkSealLabel, plain, []byte(id))
-	if err != nil {
-		s.serverError(c, fmt.Errorf("link page: %w", err))
-		return
-	}
 	// Links shown long enough leave the session, so it never grows.
 	for _, k := range s.sessions.Keys(ctx) {
 		if other, ok := strings.CutPrefix(k, linkSessionPrefix); ok {
@@ -80,23 +66,17 @@ func (s *Server) handOffLink(c *gin.Context, l account.Link, name, back string) 
 			}
 		}
 	}
-	s.sessions.Put(ctx, linkSessionPrefix+id, sealed)
+	if err := s.putSealed(c, linkSessionPrefix+id, h); err != nil {
+		s.serverError(c, fmt.Errorf("link page: %w", err))
+		return
+	}
 	c.Redirect(http.StatusSeeOther, "/links/"+id)
 }
 
 // linkHandoff opens the link kept under id, if it is still to be shown.
 func (s *Server) linkHandoff(c *gin.Context, id string) (linkHandoff, bool) {
-	ctx := c.Request.Context()
-	sealed, ok := s.sessions.Get(ctx, linkSessionPrefix+id).([]byte)
-	if !ok {
-		return linkHandoff{}, false
-	}
-	plain, err := auth.Open(s.sessions.Token(ctx), linkSealLabel, sealed, []byte(id))
-	if err != nil {
-		return linkHandoff{}, false
-	}
 	var h linkHandoff
-	if err := json.Unmarshal(plain, &h); err != nil || !s.now().Before(h.ShowUntil) {
+	if !s.getSealed(c, linkSessionPrefix+id, &h) || !s.now().Before(h.ShowUntil) {
 		return linkHandoff{}, false
 	}
 	return h, true
