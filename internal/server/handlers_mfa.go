@@ -42,10 +42,11 @@ const (
 )
 
 // Sealed session values: the new secret during set-up and the recovery
-// codes until shown. Sealed with a key derived from the session cookie (as
-// the link page is), so the database alone cannot read them.
+// codes until shown (and, elsewhere, a new link or calendar address to
+// show). Sealed with a key derived from the session cookie, so the
+// database alone cannot read them.
 const (
-	sealMFALabel    = "trellis mfa"
+	sealLabel       = "trellis sealed session value"
 	sessMFASetup    = "mfa_setup"
 	sessMFARecovery = "mfa_recovery"
 	// setupFor is how long a new secret waits to be confirmed.
@@ -64,7 +65,7 @@ func (s *Server) putSealed(c *gin.Context, key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("seal %s: %w", key, err)
 	}
-	sealed, err := auth.Seal(s.sessions.Token(ctx), sealMFALabel, plain, []byte(key))
+	sealed, err := auth.Seal(s.sessions.Token(ctx), sealLabel, plain, []byte(key))
 	if err != nil {
 		return fmt.Errorf("seal %s: %w", key, err)
 	}
@@ -79,7 +80,7 @@ func (s *Server) getSealed(c *gin.Context, key string, v any) bool {
 	if !ok {
 		return false
 	}
-	plain, err := auth.Open(s.sessions.Token(ctx), sealMFALabel, sealed, []byte(key))
+	plain, err := auth.Open(s.sessions.Token(ctx), sealLabel, sealed, []byte(key))
 	return err == nil && json.Unmarshal(plain, v) == nil
 }
 
