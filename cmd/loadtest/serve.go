@@ -102,7 +102,7 @@ func newTrellis(ctx context.Context, dbURL string, log *slog.Logger) (*trellisAp
 	if err != nil {
 		return nil, err
 	}
-	srv, err := app.New(cfg, db, log)
+	srv, err := app.New(cfg, db, log, nil)
 	if err != nil {
 		_ = db.Close()
 		return nil, err

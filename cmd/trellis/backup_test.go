@@ -191,7 +191,7 @@ func restoredServes(t *testing.T, dbURL string, db *sqlx.DB, lastID int64) {
 	if err := database.CheckAppRole(context.Background(), appDB); err != nil {
 		t.Fatalf("the app role on the restored database: %v", err)
 	}
-	srv, err := app.New(testkit.Config(t, dbURL), appDB, testkit.Logger(t))
+	srv, err := app.New(testkit.Config(t, dbURL), appDB, testkit.Logger(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

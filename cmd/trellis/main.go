@@ -275,7 +275,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv, err := app.New(cfg, db, log)
+	// One queue client for both: the server queues through the one
+	// that works here.
+	srv, err := app.New(cfg, db, log, jobs)
 	if err != nil {
 		return err
 	}

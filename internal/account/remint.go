@@ -37,3 +37,19 @@ func (Links) Remint(ctx context.Context, tx *sqlx.Tx, tokenID int64) (token, pur
 	}
 	return token, purpose, expires.Sub(now), true, nil
 }
+
+// InvitationOpen reports whether the invitation to an existing address
+// that an email is about is still open: a withdrawn or replaced one is not
+// sent, as a withdrawn or replaced link is not.
+func (Links) InvitationOpen(ctx context.Context, tx *sqlx.Tx, id int64) (bool, error) {
+	var open bool
+	err := tx.GetContext(ctx, &open, `SELECT used_at IS NULL AND withdrawn_at IS NULL AND expires_at > now()
+		FROM existing_email_invites WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("invitation open: %w", err)
+	}
+	return open, nil
+}

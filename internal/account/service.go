@@ -387,6 +387,8 @@ func (s *Service) invite(ctx context.Context, by int64, u User) (Link, error) {
 	expires := s.now().Add(InviteTTL)
 	existing, err := userByEmail(ctx, s.db, u.Email)
 	switch {
+	case err == nil && unclaimed(existing, u):
+		return s.reinvite(ctx, by, u, existing.ID, hash, token, expires)
 	case err == nil:
 		return s.refuseInvite(ctx, by, u, existing, token, hash, expires)
 	case !errors.Is(err, errkind.ErrNotFound):
@@ -463,27 +465,14 @@ func (s *Service) refuseInvite(ctx context.Context, by int64, u, existing User, 
 		v.Add("email", "Someone in your practice already has an account with this email address.")
 		return Link{}, v
 	}
-	if s.mail.Enabled() {
-		// The email goes to the address's owner only and tells them to
-		// sign in with the account they have; the inviter sees what any
-		// invitation shows, and holds no link that could tell them apart.
-		err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-			return s.email(ctx, tx, notify.Email{Kind: notify.KindInviteExisting, PracticeID: u.PracticeID, UserID: existing.ID})
-		})
-		if err != nil {
-			return Link{}, err
-		}
-		return s.link(Link{Purpose: "invite", ExpiresAt: expires}), nil
+	// The invitation is kept and listed like any other (see Invitations);
+	// with email set up the email goes to the address's owner only and
+	// tells them to sign in with the account they have, and the inviter
+	// holds no link that could tell the two apart.
+	if err := s.inviteExisting(ctx, by, u.PracticeID, u.Role, existing.ID, u.DisplayName, hash, expires); err != nil {
+		return Link{}, err
 	}
-	var createdBy *int64
-	if by != 0 {
-		createdBy = &by
-	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO existing_email_invites (practice_id, created_by, user_id, display_name, token_hash, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, u.PracticeID, createdBy, existing.ID, u.DisplayName, hash, expires.UTC()); err != nil {
-		return Link{}, fmt.Errorf("insert invitation for an existing account: %w", err)
-	}
-	return Link{Purpose: "invite", Token: token, ExpiresAt: expires}, nil
+	return s.link(Link{Purpose: "invite", Token: token, ExpiresAt: expires}), nil
 }
 
 // ResetAccess makes a new single-use link for a user: a fresh invite if
@@ -506,6 +495,10 @@ func (s *Service) ResetAccess(ctx context.Context, actor policy.Actor, userID in
 	token, hash := auth.NewToken()
 	expires := s.now().Add(ttl)
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		// A new link replaces any the person was given before.
+		if _, err := tx.ExecContext(ctx, `UPDATE access_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, u.ID, purpose); err != nil {
+			return fmt.Errorf("replace links: %w", err)
+		}
 		tokenID, err := insertToken(ctx, tx, u.ID, purpose, hash, actor.UserID, expires)
 		if err != nil {
 			return err
@@ -623,7 +616,8 @@ func (s *Service) ListUsers(ctx context.Context, actor policy.Actor) ([]User, er
 	if !policy.Can(actor, policy.ListUsers, policy.Resource{PracticeID: actor.PracticeID}) {
 		return nil, errkind.ErrForbidden
 	}
-	return listUsers(ctx, s.db, `u.practice_id = $1`, actor.PracticeID)
+	// Invitations are listed apart (Invitations), both kinds alike.
+	return listUsers(ctx, s.db, `u.practice_id = $1 AND u.status <> 'invited'`, actor.PracticeID)
 }
 
 // User loads one account of the actor's practice, for admins.
@@ -647,7 +641,8 @@ func (s *Service) Caseload(ctx context.Context, actor policy.Actor) ([]User, err
 	if !policy.Can(actor, policy.ViewCaseload, policy.Resource{PracticeID: actor.PracticeID}) {
 		return nil, errkind.ErrForbidden
 	}
-	return listUsers(ctx, s.db, `u.role = 'client' AND u.therapist_id = $1`, actor.UserID)
+	// An invitation is not yet a client: it is listed with Invitations.
+	return listUsers(ctx, s.db, `u.role = 'client' AND u.therapist_id = $1 AND u.status <> 'invited'`, actor.UserID)
 }
 
 // Client loads a client of the therapist's caseload; any other id is
@@ -656,7 +651,13 @@ func (s *Service) Client(ctx context.Context, actor policy.Actor, id int64) (Use
 	if !policy.Can(actor, policy.ViewCaseload, policy.Resource{PracticeID: actor.PracticeID}) {
 		return User{}, errkind.ErrForbidden
 	}
-	return caseloadClient(ctx, s.db, actor.UserID, id)
+	u, err := caseloadClient(ctx, s.db, actor.UserID, id)
+	if err == nil && u.Status == StatusInvited {
+		// Not a client until they join: an invitation has no client
+		// page, whichever kind it is.
+		return User{}, errkind.ErrNotFound
+	}
+	return u, err
 }
 
 // Practice returns the actor's practice.

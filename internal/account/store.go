@@ -132,7 +132,7 @@ func existingInvite(ctx context.Context, q sqlx.QueryerContext, hash []byte) (ex
 	var d existingEmailInvite
 	err := sqlx.GetContext(ctx, q, &d, `SELECT i.id, i.practice_id, i.display_name, u.email
 		FROM existing_email_invites i JOIN users u ON u.id = i.user_id
-		WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > now()`, hash)
+		WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.withdrawn_at IS NULL AND i.expires_at > now()`, hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return existingEmailInvite{}, ErrLinkInvalid
 	}

@@ -72,9 +72,11 @@ func NewServicesHashing(db *sqlx.DB, hasher *auth.Hasher) (Services, error) {
 	}, nil
 }
 
-// New builds the HTTP handler with every service.
-func New(cfg config.Config, db *sqlx.DB, log *slog.Logger) (*server.Server, error) {
-	d, err := Deps(cfg, db, log)
+// New builds the HTTP handler with every service. Requests queue email
+// through jobs, the process's one job-queue client (NewJobs); nil builds
+// one that only queues.
+func New(cfg config.Config, db *sqlx.DB, log *slog.Logger, jobs *Jobs) (*server.Server, error) {
+	d, err := Deps(cfg, db, log, jobs)
 	if err != nil {
 		return nil, err
 	}
@@ -83,21 +85,22 @@ func New(cfg config.Config, db *sqlx.DB, log *slog.Logger) (*server.Server, erro
 
 // Deps builds the server's dependencies; tests adjust them (the clock)
 // before calling server.New.
-func Deps(cfg config.Config, db *sqlx.DB, log *slog.Logger) (server.Deps, error) {
-	return DepsHashing(cfg, db, log, auth.NewHasher())
+func Deps(cfg config.Config, db *sqlx.DB, log *slog.Logger, jobs *Jobs) (server.Deps, error) {
+	return DepsHashing(cfg, db, log, auth.NewHasher(), jobs)
 }
 
 // DepsHashing is Deps with passwords hashed by hasher.
-func DepsHashing(cfg config.Config, db *sqlx.DB, log *slog.Logger, hasher *auth.Hasher) (server.Deps, error) {
+func DepsHashing(cfg config.Config, db *sqlx.DB, log *slog.Logger, hasher *auth.Hasher, queue *Jobs) (server.Deps, error) {
 	svc, err := NewServicesHashing(db, hasher)
 	if err != nil {
 		return server.Deps{}, err
 	}
 	// Requests only queue email (in the transaction of what it is about);
 	// the queue's workers, in serve or worker, deliver it.
-	queue, err := NewJobs(cfg, db, log, JobsOptions{})
-	if err != nil {
-		return server.Deps{}, err
+	if queue == nil {
+		if queue, err = NewJobs(cfg, db, log, JobsOptions{}); err != nil {
+			return server.Deps{}, err
+		}
 	}
 	svc.Accounts.UseMail(queue.Outbox)
 	return server.Deps{

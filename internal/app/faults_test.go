@@ -276,7 +276,7 @@ func TestOutageLosesNoAcknowledgedSubmission(t *testing.T) {
 	cfg := testkit.Config(t, cluster.URL())
 	cfg.RequestTimeout = 5 * time.Second
 	log := warnLogger(t)
-	srv, err := app.New(cfg, db, log)
+	srv, err := app.New(cfg, db, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

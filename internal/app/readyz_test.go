@@ -57,7 +57,7 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 	if err := database.Migrate(ctx, db.DB, testkit.Logger(t)); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := app.New(testkit.Config(t, cluster.URL()), db, testkit.Logger(t))
+	srv, err := app.New(testkit.Config(t, cluster.URL()), db, testkit.Logger(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func (s *Service) Dashboard(ctx context.Context, actor policy.Actor, sort, searc
 				WHERE tv.client_id = c.id AND tv.exercise_id = (SELECT id FROM checkin) AND tv.field_key = $4
 				ORDER BY tv.recorded_at DESC LIMIT 1
 			) lc ON true
-			WHERE c.role = 'client' AND c.therapist_id = $1 AND c.display_name ILIKE $2
+			WHERE c.role = 'client' AND c.therapist_id = $1 AND c.status <> 'invited' AND c.display_name ILIKE $2
 		) rows
 		ORDER BY `+order, actor.UserID, pattern, exercise.CheckInKey, CheckInField)
 	if err != nil {

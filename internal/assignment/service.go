@@ -95,7 +95,7 @@ func (s *Service) Assign(ctx context.Context, actor policy.Actor, r Request) ([]
 	var clients []int64
 	if len(r.ClientIDs) > 0 {
 		if err := sqlx.SelectContext(ctx, s.db, &clients, `SELECT id FROM users
-			WHERE id = ANY($1) AND role = 'client' AND therapist_id = $2 AND status <> 'disabled' ORDER BY id`,
+			WHERE id = ANY($1) AND role = 'client' AND therapist_id = $2 AND status = 'active' ORDER BY id`,
 			pq.Array(r.ClientIDs), actor.UserID); err != nil {
 			return nil, fmt.Errorf("check caseload: %w", err)
 		}

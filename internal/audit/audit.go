@@ -28,6 +28,7 @@ const (
 	InviteCreated     = "invite.created"
 	InviteAccepted    = "invite.accepted"
 	InviteExisting    = "invite.used_existing"
+	InviteWithdrawn   = "invite.withdrawn"
 	ResetCreated      = "reset.created"
 	ResetCompleted    = "reset.completed"
 	UserDisabled      = "user.disabled"
@@ -71,7 +72,7 @@ const (
 // AllActions lists the actions, for the admin's filter.
 var AllActions = []string{
 	LoginSuccess, LoginFailure, LoginLocked, Logout, PasswordChanged, PasswordWrong, InviteRefused,
-	InviteCreated, InviteAccepted, InviteExisting, ResetCreated, ResetCompleted,
+	InviteCreated, InviteAccepted, InviteExisting, InviteWithdrawn, ResetCreated, ResetCompleted,
 	UserDisabled, UserEnabled, TransferProposed, ClientTransfered, TransferDeclined, TransferWithdrawn, ClientRemoved, PracticeUpdated,
 	ExerciseCreated, ExerciseUpdated, AssignmentMade, AssignmentChange, AssignmentCancel, SubmissionMade,
 	Reviewed, Discuss, FeedbackSaved, FeedbackWithdrawn, NoteAdded,
@@ -92,6 +93,7 @@ var actionWords = map[string]string{
 	InviteCreated:     "Invitation link made",
 	InviteAccepted:    "Accepted an invitation",
 	InviteExisting:    "Invitation used by someone who already has an account (nothing changed)",
+	InviteWithdrawn:   "Invitation withdrawn",
 	ResetCreated:      "Sign-in reset link made",
 	ResetCompleted:    "Set a new password with a reset link",
 	UserDisabled:      "Account disabled",

@@ -41,6 +41,9 @@ type Email struct {
 	TokenID    int64 // KindInvite, KindReset: the link to mint when sending
 	DedupeKey  string
 	Items      int // KindReminder: how many pieces of homework
+	// KindInviteExisting: the invitation it is for, so a failure shows on
+	// that invitation.
+	InvitationID int64
 }
 
 // sendArgs is the queued job: the outbox row to deliver, nothing else.
@@ -74,9 +77,13 @@ func Queue(ctx context.Context, q *river.Client[*sql.Tx], tx *sqlx.Tx, e Email) 
 	if e.DedupeKey != "" {
 		key = &e.DedupeKey
 	}
-	err = tx.QueryRowxContext(ctx, `INSERT INTO email_outbox (practice_id, user_id, kind, token_id, dedupe_key, items)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-		e.PracticeID, e.UserID, e.Kind, token, key, e.Items).Scan(&id)
+	var invitation *int64
+	if e.InvitationID != 0 {
+		invitation = &e.InvitationID
+	}
+	err = tx.QueryRowxContext(ctx, `INSERT INTO email_outbox (practice_id, user_id, kind, token_id, dedupe_key, items, invitation_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+		e.PracticeID, e.UserID, e.Kind, token, key, e.Items, invitation).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -96,6 +103,9 @@ func Queue(ctx context.Context, q *river.Client[*sql.Tx], tx *sqlx.Tx, e Email) 
 // it owns the links.
 type LinkMinter interface {
 	Remint(ctx context.Context, tx *sqlx.Tx, tokenID int64) (token, purpose string, valid time.Duration, ok bool, err error)
+	// InvitationOpen: an invitation to an existing address is neither
+	// used, withdrawn, replaced nor expired.
+	InvitationOpen(ctx context.Context, tx *sqlx.Tx, id int64) (bool, error)
 }
 
 // Deliverer is the queue's worker for emails.
@@ -126,6 +136,7 @@ type claimed struct {
 	Kind     Kind          `db:"kind"`
 	UserID   int64         `db:"user_id"`
 	TokenID  sql.NullInt64 `db:"token_id"`
+	Invite   sql.NullInt64 `db:"invitation_id"`
 	Items    int           `db:"items"`
 	Day      sql.NullTime  `db:"about_day"`
 	Attempts int           `db:"attempts"`
@@ -148,7 +159,7 @@ func (d *Deliverer) Work(ctx context.Context, job *river.Job[sendArgs]) error {
 		err := tx.GetContext(ctx, &c, `UPDATE email_outbox o SET status = 'sending', attempts = attempts + 1, claimed_at = now()
 			FROM users u WHERE o.id = $1 AND u.id = o.user_id
 			  AND (o.status = 'queued' OR (o.status = 'sending' AND o.claimed_at < now() - $2::interval))
-			RETURNING o.kind, o.user_id, o.token_id, o.items, o.about_day, o.attempts, u.email,
+			RETURNING o.kind, o.user_id, o.token_id, o.invitation_id, o.items, o.about_day, o.attempts, u.email,
 			          u.status <> 'disabled' AS active, u.role = 'client' AND u.therapist_id IS NULL AS removed`,
 			id, fmt.Sprintf("%d seconds", int(stuckAfter.Seconds())))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -235,6 +246,11 @@ func (d *Deliverer) compose(ctx context.Context, tx *sqlx.Tx, c claimed) (mail.M
 		}
 		m.Subject, m.Text = linkMessage(Kind(purpose), d.Base.JoinPath(purpose, token), valid)
 	case KindInviteExisting:
+		if c.Invite.Valid {
+			if open, err := d.Links.InvitationOpen(ctx, tx, c.Invite.Int64); err != nil || !open {
+				return m, false, err
+			}
+		}
 		m.Subject, m.Text = existingAccountMessage(d.Base.JoinPath("signin"))
 	case KindReminder:
 		r, ok, err := d.reminderMessage(ctx, tx, c.UserID, c.Day.Time)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -130,6 +131,22 @@ func waitStatus(t *testing.T, db *sqlx.DB, id int64, want string) int {
 	}
 }
 
+// waitAttempts waits for the outbox row to have been tried n times
+// (bounded, as a hang guard).
+func waitAttempts(t *testing.T, db *sqlx.DB, id int64, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, attempts := outboxStatus(t, db, id); attempts >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the email was not tried %d times", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 var linkRE = regexp.MustCompile(`https://trellis\.test/invite/([A-Za-z0-9_-]{43})`)
 
 // The invitation email carries a link minted when it was sent: the
@@ -241,16 +258,7 @@ func TestAnEmailIsRetriedWhileTheServerIsDownAndSentOnceWhenItIsBack(t *testing.
 	practice, user, _ := invited(t, db, "zoe@example.test")
 	id := queue(t, app, q, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
 
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, attempts := outboxStatus(t, db, id); attempts >= 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the email was not retried")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitAttempts(t, db, id, 3)
 	var lastErr sql.NullString
 	if err := db.Get(&lastErr, `SELECT last_error FROM email_outbox WHERE id = $1`, id); err != nil || !strings.Contains(lastErr.String, "451") {
 		t.Errorf("last_error = %q (%v), want the server's refusal", lastErr.String, err)
@@ -317,3 +325,134 @@ func TestALinkUsedBeforeItsEmailWentOutIsNotSent(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// dupSend is a second job for an outbox row already queued: the same kind
+// and arguments as the outbox's own, as a retried insert or an operator's
+// re-run would make.
+type dupSend struct {
+	OutboxID int64 `json:"outbox_id"`
+}
+
+func (dupSend) Kind() string { return "email.send" }
+
+func (dupSend) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: notify.QueueEmail} }
+
+// Several jobs for one outbox row, worked at once by two instances, send
+// it once: the claim is one UPDATE, and a job that finds the row sent (or
+// in another worker's hands) sends nothing.
+func TestSeveralJobsForOneOutboxRowSendItOnce(t *testing.T) {
+	db, app := testkit.OwnerAndAppDB(t)
+	srv := testkit.NewMailServer(t)
+	practice, user, _ := invited(t, db, "zoe@example.test")
+	q := insertOnly(t, app)
+	id := queue(t, app, q, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
+	for range 7 {
+		if _, err := q.Insert(context.Background(), dupSend{OutboxID: id}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	instance(t, app, srv)
+	instance(t, app, srv)
+	waitStatus(t, db, id, "sent")
+	// Every job has run (none is left to send a second copy later). A job
+	// that found the row in another worker's hands waits (snoozed) for
+	// that claim to go stale: bring its time forward.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := db.Exec(`UPDATE river_job SET scheduled_at = now() WHERE kind = 'email.send' AND state = 'scheduled'`); err != nil {
+			t.Fatal(err)
+		}
+		var left int
+		if err := db.Get(&left, `SELECT count(*) FROM river_job WHERE kind = 'email.send' AND state NOT IN ('completed', 'cancelled', 'discarded')`); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d jobs still to run after 30 s", left)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(srv.Messages()); n != 1 {
+		t.Errorf("%d messages delivered for one outbox row worked by 8 jobs, want 1", n)
+	}
+}
+
+// A mail server that refuses connections, and one that accepts and never
+// answers: the email is retried, not lost, and what is recorded says
+// which, naming no address.
+func TestAnUnreachableOrSilentMailServerLeavesTheEmailQueuedWithTheReason(t *testing.T) {
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := closed.Addr().(*net.TCPAddr).Port
+	closed.Close()
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []net.Conn // held open, never a greeting
+	accepted := make(chan struct{})
+	go func() {
+		defer close(accepted)
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	t.Cleanup(func() {
+		silent.Close()
+		<-accepted
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	for name, tc := range map[string]struct {
+		port int
+		want string
+	}{
+		"refusing": {closedPort, "could not be reached"},
+		"silent":   {silent.Addr().(*net.TCPAddr).Port, "did not answer in time"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			db, app := testkit.OwnerAndAppDB(t)
+			sender, err := mail.NewSMTP(mail.Config{Host: "127.0.0.1", Port: tc.port, TLS: mail.TLSNone, From: "trellis@trellis.test", Timeout: 300 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			base, _ := url.Parse("https://trellis.test")
+			q, err := notify.NewQueue(notify.QueueConfig{DB: app, Workers: 1, PollInterval: 20 * time.Millisecond, Retry: soon{}, Log: quiet,
+				Deliverer: &notify.Deliverer{DB: app, Sender: sender, Links: account.Links{}, Base: base, Log: quiet}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			practice, user, _ := invited(t, db, "zoe@example.test")
+			id := queue(t, app, q, notify.Email{Kind: notify.KindInviteExisting, PracticeID: practice, UserID: user})
+			if err := q.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				_ = q.Stop(ctx)
+			})
+			waitAttempts(t, db, id, 2)
+			var status string
+			var lastErr sql.NullString
+			if err := db.QueryRowx(`SELECT status, last_error FROM email_outbox WHERE id = $1`, id).Scan(&status, &lastErr); err != nil {
+				t.Fatal(err)
+			}
+			if status == "sent" || status == "failed" || !strings.Contains(lastErr.String, tc.want) {
+				t.Errorf("status %q, last_error %q; want it waiting for a retry with %q", status, lastErr.String, tc.want)
+			}
+			if strings.Contains(lastErr.String, "zoe@") || strings.Contains(lastErr.String, "127.0.0.1") {
+				t.Errorf("last_error names an address: %q", lastErr.String)
+			}
+		})
+	}
+}

@@ -264,7 +264,7 @@ func (r *Reminders) Attention(ctx context.Context, actor policy.Actor, now time.
 		WITH caseload AS (
 			SELECT u.id, u.display_name, p.missed_in_a_row AS threshold
 			FROM users u JOIN practices p ON p.id = u.practice_id
-			WHERE u.therapist_id = $1 AND u.role = 'client' AND u.practice_id = $2
+			WHERE u.therapist_id = $1 AND u.role = 'client' AND u.practice_id = $2 AND u.status <> 'invited'
 		), runs AS (
 			SELECT c.id, c.display_name, c.threshold,
 			       coalesce((SELECT min(rn) - 1 FROM (
@@ -299,6 +299,27 @@ func (r *Reminders) Attention(ctx context.Context, actor policy.Actor, now time.
 		case "failed":
 			out.Failed = append(out.Failed, FailedEmail{ClientID: row.ClientID, Name: row.Name, Kind: Kind(row.Kind), At: row.At.Time})
 		}
+	}
+	return out, nil
+}
+
+// FailedStaffEmails lists, for an admin, the emails to the practice's
+// staff given up on in the last FailedFor: new sign-in links the admin
+// made that never arrived. (A failed invitation shows on the invitation.)
+func (r *Reminders) FailedStaffEmails(ctx context.Context, actor policy.Actor, now time.Time) ([]FailedEmail, error) {
+	if !policy.Can(actor, policy.ManageStaff, policy.Resource{PracticeID: actor.PracticeID}) {
+		return nil, errkind.ErrForbidden
+	}
+	var out []FailedEmail
+	err := r.db.SelectContext(ctx, &out, `
+		SELECT o.user_id, u.display_name, o.kind, o.created_at
+		FROM email_outbox o JOIN users u ON u.id = o.user_id
+		WHERE o.practice_id = $1 AND o.status = 'failed' AND o.created_at > $2::timestamptz - $3::interval
+		  AND u.practice_id = $1 AND u.role <> 'client' AND u.status <> 'invited'
+		ORDER BY o.created_at DESC`,
+		actor.PracticeID, now, fmt.Sprintf("%d seconds", int(FailedFor.Seconds())))
+	if err != nil {
+		return nil, fmt.Errorf("failed staff emails: %w", err)
 	}
 	return out, nil
 }

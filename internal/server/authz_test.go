@@ -150,6 +150,10 @@ const newPassphrase = "lantern orchard velvet compass"
 
 func noForm(matrixWorld, *account.User) url.Values { return url.Values{} }
 
+func bogusInvitation(matrixWorld, *account.User) url.Values {
+	return url.Values{"invitation": {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}
+}
+
 func remindersForm(matrixWorld, *account.User) url.Values {
 	return url.Values{"send_at": {"18:00"}, "time_zone": {""}}
 }
@@ -240,6 +244,12 @@ var matrixRows = []matrixRow{
 	// link: for anyone else, and for an id never made, there is none.
 	{route: "GET /links/:id", path: at("/links/no-such-link-page"),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
+	// An invitation is named by a ref sealed to the session that listed
+	// it: any other is one that never was (invitations_test.go).
+	{route: "POST /invitations/renew", path: at("/invitations/renew"), form: bogusInvitation,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
+	{route: "POST /invitations/withdraw", path: at("/invitations/withdraw"), form: bogusInvitation,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden, therapist: wantNotFound, therapist2: wantNotFound, admin: wantNotFound},
 	{route: "GET /account/password", path: at("/account/password"),
 		anon: wantSigninNext, client: wantOK, otherClient: wantOK, therapist: wantOK, therapist2: wantOK, admin: wantOK},
 	{route: "POST /account/password", path: at("/account/password"), form: changePasswordForm,

@@ -70,11 +70,14 @@ func TestClientAcceptsInviteSetsPasswordSignsOutAndBackIn(t *testing.T) {
 	}
 	invite := u.Path
 
-	// The caseload lists the new client as invited.
+	// The dashboard lists the invitation, apart from the caseload.
 	b.clickAndLoad(`main a.button[href="/therapist"]`, http.StatusOK)
 	b.expectPage("/therapist", "Dashboard · Trellis", "Dashboard")
-	if got := b.text("main table tbody"); !strings.Contains(got, name) || !strings.Contains(got, "Invited") {
-		t.Errorf("caseload = %q, want %s listed as Invited", got, name)
+	if got := b.text("main .invitations"); !strings.Contains(got, name) {
+		t.Errorf("invitations = %q, want %s listed", got, name)
+	}
+	if got := b.text("main table tbody"); strings.Contains(got, name) {
+		t.Errorf("caseload = %q lists %s before they joined", got, name)
 	}
 	b.signOut()
 

@@ -9,12 +9,18 @@ import (
 
 	"github.com/trellis-app/trellis/internal/account"
 	"github.com/trellis-app/trellis/internal/audit"
+	"github.com/trellis-app/trellis/internal/notify"
 	"github.com/trellis-app/trellis/internal/policy"
 )
 
 type usersPage struct {
 	Page
 	Users []account.User
+	// Invitations: colleagues invited who have not joined yet.
+	Invitations []invitationRow
+	// Failed: emails to colleagues (new sign-in links) given up on.
+	Failed []notify.FailedEmail
+	Now    time.Time
 	// Moving: the moves waiting for the receiving therapist, by client.
 	Moving map[int64]account.Transfer
 }
@@ -31,7 +37,17 @@ func (s *Server) adminUsers(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "admin_users", usersPage{Page: s.page(c, "People"), Users: users, Moving: moving})
+	invites, err := s.invitations(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	failed, err := s.reminders.FailedStaffEmails(ctx, a, s.now())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "admin_users", usersPage{Page: s.page(c, "People"), Users: users, Invitations: invites, Failed: failed, Now: s.now(), Moving: moving})
 }
 
 type invitePage struct {

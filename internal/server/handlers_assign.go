@@ -23,10 +23,12 @@ type dashboardPage struct {
 	Transfers account.TransferNotices
 	// Reach: clients with several pieces of homework missed in a row, and
 	// emails to clients that could not be sent.
-	Reach  notify.Attention
-	Sort   string
-	Search string
-	Now    time.Time
+	Reach notify.Attention
+	// Invitations: the clients invited who have not joined yet.
+	Invitations []invitationRow
+	Sort        string
+	Search      string
+	Now         time.Time
 }
 
 // dashboard is the therapist's landing page: what needs attention, then
@@ -54,7 +56,12 @@ func (s *Server) dashboard(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "dashboard", dashboardPage{Page: s.page(c, "Dashboard"), Dashboard: d, Transfers: moves, Reach: reach, Sort: sort, Search: q, Now: s.now()})
+	invites, err := s.invitations(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "dashboard", dashboardPage{Page: s.page(c, "Dashboard"), Dashboard: d, Transfers: moves, Reach: reach, Invitations: invites, Sort: sort, Search: q, Now: s.now()})
 }
 
 // sessCaseloadSearch holds the name the therapist last searched the

@@ -58,6 +58,10 @@ func (s *Server) routes() {
 	s.handle(post, "/account/notices/:id/read", signedIn, s.readNotice)
 	// A new invite or reset link, shown to the staff member who made it.
 	s.handle(get, "/links/:id", staff, s.linkReadyPage)
+	// Invitations not yet taken up: a therapist's of clients, an admin's
+	// of staff; the form names one sealed (see handlers_invitations.go).
+	s.handle(post, "/invitations/renew", staff, s.renewInvitation)
+	s.handle(post, "/invitations/withdraw", staff, s.withdrawInvitation)
 
 	// Practice admin: accounts and the practice, never clinical content.
 	s.handle(get, "/admin/users", admins, s.adminUsers)

@@ -38,6 +38,8 @@ type App struct {
 	Hasher *auth.Hasher
 	// passwordHash is Password hashed at the app's cost, for seeded users.
 	passwordHash string
+	// jobs is the app's one job-queue client (NewAppWithMail runs it).
+	jobs *app.Jobs
 }
 
 // TestCost is the argon2id cost test apps hash passwords at: the least
@@ -84,7 +86,13 @@ func newApp(t testing.TB, cost auth.Cost, configure func(*config.Config), adjust
 	if configure != nil {
 		configure(&cfg)
 	}
-	deps, err := app.DepsHashing(cfg, db, Logger(t), hasher)
+	// As in `trellis serve`: one queue client, through which requests
+	// queue email and which works it (NewAppWithMail runs it).
+	jobs, err := app.NewJobs(cfg, db, Logger(t), app.JobsOptions{Work: true, PollInterval: 20 * time.Millisecond, Retry: retrySoon{}})
+	if err != nil {
+		t.Fatalf("job queue: %v", err)
+	}
+	deps, err := app.DepsHashing(cfg, db, Logger(t), hasher, jobs)
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}
@@ -95,7 +103,7 @@ func newApp(t testing.TB, cost auth.Cost, configure func(*config.Config), adjust
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}
-	return &App{DB: owner, AppDB: db, Queries: counter, Config: cfg, Server: srv, Hasher: hasher, passwordHash: passwordHash(t, cost)}
+	return &App{DB: owner, AppDB: db, Queries: counter, Config: cfg, Server: srv, Hasher: hasher, passwordHash: passwordHash(t, cost), jobs: jobs}
 }
 
 // Do sends r through the real router and returns the recorded response.
@@ -138,13 +146,9 @@ func NewAppWithMail(t testing.TB) (*App, *MailServer) {
 	t.Helper()
 	srv := NewMailServer(t)
 	a := newApp(t, TestCost, func(cfg *config.Config) { cfg.Mail = srv.Config() }, nil)
-	jobs, err := app.NewJobs(a.Config, a.AppDB, Logger(t), app.JobsOptions{Work: true, PollInterval: 20 * time.Millisecond, Retry: retrySoon{}})
-	if err != nil {
-		t.Fatalf("job queue: %v", err)
-	}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- jobs.Run(ctx, 10*time.Second, Logger(t)) }()
+	go func() { done <- a.jobs.Run(ctx, 10*time.Second, Logger(t)) }()
 	t.Cleanup(func() {
 		stop()
 		if err := <-done; err != nil {
