@@ -167,7 +167,13 @@ func (s *Service) RenewInvite(ctx context.Context, actor policy.Actor, ref Invit
 		return Link{}, "", err
 	}
 	if !r.Existing {
-		l, err := s.ResetAccess(ctx, actor, r.ID)
+		// In scope (invitation checked it): the account waiting for
+		// its password gets a new invitation link.
+		u, err := userByID(ctx, s.db, r.ID)
+		if err != nil {
+			return Link{}, "", err
+		}
+		l, err := s.newLink(ctx, actor, u)
 		l.UserID = 0 // the same Link as the other kind's
 		return l, r.Name, err
 	}

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -129,6 +130,44 @@ func (s *Service) RecordLogout(ctx context.Context, actor policy.Actor) error {
 // session unless the user CanSignIn and the auth version matches.
 func (s *Service) SessionUser(ctx context.Context, id int64) (User, error) {
 	return userByID(ctx, s.db, id)
+}
+
+// Principal is who a request acts for: the signed-in user with their
+// practice, loaded once per request (SessionPrincipal) and read from there
+// by every handler, page and service call.
+type Principal struct {
+	User
+	Practice Practice `db:"practice"`
+	// Zone is the practice's time zone (UTC if it is not one Go knows).
+	Zone *time.Location `db:"-"`
+}
+
+// Actor is the principal as a policy actor, with the practice's clock.
+func (p Principal) Actor() policy.Actor {
+	a := p.User.Actor()
+	a.Zone = p.Zone
+	return a
+}
+
+// SessionPrincipal loads the user a session names, with their practice,
+// in one statement.
+func (s *Service) SessionPrincipal(ctx context.Context, id int64) (Principal, error) {
+	var p Principal
+	err := sqlx.GetContext(ctx, s.db, &p, `SELECT `+userColumns+`,
+		p.id AS "practice.id", p.name AS "practice.name", p.crisis_text AS "practice.crisis_text",
+		p.time_zone AS "practice.time_zone", p.created_at AS "practice.created_at",
+		p.mfa_required_from AS "practice.mfa_required_from", p.missed_in_a_row AS "practice.missed_in_a_row"
+		`+userFrom+` JOIN practices p ON p.id = u.practice_id WHERE u.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Principal{}, errkind.ErrNotFound
+	}
+	if err != nil {
+		return Principal{}, fmt.Errorf("load session user: %w", err)
+	}
+	if p.Zone, err = time.LoadLocation(p.Practice.TimeZone); err != nil {
+		p.Zone = time.UTC
+	}
+	return p, nil
 }
 
 // PasswordChange is the change-password form.
@@ -483,6 +522,11 @@ func (s *Service) ResetAccess(ctx context.Context, actor policy.Actor, userID in
 	if err != nil {
 		return Link{}, err
 	}
+	return s.newLink(ctx, actor, u)
+}
+
+// newLink makes u's new link, for an actor allowed to.
+func (s *Service) newLink(ctx context.Context, actor policy.Actor, u User) (Link, error) {
 	if u.Status == StatusDisabled {
 		v := errkind.NewInvalid()
 		v.Add("status", "This account is disabled. Enable it first.")
@@ -494,7 +538,7 @@ func (s *Service) ResetAccess(ctx context.Context, actor policy.Actor, userID in
 	}
 	token, hash := auth.NewToken()
 	expires := s.now().Add(ttl)
-	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		// A new link replaces any the person was given before.
 		if _, err := tx.ExecContext(ctx, `UPDATE access_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, u.ID, purpose); err != nil {
 			return fmt.Errorf("replace links: %w", err)
@@ -645,19 +689,34 @@ func (s *Service) Caseload(ctx context.Context, actor policy.Actor) ([]User, err
 	return listUsers(ctx, s.db, `u.role = 'client' AND u.therapist_id = $1 AND u.status <> 'invited'`, actor.UserID)
 }
 
+// Named is an account by id and name, for a filter's choices.
+type Named struct {
+	ID          int64  `db:"id"`
+	DisplayName string `db:"display_name"`
+}
+
+// CaseloadNames lists the therapist's clients by id and name only, in
+// Caseload's order.
+func (s *Service) CaseloadNames(ctx context.Context, actor policy.Actor) ([]Named, error) {
+	if !policy.Can(actor, policy.ViewCaseload, policy.Resource{PracticeID: actor.PracticeID}) {
+		return nil, errkind.ErrForbidden
+	}
+	var out []Named
+	if err := sqlx.SelectContext(ctx, s.db, &out, `SELECT u.id, u.display_name FROM users u
+		WHERE u.role = 'client' AND u.therapist_id = $1 AND u.status <> 'invited'
+		ORDER BY u.display_name COLLATE "und-x-icu", u.id`, actor.UserID); err != nil {
+		return nil, fmt.Errorf("list caseload names: %w", err)
+	}
+	return out, nil
+}
+
 // Client loads a client of the therapist's caseload; any other id is
 // ErrNotFound (R13).
 func (s *Service) Client(ctx context.Context, actor policy.Actor, id int64) (User, error) {
 	if !policy.Can(actor, policy.ViewCaseload, policy.Resource{PracticeID: actor.PracticeID}) {
 		return User{}, errkind.ErrForbidden
 	}
-	u, err := caseloadClient(ctx, s.db, actor.UserID, id)
-	if err == nil && u.Status == StatusInvited {
-		// Not a client until they join: an invitation has no client
-		// page, whichever kind it is.
-		return User{}, errkind.ErrNotFound
-	}
-	return u, err
+	return caseloadClient(ctx, s.db, actor.UserID, id)
 }
 
 // Practice returns the actor's practice.

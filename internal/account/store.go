@@ -44,9 +44,11 @@ func practiceUser(ctx context.Context, q sqlx.QueryerContext, practiceID, id int
 }
 
 // caseloadClient loads a client in the therapist's caseload: the ownership
-// rule is in the WHERE clause, so another therapist's client is not found.
+// rule is in the WHERE clause, so another therapist's client is not found,
+// nor someone invited who has not joined (an invitation is not a client;
+// see invitations.go).
 func caseloadClient(ctx context.Context, q sqlx.QueryerContext, therapistID, clientID int64) (User, error) {
-	return getUser(ctx, q, `u.id = $1 AND u.role = 'client' AND u.therapist_id = $2`, clientID, therapistID)
+	return getUser(ctx, q, `u.id = $1 AND u.role = 'client' AND u.therapist_id = $2 AND u.status <> 'invited'`, clientID, therapistID)
 }
 
 func listUsers(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) ([]User, error) {

@@ -47,10 +47,14 @@ type Request struct {
 	Schedule   Schedule
 }
 
-// practiceZone loads the practice's time zone and today's date there.
-func (s *Service) practiceZone(ctx context.Context, q sqlx.QueryerContext, practiceID int64) (*time.Location, Date, error) {
+// practiceZone is the actor's practice's time zone and today's date there:
+// the request's, or loaded when the actor came without it.
+func (s *Service) practiceZone(ctx context.Context, q sqlx.QueryerContext, actor policy.Actor) (*time.Location, Date, error) {
+	if actor.Zone != nil {
+		return actor.Zone, DateOf(s.now().In(actor.Zone)), nil
+	}
 	var tz string
-	if err := sqlx.GetContext(ctx, q, &tz, `SELECT time_zone FROM practices WHERE id = $1`, practiceID); err != nil {
+	if err := sqlx.GetContext(ctx, q, &tz, `SELECT time_zone FROM practices WHERE id = $1`, actor.PracticeID); err != nil {
 		return nil, Date{}, fmt.Errorf("load practice time zone: %w", err)
 	}
 	loc, err := time.LoadLocation(tz)
@@ -62,7 +66,7 @@ func (s *Service) practiceZone(ctx context.Context, q sqlx.QueryerContext, pract
 
 // Today is today's date in the actor's practice.
 func (s *Service) Today(ctx context.Context, actor policy.Actor) (Date, error) {
-	_, today, err := s.practiceZone(ctx, s.db, actor.PracticeID)
+	_, today, err := s.practiceZone(ctx, s.db, actor)
 	return today, err
 }
 
@@ -73,7 +77,7 @@ func (s *Service) Assign(ctx context.Context, actor policy.Actor, r Request) ([]
 	if !policy.Can(actor, policy.Assign, policy.Resource{PracticeID: actor.PracticeID}) {
 		return nil, errkind.ErrForbidden
 	}
-	loc, today, err := s.practiceZone(ctx, s.db, actor.PracticeID)
+	loc, today, err := s.practiceZone(ctx, s.db, actor)
 	if err != nil {
 		return nil, err
 	}
@@ -360,7 +364,7 @@ func (s *Service) CancelSeries(ctx context.Context, actor policy.Actor, id int64
 	if !policy.Can(actor, policy.ManageWork, policy.Resource{PracticeID: actor.PracticeID}) {
 		return 0, errkind.ErrForbidden
 	}
-	_, today, err := s.practiceZone(ctx, s.db, actor.PracticeID)
+	_, today, err := s.practiceZone(ctx, s.db, actor)
 	if err != nil {
 		return 0, err
 	}
@@ -398,7 +402,7 @@ func (s *Service) ChangeSeries(ctx context.Context, actor policy.Actor, id int64
 	if !policy.Can(actor, policy.ManageWork, policy.Resource{PracticeID: actor.PracticeID}) {
 		return 0, errkind.ErrForbidden
 	}
-	loc, today, err := s.practiceZone(ctx, s.db, actor.PracticeID)
+	loc, today, err := s.practiceZone(ctx, s.db, actor)
 	if err != nil {
 		return 0, err
 	}

@@ -75,6 +75,29 @@ func (s *Service) Library(ctx context.Context, actor policy.Actor) ([]Exercise, 
 	return out, nil
 }
 
+// Titled is an exercise by id and title, for a filter's choices.
+type Titled struct {
+	ID    int64  `db:"id"`
+	Title string `db:"title"`
+}
+
+// Titles lists the library's exercises by id and title only, in Library's
+// order: a dropdown needs no definitions.
+func (s *Service) Titles(ctx context.Context, actor policy.Actor) ([]Titled, error) {
+	if !policy.Can(actor, policy.ViewLibrary, policy.Resource{PracticeID: actor.PracticeID}) {
+		return nil, errkind.ErrForbidden
+	}
+	var out []Titled
+	err := sqlx.SelectContext(ctx, s.db, &out, `SELECT e.id, v.definition->>'title' AS title
+		FROM exercises e JOIN exercise_versions v ON v.exercise_id = e.id AND v.version = e.latest_version
+		WHERE `+visible+` AND e.archived_at IS NULL
+		ORDER BY e.practice_id NULLS FIRST, v.definition->>'title', e.id`, actor.PracticeID)
+	if err != nil {
+		return nil, fmt.Errorf("list exercise titles: %w", err)
+	}
+	return out, nil
+}
+
 // Get returns an exercise at its latest version, or at version when it is
 // above zero. Another practice's exercise is ErrNotFound.
 func (s *Service) Get(ctx context.Context, actor policy.Actor, id int64, version int) (Exercise, error) {

@@ -180,7 +180,7 @@ func (r *Reminders) caseload(ctx context.Context, actor policy.Actor, clientID i
 		return errkind.ErrForbidden
 	}
 	var ok bool
-	if err := r.db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND role = 'client' AND therapist_id = $2 AND practice_id = $3)`,
+	if err := r.db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND role = 'client' AND therapist_id = $2 AND practice_id = $3 AND status <> 'invited')`,
 		clientID, actor.UserID, actor.PracticeID); err != nil {
 		return err
 	}

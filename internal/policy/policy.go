@@ -4,6 +4,8 @@
 // returns nothing.
 package policy
 
+import "time"
+
 // Role is what a user is in their practice.
 type Role string
 
@@ -28,6 +30,9 @@ type Actor struct {
 	UserID     int64
 	PracticeID int64
 	Role       Role
+	// Zone is the practice's time zone when the caller has it (a request
+	// loads it with the user); nil lets a service look it up.
+	Zone *time.Location
 }
 
 // Action is something an actor may want to do.

@@ -54,7 +54,7 @@ func (s *Service) header(ctx context.Context, actor policy.Actor, clientID int64
 		FROM users c
 		JOIN users t ON t.id = c.therapist_id
 		JOIN practices p ON p.id = c.practice_id
-		WHERE c.id = $1 AND c.role = 'client' AND c.therapist_id = $2`, clientID, actor.UserID)
+		WHERE c.id = $1 AND c.role = 'client' AND c.therapist_id = $2 AND c.status <> 'invited'`, clientID, actor.UserID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return header{}, errkind.ErrNotFound
 	}

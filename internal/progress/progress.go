@@ -87,7 +87,7 @@ func (s *Service) ForClient(ctx context.Context, actor policy.Actor, clientID in
 		return Report{}, errkind.ErrForbidden
 	}
 	return s.load(ctx, Report{ClientID: clientID, From: from, To: to},
-		`SELECT display_name FROM users WHERE id = $1 AND role = 'client' AND therapist_id = $2`, clientID, actor.UserID)
+		`SELECT display_name FROM users WHERE id = $1 AND role = 'client' AND therapist_id = $2 AND status <> 'invited'`, clientID, actor.UserID)
 }
 
 // ForSelf is a client's own progress, when their therapist has chosen to
@@ -137,16 +137,21 @@ func (s *Service) gather(ctx context.Context, r *Report) error {
 		At         time.Time `db:"recorded_at"`
 	}
 	// Labels come from each exercise's latest version; every value is the
-	// latest version the client sent of each assignment.
+	// latest version the client sent of each assignment. The definition
+	// (kilobytes) comes once per exercise, on its first row: the rows are
+	// in one total order, the window's.
 	if err := sqlx.SelectContext(ctx, s.db, &rows, `
-		SELECT tv.exercise_id, e.builtin_key, v.definition, tv.field_key, tv.value, tv.recorded_at
+		SELECT tv.exercise_id, e.builtin_key,
+		       CASE WHEN row_number() OVER w = 1 THEN v.definition END AS definition,
+		       tv.field_key, tv.value, tv.recorded_at
 		FROM tracked_values tv
 		JOIN submissions sub ON sub.id = tv.submission_id
 		JOIN exercises e ON e.id = tv.exercise_id
 		JOIN exercise_versions v ON v.exercise_id = e.id AND v.version = e.latest_version
 		WHERE tv.client_id = $1 AND tv.recorded_at >= $2 AND tv.recorded_at < $3
 		  AND sub.version = (SELECT max(version) FROM submissions s2 WHERE s2.assignment_id = sub.assignment_id)
-		ORDER BY tv.exercise_id, tv.recorded_at`, clientID, from, end); err != nil {
+		WINDOW w AS (PARTITION BY tv.exercise_id ORDER BY tv.recorded_at, tv.submission_id, tv.field_key)
+		ORDER BY tv.exercise_id, tv.recorded_at, tv.submission_id, tv.field_key`, clientID, from, end); err != nil {
 		return fmt.Errorf("load tracked values: %w", err)
 	}
 	charts := map[int64]*Chart{}

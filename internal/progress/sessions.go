@@ -25,7 +25,7 @@ type Session struct {
 // ownClient locks a client of the actor's caseload, or is ErrNotFound.
 func ownClient(ctx context.Context, tx *sqlx.Tx, actor policy.Actor, clientID int64) error {
 	var id int64
-	err := tx.GetContext(ctx, &id, `SELECT id FROM users WHERE id = $1 AND role = 'client' AND therapist_id = $2 FOR UPDATE`,
+	err := tx.GetContext(ctx, &id, `SELECT id FROM users WHERE id = $1 AND role = 'client' AND therapist_id = $2 AND status <> 'invited' FOR UPDATE`,
 		clientID, actor.UserID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errkind.ErrNotFound

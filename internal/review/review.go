@@ -410,7 +410,7 @@ func (s *Service) AddClientNote(ctx context.Context, actor policy.Actor, clientI
 	}
 	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO notes (author_id, client_id, body)
-			SELECT $1, id, $3 FROM users WHERE id = $2 AND role = 'client' AND therapist_id = $1`, actor.UserID, clientID, body)
+			SELECT $1, id, $3 FROM users WHERE id = $2 AND role = 'client' AND therapist_id = $1 AND status <> 'invited'`, actor.UserID, clientID, body)
 		if err != nil {
 			return fmt.Errorf("add note: %w", err)
 		}

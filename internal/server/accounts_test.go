@@ -331,7 +331,9 @@ func makeLink(t *testing.T, s *testkit.Session, path string, form url.Values) *h
 
 // An invite for a client removed before they joined stopped nothing: the
 // account became active with no therapist (#15 finding 7).
-func TestRemovingAClientBeforeTheyJoinRevokesTheirInvite(t *testing.T) {
+// Someone invited is not yet a client: they are withdrawn from the
+// invitations list (their client routes are 404, invitations_test.go).
+func TestWithdrawingAnInvitationBeforeTheyJoinRevokesItsLink(t *testing.T) {
 	a := testkit.NewApp(t)
 	w := a.Seed(t)
 	therapist := a.Login(t, w.Therapist)
@@ -344,19 +346,23 @@ func TestRemovingAClientBeforeTheyJoinRevokesTheirInvite(t *testing.T) {
 	if g := a.Anonymous(t).Get(path); g.Code != http.StatusOK {
 		t.Fatalf("invite page before removal = %d", g.Code)
 	}
-	seeOtherTo(t, therapist, clientPath(id)+"/remove", url.Values{}, "/therapist")
+	if r := therapist.PostForm(clientPath(id)+"/remove", nil); r.Code != http.StatusNotFound {
+		t.Errorf("removing someone invited as a client = %d, want 404", r.Code)
+	}
+	ref := rowRef(therapist.Get("/therapist").Body.String(), "Noor")
+	seeOtherTo(t, therapist, "/invitations/withdraw", url.Values{"invitation": {ref}}, "/therapist#invitations-title")
 
 	revoked := a.Anonymous(t).Get(path)
 	never := a.Anonymous(t).Get("/invite/thisTokenNeverExisted0000000000000000000000")
 	if revoked.Code != http.StatusNotFound || stripIDs(revoked.Body.String()) != stripIDs(never.Body.String()) {
-		t.Errorf("invite of a removed client = %d, want the 404 of a link that never existed", revoked.Code)
+		t.Errorf("invite withdrawn = %d, want the 404 of a link that never existed", revoked.Code)
 	}
 	if p := a.Anonymous(t).PostForm(path, url.Values{"password": {"a fine long passphrase"}, "confirm": {"a fine long passphrase"}}); p.Code != http.StatusNotFound {
-		t.Errorf("accepting the invite of a removed client = %d, want 404", p.Code)
+		t.Errorf("accepting a withdrawn invite = %d, want 404", p.Code)
 	}
 	var status string
 	if err := a.DB.Get(&status, `SELECT status FROM users WHERE id = $1`, id); err != nil || status == "active" {
-		t.Errorf("removed client's status = %q (%v), want not active", status, err)
+		t.Errorf("status after withdrawal = %q (%v), want not active", status, err)
 	}
 }
 

@@ -281,26 +281,25 @@ type practicePage struct {
 var practiceFields = []string{"name", "crisis_text", "time_zone", "missed_in_a_row"}
 
 func (s *Server) practicePage(c *gin.Context) {
-	p, err := s.accounts.Practice(c.Request.Context(), actor(c))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
+	s.renderPractice(c, http.StatusOK, savedPractice(c), Form{})
+}
+
+// savedPractice is the settings form filled with the practice as saved.
+func savedPractice(c *gin.Context) Form {
+	pr, _ := principal(c)
+	p := pr.Practice
 	f := emptyForm(practiceFields...)
 	f.Values["name"], f.Values["crisis_text"], f.Values["time_zone"] = p.Name, p.CrisisText, p.TimeZone
 	f.Values["missed_in_a_row"] = strconv.Itoa(p.MissedInARow)
-	s.renderPractice(c, http.StatusOK, f, Form{})
+	return f
 }
 
 // renderPractice shows the settings; an empty mf shows the saved
 // requirement of two-step sign-in.
 func (s *Server) renderPractice(c *gin.Context, status int, f, mf Form) {
 	if mf.Values == nil {
-		pr, err := s.accounts.Practice(c.Request.Context(), actor(c))
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
+		p, _ := principal(c)
+		pr := p.Practice
 		mf = emptyForm("mfa_required_from")
 		if pr.MFARequiredFrom != nil {
 			mf.Values["mfa_required_from"] = pr.MFARequiredFrom.UTC().Format("2006-01-02")

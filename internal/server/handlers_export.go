@@ -20,9 +20,9 @@ import (
 // practice's zone), defaulting to the last twelve weeks. When the input is
 // wrong, errs says why beside each field, the typed text is kept in the
 // returned strings, and from/to fall back to the default period.
-func period(v url.Values, zone *time.Location) (from, to time.Time, fromText, toText string, errs map[string]string) {
+func period(v url.Values, now time.Time, zone *time.Location) (from, to time.Time, fromText, toText string, errs map[string]string) {
 	errs = map[string]string{}
-	now := time.Now().In(zone)
+	now = now.In(zone)
 	defTo := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone)
 	defFrom := defTo.AddDate(0, 0, -83)
 	from, to = defFrom, defTo
@@ -87,7 +87,7 @@ func (s *Server) renderReportPage(c *gin.Context, status int, f Form, v url.Valu
 		return
 	}
 	p := reportPage{Page: s.page(c, "Reports"), ClientID: id, SessionForm: f}
-	from, to, fromText, toText, errs := period(v, p.Location())
+	from, to, fromText, toText, errs := period(v, s.now(), p.Location())
 	p.From, p.To, p.Errors = fromText, toText, errs
 	if len(errs) > 0 {
 		status = http.StatusUnprocessableEntity
@@ -104,7 +104,7 @@ func (s *Server) renderReportPage(c *gin.Context, status int, f Form, v url.Valu
 		return
 	}
 	if p.SessionForm.Values["held_on"] == "" {
-		p.SessionForm.Values["held_on"] = time.Now().In(p.Location()).Format(time.DateOnly)
+		p.SessionForm.Values["held_on"] = s.now().In(p.Location()).Format(time.DateOnly)
 	}
 	s.render(c, status, "reports", p)
 }
@@ -120,7 +120,7 @@ func (s *Server) progressPDF(c *gin.Context) {
 	// Posted, never a query: an export writes an audit row, so it must
 	// not be a link another site can make a signed-in browser follow.
 	v := c.Request.PostForm
-	from, to, _, _, errs := period(v, zone)
+	from, to, _, _, errs := period(v, s.now(), zone)
 	if len(errs) > 0 {
 		s.renderReportPage(c, http.StatusUnprocessableEntity, emptyForm("held_on"), v)
 		return
@@ -129,7 +129,7 @@ func (s *Server) progressPDF(c *gin.Context) {
 	// unticking one keeps it out. A post without pick prints every one.
 	o := progress.SummaryOptions{From: from, To: to, AllReflections: v.Get("pick") != "1", Reflections: chosen(v),
 		IncludeNotes: v.Get("notes") == "1", Format: "pdf"}
-	now := time.Now().In(zone)
+	now := s.now().In(zone)
 	s.renderPDF(c, reports.ProgressFileName(id, now), func(w io.Writer) error {
 		sum, err := s.progress.ExportSummary(c.Request.Context(), actor(c), id, o, now)
 		if err != nil {
@@ -204,7 +204,7 @@ func (s *Server) sessionReport(c *gin.Context) {
 		return
 	}
 	p := sessionReportPage{Page: s.page(c, "Session report"), ClientID: id}
-	now := time.Now()
+	now := s.now()
 	r, err := s.progress.ExportSession(c.Request.Context(), actor(c), id, "html", now)
 	if err != nil {
 		s.fail(c, err)
@@ -223,7 +223,7 @@ func (s *Server) sessionReportPDF(c *gin.Context) {
 	if !ok {
 		return
 	}
-	now := time.Now().In(s.zone(c))
+	now := s.now().In(s.zone(c))
 	s.renderPDF(c, reports.SessionFileName(id, now), func(w io.Writer) error {
 		r, err := s.progress.ExportSession(c.Request.Context(), actor(c), id, "pdf", now)
 		if err != nil {
@@ -247,7 +247,7 @@ func (s *Server) recordSession(c *gin.Context) {
 		s.renderReportPage(c, http.StatusUnprocessableEntity, f, c.Request.URL.Query())
 		return
 	}
-	now := time.Now().In(zone)
+	now := s.now().In(zone)
 	err := s.progress.RecordSession(c.Request.Context(), actor(c), id, on, time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone))
 	if f.withErrors(err) {
 		s.renderReportPage(c, http.StatusUnprocessableEntity, f, c.Request.URL.Query())

@@ -583,14 +583,7 @@ func (s *Server) setMFARequirement(c *gin.Context) {
 	mf := newForm(c, []string{"mfa_required_from"})
 	err := s.accounts.SetMFARequirement(c.Request.Context(), actor(c), mf.Values["mfa_required_from"])
 	if mf.withErrors(err) {
-		p, err := s.accounts.Practice(c.Request.Context(), actor(c))
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		f := emptyForm(practiceFields...)
-		f.Values["name"], f.Values["crisis_text"], f.Values["time_zone"] = p.Name, p.CrisisText, p.TimeZone
-		s.renderPractice(c, http.StatusUnprocessableEntity, f, mf)
+		s.renderPractice(c, http.StatusUnprocessableEntity, savedPractice(c), mf)
 		return
 	}
 	if err != nil {

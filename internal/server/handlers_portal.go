@@ -38,7 +38,7 @@ func (s *Server) clientHome(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "client_home", clientHomePage{Page: s.page(c, "Your homework"), Home: h, Now: time.Now()})
+	s.render(c, http.StatusOK, "client_home", clientHomePage{Page: s.page(c, "Your homework"), Home: h, Now: s.now()})
 }
 
 type workPage struct {
@@ -121,13 +121,11 @@ func (s *Server) localTime(c *gin.Context, t time.Time) string {
 	return t.In(s.zone(c)).Format("15:04")
 }
 
-// zone is the signed-in user's practice's time zone (UTC if it cannot be
-// loaded), for reading and showing dates as people there do.
+// zone is the signed-in user's practice's time zone (UTC for no one), for
+// reading and showing dates as people there do.
 func (s *Server) zone(c *gin.Context) *time.Location {
-	if p, err := s.accounts.Practice(c.Request.Context(), actor(c)); err == nil {
-		if l, err := time.LoadLocation(p.TimeZone); err == nil {
-			return l
-		}
+	if p, ok := principal(c); ok && p.Zone != nil {
+		return p.Zone
 	}
 	return time.UTC
 }

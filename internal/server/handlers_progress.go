@@ -43,7 +43,7 @@ func (s *Server) clientProgress(c *gin.Context) {
 // of the query string, each tracked series charted.
 func (s *Server) renderProgress(c *gin.Context, view, title string, load func(from, to time.Time) (progress.Report, error)) {
 	p := progressPage{Page: s.page(c, title)}
-	from, to, fromText, toText, errs := period(c.Request.URL.Query(), p.Location())
+	from, to, fromText, toText, errs := period(c.Request.URL.Query(), s.now(), p.Location())
 	p.From, p.To, p.Errors = fromText, toText, errs
 	status := http.StatusOK
 	if len(errs) > 0 {

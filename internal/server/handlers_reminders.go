@@ -56,13 +56,9 @@ func (s *Server) renderReminders(c *gin.Context, status int, f Form, set notify.
 		s.fail(c, err)
 		return
 	}
-	pr, err := s.accounts.Practice(ctx, a)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
+	pr, _ := principal(c)
 	p := remindersPage{Page: s.page(c, "Reminders and calendar"), Form: f, Settings: set, Times: notify.SendTimes(),
-		Zones: account.TimeZones(), PracticeZone: pr.TimeZone, HasCalendar: has}
+		Zones: account.TimeZones(), PracticeZone: pr.Practice.TimeZone, HasCalendar: has}
 	if has {
 		p.CalendarURL = s.shownCalendarAddress(c)
 	}

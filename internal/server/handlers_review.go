@@ -18,8 +18,8 @@ import (
 type inboxPage struct {
 	Page
 	Rows      []review.InboxRow
-	Clients   []account.User
-	Exercises []exercise.Exercise
+	Clients   []account.Named
+	Exercises []exercise.Titled
 	Filter    map[string]string
 	NextURL   string
 }
@@ -52,11 +52,12 @@ func (s *Server) inboxPage(c *gin.Context) {
 		q.Set("after", next.String())
 		p.NextURL = "/therapist/inbox?" + q.Encode()
 	}
-	if p.Clients, err = s.accounts.Caseload(ctx, a); err != nil {
+	// The filters' choices: ids and names only (#17).
+	if p.Clients, err = s.accounts.CaseloadNames(ctx, a); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if p.Exercises, err = s.exercises.Library(ctx, a); err != nil {
+	if p.Exercises, err = s.exercises.Titles(ctx, a); err != nil {
 		s.fail(c, err)
 		return
 	}

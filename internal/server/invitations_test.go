@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -71,6 +72,30 @@ func TestInvitationsOfNewAndExistingAddressesAreListedAlike(t *testing.T) {
 	}
 	if items["Ana Lima"] != items["Bea Costa"] {
 		t.Errorf("the two invitations are listed differently:\n%s\n---\n%s", items["Ana Lima"], items["Bea Costa"])
+	}
+	// The account a new address's invitation made is not a client yet:
+	// every client route answers for it as for an id that does not
+	// exist, so probing ids tells nothing either.
+	var waiting int64
+	if err := a.DB.Get(&waiting, `SELECT id FROM users WHERE email = 'ana@example.test'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, route := range []string{"GET %d", "GET %d/progress", "GET %d/reports", "GET %d/session-report",
+		"POST %d/reset", "POST %d/remove", "POST %d/reminders", "POST %d/mfa-reset", "POST %d/notes", "POST %d/progress.pdf",
+		"POST %d/session-report.pdf", "POST %d/sessions", "POST %d/sharing"} {
+		method, path, _ := strings.Cut(route, " ")
+		for _, id := range []int64{waiting, 1 << 40} {
+			p := "/therapist/clients/" + strings.Replace(path, "%d", itoa(id), 1)
+			var r *httptest.ResponseRecorder
+			if method == "GET" {
+				r = th.Get(p)
+			} else {
+				r = th.PostForm(p, url.Values{"body": {"A note"}, "on": {"2026-12-01"}, "shared": {"1"}})
+			}
+			if r.Code != http.StatusNotFound {
+				t.Errorf("%s %s (%s) = %d, want 404", method, p, map[bool]string{true: "invited, not joined", false: "no such client"}[id == waiting], r.Code)
+			}
+		}
 	}
 	anon := a.Anonymous(t)
 	for _, l := range []string{newLink, oldLink} {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -43,6 +44,9 @@ type Page struct {
 	// MFAReminder asks staff to set up two-step sign-in their practice
 	// requires (or soon will).
 	MFAReminder string
+	// MadeAt is the server's clock when the page was made: "today" on it
+	// is the injected clock's, as everywhere else.
+	MadeAt time.Time
 }
 
 // Location is the practice's time zone, UTC when it could not be loaded.
@@ -61,7 +65,11 @@ func (p Page) When(t time.Time) string {
 // Due says when work is due on the practice's calendar, as people say it:
 // "Due today", "Due tomorrow", "Was due 26 Nov 2026", "Due 2 Dec 2026".
 func (p Page) Due(on time.Time) string {
-	now := time.Now().In(p.Location())
+	now := p.MadeAt
+	if now.IsZero() {
+		now = time.Now() // a page made without Server.page
+	}
+	now = now.In(p.Location())
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	y, m, d := on.UTC().Date() // a DATE column: midnight UTC
 	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
@@ -247,31 +255,26 @@ func (s *Server) render(c *gin.Context, status int, name string, data any) {
 
 // page fills the shared page data for a request.
 func (s *Server) page(c *gin.Context, title string) Page {
-	p := Page{Title: title, RequestID: requestID(c), Path: c.Request.URL.Path, EmailOn: s.accounts.EmailOn()}
-	if u, ok := currentUser(c); ok {
+	p := Page{Title: title, RequestID: requestID(c), Path: c.Request.URL.Path, EmailOn: s.accounts.EmailOn(), MadeAt: s.now()}
+	if pr, ok := principal(c); ok {
+		u := pr.User
 		p.User = &u
 		if s.sessions != nil {
 			p.Flash = s.sessions.PopString(c.Request.Context(), "flash")
 		}
-		pr, err := s.accounts.Practice(c.Request.Context(), u.Actor())
-		if err == nil {
-			p.Zone, _ = time.LoadLocation(pr.TimeZone)
-			if !strings.HasPrefix(p.Path, "/account/mfa") {
-				p.MFAReminder = mfaReminder(u, pr, s.now())
-			}
+		p.Zone = pr.Zone
+		if !strings.HasPrefix(p.Path, "/account/mfa") {
+			p.MFAReminder = mfaReminder(u, pr.Practice, s.now())
 		}
 		if u.Role == policy.Client {
-			if err == nil {
-				p.Crisis = pr.CrisisText
-			} else {
-				p.Crisis = defaultCrisis
-			}
+			// A client page never goes without it.
+			p.Crisis = cmp.Or(pr.Practice.CrisisText, defaultCrisis)
 		}
 	}
 	return p
 }
 
-// defaultCrisis is shown if the practice's own text cannot be loaded: a
+// defaultCrisis is shown if the practice has no text of its own: a
 // client page never goes without it. It names no country (the practice
 // may be anywhere); it is also the default of a new practice's text
 // (migrations/00012).

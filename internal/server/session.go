@@ -56,21 +56,28 @@ func NewSessionManager(cfg config.Config, store scs.CtxStore) *scs.SessionManage
 	return sm
 }
 
-const actorKey = "trellis.user"
+const principalKey = "trellis.principal"
+
+// principal is who the request acts for (user and practice, loaded once
+// by loadUser), if anyone is signed in.
+func principal(c *gin.Context) (account.Principal, bool) {
+	v, ok := c.Get(principalKey)
+	if !ok {
+		return account.Principal{}, false
+	}
+	p, ok := v.(account.Principal)
+	return p, ok
+}
 
 // currentUser is the signed-in user, if any.
 func currentUser(c *gin.Context) (account.User, bool) {
-	v, ok := c.Get(actorKey)
-	if !ok {
-		return account.User{}, false
-	}
-	u, ok := v.(account.User)
-	return u, ok
+	p, ok := principal(c)
+	return p.User, ok
 }
 
 func actor(c *gin.Context) policy.Actor {
-	u, _ := currentUser(c)
-	return u.Actor()
+	p, _ := principal(c)
+	return p.Actor()
 }
 
 const expiredKey = "trellis.session_expired"
@@ -93,7 +100,8 @@ func (s *Server) loadUser() gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		u, err := s.accounts.SessionUser(ctx, id)
+		p, err := s.accounts.SessionPrincipal(ctx, id)
+		u := p.User
 		if err != nil && !errors.Is(err, errkind.ErrNotFound) {
 			if isPortalPost(c.Request) {
 				// A client was sending their words: show every one back.
@@ -128,8 +136,8 @@ func (s *Server) loadUser() gin.HandlerFunc {
 		if now.Sub(seen) > seenEvery {
 			s.sessions.Put(ctx, sessSeen, now.Unix())
 		}
-		u.PasswordHash = nil // pages never need it
-		c.Set(actorKey, u)
+		p.PasswordHash = nil // pages never need it
+		c.Set(principalKey, p)
 		c.Set(userIDKey, u.ID)
 		c.Next()
 	}
