@@ -25,6 +25,7 @@ import (
 type Service struct {
 	mail      *notify.Outbox
 	db        *sqlx.DB
+	stmts     *database.Statements // the principal, read on every request
 	hasher    *auth.Hasher
 	passwords *auth.PasswordChecker
 	now       func() time.Time
@@ -32,7 +33,7 @@ type Service struct {
 
 // NewService returns the account service.
 func NewService(db *sqlx.DB, hasher *auth.Hasher, passwords *auth.PasswordChecker) *Service {
-	return &Service{db: db, hasher: hasher, passwords: passwords, now: time.Now}
+	return &Service{db: db, stmts: database.NewStatements(db), hasher: hasher, passwords: passwords, now: time.Now}
 }
 
 // UseMail sends invitations and links by email through outbox; a nil or
@@ -153,7 +154,7 @@ func (p Principal) Actor() policy.Actor {
 // in one statement.
 func (s *Service) SessionPrincipal(ctx context.Context, id int64) (Principal, error) {
 	var p Principal
-	err := sqlx.GetContext(ctx, s.db, &p, `SELECT `+userColumns+`,
+	err := s.stmts.Get(ctx, &p, `SELECT `+userColumns+`,
 		p.id AS "practice.id", p.name AS "practice.name", p.crisis_text AS "practice.crisis_text",
 		p.time_zone AS "practice.time_zone", p.created_at AS "practice.created_at",
 		p.mfa_required_from AS "practice.mfa_required_from", p.missed_in_a_row AS "practice.missed_in_a_row"

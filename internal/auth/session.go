@@ -8,17 +8,22 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/trellis-app/trellis/internal/database"
 )
 
 // SessionStore keeps scs sessions in PostgreSQL, so every instance behind a
 // load balancer shares them. It stores a SHA-256 of each session token,
 // never the token itself (R7), and honours request contexts.
 type SessionStore struct {
-	db *sqlx.DB
+	db    *sqlx.DB
+	stmts *database.Statements // every request reads its session, most write it
 }
 
 // NewSessionStore returns a store over db.
-func NewSessionStore(db *sqlx.DB) *SessionStore { return &SessionStore{db: db} }
+func NewSessionStore(db *sqlx.DB) *SessionStore {
+	return &SessionStore{db: db, stmts: database.NewStatements(db)}
+}
 
 func key(token string) string { return hex.EncodeToString(HashToken(token)) }
 
@@ -26,7 +31,7 @@ func key(token string) string { return hex.EncodeToString(HashToken(token)) }
 // expired.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
-	err := s.db.QueryRowContext(ctx, `SELECT data FROM sessions WHERE token = $1 AND expiry > now() AND NOT revoked`, key(token)).Scan(&b)
+	err := s.stmts.Get(ctx, &b, `SELECT data FROM sessions WHERE token = $1 AND expiry > now() AND NOT revoked`, key(token))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -39,12 +44,11 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 // CommitCtx saves session data until expiry. A revoked session stays
 // revoked: a request that loaded it before sign-out cannot bring it back.
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	_, err := s.db.ExecContext(ctx, `
+	return s.stmts.Exec(ctx, `
 		INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
 		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry
 		WHERE NOT sessions.revoked`,
 		key(token), b, expiry.UTC())
-	return err
 }
 
 // DeleteCtx ends a session. The row stays as a tombstone until the

@@ -48,8 +48,10 @@ type countingConn struct {
 
 func (c countingConn) pq() pqConn { return c.conn.(pqConn) }
 
-func (c countingConn) Prepare(q string) (driver.Stmt, error) { return c.conn.Prepare(q) }
-func (c countingConn) Close() error                          { return c.conn.Close() }
+func (c countingConn) Prepare(q string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), q)
+}
+func (c countingConn) Close() error { return c.conn.Close() }
 func (c countingConn) Begin() (driver.Tx, error) {
 	return c.pq().BeginTx(context.Background(), driver.TxOptions{})
 }
@@ -64,8 +66,36 @@ func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.N
 	return c.pq().ExecContext(ctx, q, args)
 }
 
+// PrepareContext counts nothing itself: a prepared statement counts each
+// time it runs, as an unprepared one does.
 func (c countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	return c.pq().PrepareContext(ctx, q)
+	st, err := c.pq().PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return countingStmt{Stmt: st, counter: c.counter}, nil
+}
+
+// pqStmt is what lib/pq's prepared statement implements.
+type pqStmt interface {
+	driver.Stmt
+	driver.StmtQueryContext
+	driver.StmtExecContext
+}
+
+type countingStmt struct {
+	driver.Stmt
+	counter *QueryCounter
+}
+
+func (s countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.counter.n.Add(1)
+	return s.Stmt.(pqStmt).QueryContext(ctx, args)
+}
+
+func (s countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.counter.n.Add(1)
+	return s.Stmt.(pqStmt).ExecContext(ctx, args)
 }
 
 func (c countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
