@@ -70,9 +70,9 @@ func ParseInviteRef(b []byte) (InviteRef, bool) {
 // therapist's own client invitations, or an admin's practice's staff ones.
 func inviteScope(actor policy.Actor) (staff bool, err error) {
 	switch {
-	case policy.Can(actor, policy.ManageStaff, policy.Resource{PracticeID: actor.PracticeID}):
+	case policy.Allowed(actor, policy.ManageStaff):
 		return true, nil
-	case policy.Can(actor, policy.InviteClient, policy.Resource{PracticeID: actor.PracticeID}):
+	case policy.Allowed(actor, policy.InviteClient):
 		return false, nil
 	}
 	return false, errkind.ErrForbidden

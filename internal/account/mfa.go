@@ -219,7 +219,7 @@ func badSetupCode() error {
 // shown once, and the new auth version: the actor's other sessions end
 // (R8), this one keeps going with it.
 func (s *Service) EnableMFA(ctx context.Context, actor policy.Actor, secret, code string) ([]string, int, error) {
-	if !policy.Can(actor, policy.ManageOwnMFA, policy.Resource{UserID: actor.UserID}) {
+	if !policy.Allowed(actor, policy.ManageOwnMFA) {
 		return nil, 0, errkind.ErrForbidden
 	}
 	u, err := userByID(ctx, s.db, actor.UserID)
@@ -326,7 +326,7 @@ func (s *Service) proveCode(ctx context.Context, actor policy.Actor, code, field
 // code as proof; not while the practice requires it of them. Their other
 // sessions end and the new auth version is returned for this one.
 func (s *Service) DisableMFA(ctx context.Context, actor policy.Actor, code string) (int, error) {
-	if !policy.Can(actor, policy.ManageOwnMFA, policy.Resource{UserID: actor.UserID}) {
+	if !policy.Allowed(actor, policy.ManageOwnMFA) {
 		return 0, errkind.ErrForbidden
 	}
 	st, err := s.MFAStatus(ctx, actor)
@@ -365,7 +365,7 @@ func (s *Service) DisableMFA(ctx context.Context, actor policy.Actor, code strin
 // NewRecoveryCodes replaces the actor's recovery codes with ten new ones
 // (the old stop working), with a current code as proof.
 func (s *Service) NewRecoveryCodes(ctx context.Context, actor policy.Actor, code string) ([]string, error) {
-	if !policy.Can(actor, policy.ManageOwnMFA, policy.Resource{UserID: actor.UserID}) {
+	if !policy.Allowed(actor, policy.ManageOwnMFA) {
 		return nil, errkind.ErrForbidden
 	}
 	st, err := s.MFAStatus(ctx, actor)
@@ -406,7 +406,7 @@ type MFAStatus struct {
 
 // MFAStatus reports the actor's two-step sign-in.
 func (s *Service) MFAStatus(ctx context.Context, actor policy.Actor) (MFAStatus, error) {
-	if !policy.Can(actor, policy.ManageOwnMFA, policy.Resource{UserID: actor.UserID}) {
+	if !policy.Allowed(actor, policy.ManageOwnMFA) {
 		return MFAStatus{}, errkind.ErrForbidden
 	}
 	var st MFAStatus
@@ -487,7 +487,7 @@ func resetMFA(ctx context.Context, tx *sqlx.Tx, u User, by int64, detail map[str
 // the day from ("2027-01-31"); "" stops requiring it. Until that day they
 // are reminded; from it, anyone without it sets it up at sign-in.
 func (s *Service) SetMFARequirement(ctx context.Context, actor policy.Actor, from string) error {
-	if !policy.Can(actor, policy.ManagePractice, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ManagePractice) {
 		return errkind.ErrForbidden
 	}
 	from = strings.TrimSpace(from)

@@ -180,7 +180,7 @@ type PasswordChange struct {
 // one. It ends the user's other sessions and returns the new auth version
 // for the current session to keep.
 func (s *Service) ChangePassword(ctx context.Context, actor policy.Actor, in PasswordChange) (int, error) {
-	if !policy.Can(actor, policy.ChangeOwnPassword, policy.Resource{UserID: actor.UserID}) {
+	if !policy.Allowed(actor, policy.ChangeOwnPassword) {
 		return 0, errkind.ErrForbidden
 	}
 	u, err := userByID(ctx, s.db, actor.UserID)
@@ -398,7 +398,7 @@ func (s *Service) validateInvitation(inv Invitation, staff bool) (Invitation, er
 // InviteStaff creates a therapist or admin account in the actor's practice
 // and returns its invite link.
 func (s *Service) InviteStaff(ctx context.Context, actor policy.Actor, in Invitation) (Link, error) {
-	if !policy.Can(actor, policy.ManageStaff, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ManageStaff) {
 		return Link{}, errkind.ErrForbidden
 	}
 	in, err := s.validateInvitation(in, true)
@@ -411,7 +411,7 @@ func (s *Service) InviteStaff(ctx context.Context, actor policy.Actor, in Invita
 // InviteClient creates a client in the therapist's caseload and returns
 // its invite link.
 func (s *Service) InviteClient(ctx context.Context, actor policy.Actor, in Invitation) (Link, error) {
-	if !policy.Can(actor, policy.InviteClient, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.InviteClient) {
 		return Link{}, errkind.ErrForbidden
 	}
 	in, err := s.validateInvitation(in, false)
@@ -564,7 +564,7 @@ func (s *Service) newLink(ctx context.Context, actor policy.Actor, u User) (Link
 // ErrNotFound, exactly like a user that does not exist.
 func (s *Service) manageable(ctx context.Context, actor policy.Actor, userID int64) (User, error) {
 	switch {
-	case policy.Can(actor, policy.ListUsers, policy.Resource{PracticeID: actor.PracticeID}):
+	case policy.Allowed(actor, policy.ListUsers):
 		u, err := practiceUser(ctx, s.db, actor.PracticeID, userID)
 		if err == nil && u.Role == policy.Client {
 			// A client's sign-in is theirs and their therapist's business:
@@ -574,7 +574,7 @@ func (s *Service) manageable(ctx context.Context, actor policy.Actor, userID int
 			return User{}, v
 		}
 		return u, err
-	case policy.Can(actor, policy.ResetClient, policy.Resource{PracticeID: actor.PracticeID}):
+	case policy.Allowed(actor, policy.ResetClient):
 		u, err := caseloadClient(ctx, s.db, actor.UserID, userID)
 		if err != nil {
 			return User{}, err
@@ -590,7 +590,7 @@ func (s *Service) manageable(ctx context.Context, actor policy.Actor, userID int
 // SetDisabled disables or re-enables an account; disabling ends its
 // sessions at once (R10). Admins cannot disable themselves.
 func (s *Service) SetDisabled(ctx context.Context, actor policy.Actor, userID int64, disabled bool) error {
-	if !policy.Can(actor, policy.DisableUser, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.DisableUser) {
 		return errkind.ErrForbidden
 	}
 	u, err := practiceUser(ctx, s.db, actor.PracticeID, userID)
@@ -628,7 +628,7 @@ func (s *Service) SetDisabled(ctx context.Context, actor policy.Actor, userID in
 // RemoveClient takes a client out of the therapist's caseload: their
 // sessions end and they can no longer sign in; their records stay.
 func (s *Service) RemoveClient(ctx context.Context, actor policy.Actor, clientID int64) error {
-	if !policy.Can(actor, policy.RemoveClient, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.RemoveClient) {
 		return errkind.ErrForbidden
 	}
 	c, err := caseloadClient(ctx, s.db, actor.UserID, clientID)
@@ -658,7 +658,7 @@ func (s *Service) RemoveClient(ctx context.Context, actor policy.Actor, clientID
 
 // ListUsers lists every account of the actor's practice, for admins.
 func (s *Service) ListUsers(ctx context.Context, actor policy.Actor) ([]User, error) {
-	if !policy.Can(actor, policy.ListUsers, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ListUsers) {
 		return nil, errkind.ErrForbidden
 	}
 	// Invitations are listed apart (Invitations), both kinds alike.
@@ -667,7 +667,7 @@ func (s *Service) ListUsers(ctx context.Context, actor policy.Actor) ([]User, er
 
 // User loads one account of the actor's practice, for admins.
 func (s *Service) User(ctx context.Context, actor policy.Actor, id int64) (User, error) {
-	if !policy.Can(actor, policy.ListUsers, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ListUsers) {
 		return User{}, errkind.ErrForbidden
 	}
 	return practiceUser(ctx, s.db, actor.PracticeID, id)
@@ -675,7 +675,7 @@ func (s *Service) User(ctx context.Context, actor policy.Actor, id int64) (User,
 
 // Therapists lists the practice's therapists, for the transfer form.
 func (s *Service) Therapists(ctx context.Context, actor policy.Actor) ([]User, error) {
-	if !policy.Can(actor, policy.TransferClient, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.TransferClient) {
 		return nil, errkind.ErrForbidden
 	}
 	return listUsers(ctx, s.db, `u.practice_id = $1 AND u.role = 'therapist' AND u.status <> 'disabled'`, actor.PracticeID)
@@ -683,7 +683,7 @@ func (s *Service) Therapists(ctx context.Context, actor policy.Actor) ([]User, e
 
 // Caseload lists the therapist's clients.
 func (s *Service) Caseload(ctx context.Context, actor policy.Actor) ([]User, error) {
-	if !policy.Can(actor, policy.ViewCaseload, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ViewCaseload) {
 		return nil, errkind.ErrForbidden
 	}
 	// An invitation is not yet a client: it is listed with Invitations.
@@ -699,7 +699,7 @@ type Named struct {
 // CaseloadNames lists the therapist's clients by id and name only, in
 // Caseload's order.
 func (s *Service) CaseloadNames(ctx context.Context, actor policy.Actor) ([]Named, error) {
-	if !policy.Can(actor, policy.ViewCaseload, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ViewCaseload) {
 		return nil, errkind.ErrForbidden
 	}
 	var out []Named
@@ -714,7 +714,7 @@ func (s *Service) CaseloadNames(ctx context.Context, actor policy.Actor) ([]Name
 // Client loads a client of the therapist's caseload; any other id is
 // ErrNotFound (R13).
 func (s *Service) Client(ctx context.Context, actor policy.Actor, id int64) (User, error) {
-	if !policy.Can(actor, policy.ViewCaseload, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ViewCaseload) {
 		return User{}, errkind.ErrForbidden
 	}
 	return caseloadClient(ctx, s.db, actor.UserID, id)
@@ -737,7 +737,7 @@ type PracticeSettings struct {
 
 // UpdatePractice changes the practice's settings.
 func (s *Service) UpdatePractice(ctx context.Context, actor policy.Actor, in PracticeSettings) error {
-	if !policy.Can(actor, policy.ManagePractice, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ManagePractice) {
 		return errkind.ErrForbidden
 	}
 	in.Name = strings.TrimSpace(in.Name)

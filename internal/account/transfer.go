@@ -69,7 +69,7 @@ const transferFrom = ` FROM client_transfers ct
 // ProposeTransfer proposes moving a client to another therapist of the
 // practice (or back into a caseload after removal). Nothing moves yet.
 func (s *Service) ProposeTransfer(ctx context.Context, actor policy.Actor, clientID, therapistID int64) error {
-	if !policy.Can(actor, policy.TransferClient, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.TransferClient) {
 		return errkind.ErrForbidden
 	}
 	c, err := practiceUser(ctx, s.db, actor.PracticeID, clientID)
@@ -118,7 +118,7 @@ func transferDetail(id int64, from *int64, to int64) map[string]any {
 // PendingTransfers lists the moves waiting in the admin's practice, by
 // client.
 func (s *Service) PendingTransfers(ctx context.Context, actor policy.Actor) (map[int64]Transfer, error) {
-	if !policy.Can(actor, policy.TransferClient, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.TransferClient) {
 		return nil, errkind.ErrForbidden
 	}
 	var ts []Transfer
@@ -136,7 +136,7 @@ func (s *Service) PendingTransfers(ctx context.Context, actor policy.Actor) (map
 // WithdrawTransfer withdraws the move waiting for a client of the admin's
 // practice; without one it is ErrNotFound.
 func (s *Service) WithdrawTransfer(ctx context.Context, actor policy.Actor, clientID int64) error {
-	if !policy.Can(actor, policy.TransferClient, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.TransferClient) {
 		return errkind.ErrForbidden
 	}
 	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -175,7 +175,7 @@ func withdrawPending(ctx context.Context, tx *sqlx.Tx, actor policy.Actor, clien
 // request sees the new therapist); declining leaves them where they are.
 // A move that is not waiting for this therapist is ErrNotFound.
 func (s *Service) DecideTransfer(ctx context.Context, actor policy.Actor, transferID int64, accept bool) (Transfer, error) {
-	if !policy.Can(actor, policy.AcceptTransfer, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.AcceptTransfer) {
 		return Transfer{}, errkind.ErrForbidden
 	}
 	var t Transfer
@@ -226,7 +226,7 @@ func (s *Service) DecideTransfer(ctx context.Context, actor policy.Actor, transf
 // waiting for their answer, and those of their clients.
 func (s *Service) TransferNotices(ctx context.Context, actor policy.Actor) (TransferNotices, error) {
 	var n TransferNotices
-	if !policy.Can(actor, policy.AcceptTransfer, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.AcceptTransfer) {
 		return n, errkind.ErrForbidden
 	}
 	// Until they accept, the receiving therapist learns only the client's

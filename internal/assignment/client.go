@@ -40,7 +40,7 @@ type ClientHome struct {
 
 // Home loads the client's own work in one query.
 func (s *Service) Home(ctx context.Context, actor policy.Actor) (ClientHome, error) {
-	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.UsePortal) {
 		return ClientHome{}, errkind.ErrForbidden
 	}
 	var items []ClientItem
@@ -84,7 +84,7 @@ func (s *Service) Home(ctx context.Context, actor policy.Actor) (ClientHome, err
 
 // History lists everything the client has sent, newest first.
 func (s *Service) History(ctx context.Context, actor policy.Actor) ([]ClientItem, error) {
-	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.UsePortal) {
 		return nil, errkind.ErrForbidden
 	}
 	var items []ClientItem

@@ -65,7 +65,7 @@ const AttentionLimit = 25
 // check-in, and the "needs attention" list, in two queries whatever the
 // caseload's size. search filters by name; sort is a key of SortOrders.
 func (s *Service) Dashboard(ctx context.Context, actor policy.Actor, sort, search string) (Dashboard, error) {
-	if !policy.Can(actor, policy.ViewCaseload, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ViewCaseload) {
 		return Dashboard{}, errkind.ErrForbidden
 	}
 	order, ok := SortOrders[sort]

@@ -270,7 +270,7 @@ func NewReader(db *sqlx.DB) *Reader { return &Reader{db: db} }
 // List returns up to f.Limit entries, newest first, and whether more
 // remain. Keyset paging keeps every page as fast as the first.
 func (r *Reader) List(ctx context.Context, actor policy.Actor, f Filter) ([]Row, bool, error) {
-	if !policy.Can(actor, policy.ReadAudit, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ReadAudit) {
 		return nil, false, errkind.ErrForbidden
 	}
 	if f.Limit <= 0 || f.Limit > 200 {

@@ -54,7 +54,7 @@ const selectVersion = `SELECT e.id, e.practice_id, e.builtin_key, v.version, e.l
 // Library lists the exercises a therapist may assign, at their latest
 // versions: the built-ins first, then the practice's own by title.
 func (s *Service) Library(ctx context.Context, actor policy.Actor) ([]Exercise, error) {
-	if !policy.Can(actor, policy.ViewLibrary, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ViewLibrary) {
 		return nil, errkind.ErrForbidden
 	}
 	var rows []row
@@ -84,7 +84,7 @@ type Titled struct {
 // Titles lists the library's exercises by id and title only, in Library's
 // order: a dropdown needs no definitions.
 func (s *Service) Titles(ctx context.Context, actor policy.Actor) ([]Titled, error) {
-	if !policy.Can(actor, policy.ViewLibrary, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ViewLibrary) {
 		return nil, errkind.ErrForbidden
 	}
 	var out []Titled
@@ -101,7 +101,7 @@ func (s *Service) Titles(ctx context.Context, actor policy.Actor) ([]Titled, err
 // Get returns an exercise at its latest version, or at version when it is
 // above zero. Another practice's exercise is ErrNotFound.
 func (s *Service) Get(ctx context.Context, actor policy.Actor, id int64, version int) (Exercise, error) {
-	if !policy.Can(actor, policy.ViewLibrary, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ViewLibrary) {
 		return Exercise{}, errkind.ErrForbidden
 	}
 	return getVersion(ctx, s.db, actor.PracticeID, id, version)
@@ -129,7 +129,7 @@ type VersionInfo struct {
 
 // Versions lists an exercise's versions, newest first.
 func (s *Service) Versions(ctx context.Context, actor policy.Actor, id int64) ([]VersionInfo, error) {
-	if !policy.Can(actor, policy.ViewLibrary, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ViewLibrary) {
 		return nil, errkind.ErrForbidden
 	}
 	var out []VersionInfo
@@ -144,7 +144,7 @@ func (s *Service) Versions(ctx context.Context, actor policy.Actor, id int64) ([
 
 // Create adds a new exercise to the actor's practice at version 1.
 func (s *Service) Create(ctx context.Context, actor policy.Actor, d Definition) (int64, error) {
-	if !policy.Can(actor, policy.EditExercise, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.EditExercise) {
 		return 0, errkind.ErrForbidden
 	}
 	return s.create(ctx, actor, d, nil)
@@ -177,7 +177,7 @@ func (s *Service) create(ctx context.Context, actor policy.Actor, d Definition, 
 // exercises. Built-ins cannot be changed (duplicate them instead), and
 // existing versions never change.
 func (s *Service) Update(ctx context.Context, actor policy.Actor, id int64, d Definition) (int, error) {
-	if !policy.Can(actor, policy.EditExercise, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.EditExercise) {
 		return 0, errkind.ErrForbidden
 	}
 	if err := Validate(d); err != nil {
@@ -210,7 +210,7 @@ func (s *Service) Update(ctx context.Context, actor policy.Actor, id int64, d De
 // Duplicate copies an exercise (a built-in, or the practice's own) into a
 // new exercise of the practice that the therapist can adapt.
 func (s *Service) Duplicate(ctx context.Context, actor policy.Actor, id int64) (int64, error) {
-	if !policy.Can(actor, policy.EditExercise, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.EditExercise) {
 		return 0, errkind.ErrForbidden
 	}
 	e, err := getVersion(ctx, s.db, actor.PracticeID, id, 0)

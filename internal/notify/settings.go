@@ -91,7 +91,7 @@ func (r *Reminders) load(ctx context.Context, userID int64) (Settings, error) {
 
 // Mine is the client's own settings.
 func (r *Reminders) Mine(ctx context.Context, actor policy.Actor) (Settings, error) {
-	if !policy.Can(actor, policy.SetReminders, policy.Resource{UserID: actor.UserID}) {
+	if !policy.Allowed(actor, policy.SetReminders) {
 		return Settings{}, errkind.ErrForbidden
 	}
 	return r.load(ctx, actor.UserID)
@@ -100,7 +100,7 @@ func (r *Reminders) Mine(ctx context.Context, actor policy.Actor) (Settings, err
 // Save sets the client's own reminders. Turning them on records the
 // consent's time; every change is audited (ids only).
 func (r *Reminders) Save(ctx context.Context, actor policy.Actor, in Settings) error {
-	if !policy.Can(actor, policy.SetReminders, policy.Resource{UserID: actor.UserID}) {
+	if !policy.Allowed(actor, policy.SetReminders) {
 		return errkind.ErrForbidden
 	}
 	v := errkind.NewInvalid()
@@ -176,7 +176,7 @@ func (r *Reminders) Offer(ctx context.Context, actor policy.Actor, clientID int6
 }
 
 func (r *Reminders) caseload(ctx context.Context, actor policy.Actor, clientID int64) error {
-	if !policy.Can(actor, policy.OfferReminders, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.OfferReminders) {
 		return errkind.ErrForbidden
 	}
 	var ok bool
@@ -249,7 +249,7 @@ const FailedFor = 14 * 24 * time.Hour
 // caseload client's last (up to 20) pieces of homework due by now, and
 // their failed emails of the last FailedFor.
 func (r *Reminders) Attention(ctx context.Context, actor policy.Actor, now time.Time) (Attention, error) {
-	if !policy.Can(actor, policy.OfferReminders, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.OfferReminders) {
 		return Attention{}, errkind.ErrForbidden
 	}
 	var rows []struct {
@@ -307,7 +307,7 @@ func (r *Reminders) Attention(ctx context.Context, actor policy.Actor, now time.
 // staff given up on in the last FailedFor: new sign-in links the admin
 // made that never arrived. (A failed invitation shows on the invitation.)
 func (r *Reminders) FailedStaffEmails(ctx context.Context, actor policy.Actor, now time.Time) ([]FailedEmail, error) {
-	if !policy.Can(actor, policy.ManageStaff, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ManageStaff) {
 		return nil, errkind.ErrForbidden
 	}
 	var out []FailedEmail

@@ -4,7 +4,10 @@
 // returns nothing.
 package policy
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Role is what a user is in their practice.
 type Role string
@@ -43,6 +46,8 @@ type Action string
 const (
 	ChangeOwnPassword Action = "account.change_password"
 	ManageOwnMFA      Action = "account.manage_mfa"
+	// UseOwnAccount: sign out, read what was done to one's access.
+	UseOwnAccount Action = "account.use"
 
 	ManagePractice Action = "practice.manage"
 	ManageStaff    Action = "staff.manage"
@@ -50,6 +55,11 @@ const (
 	DisableUser    Action = "users.disable"
 	TransferClient Action = "client.transfer"
 	ReadAudit      Action = "audit.read"
+	// HandOffLinks: see a link one made (an invitation, a new sign-in
+	// link) to pass it on; ManageInvitations: renew or withdraw one's
+	// invitations. Admins for staff, therapists for clients.
+	HandOffLinks      Action = "links.hand_off"
+	ManageInvitations Action = "invitations.manage"
 
 	ViewCaseload Action = "caseload.view"
 	InviteClient Action = "client.invite"
@@ -77,6 +87,10 @@ const (
 var table = map[Action][]Role{
 	ChangeOwnPassword: {Admin, Therapist, Client},
 	ManageOwnMFA:      {Admin, Therapist, Client},
+	UseOwnAccount:     {Admin, Therapist, Client},
+
+	HandOffLinks:      {Admin, Therapist},
+	ManageInvitations: {Admin, Therapist},
 
 	ManagePractice: {Admin},
 	ManageStaff:    {Admin},
@@ -125,21 +139,24 @@ type Resource struct {
 	UserID      int64 // the account the action is about
 }
 
-// Can reports whether actor may take action on res: their role must be
-// granted the action, the record must be in their practice, a therapist's
-// record must be in their own caseload, and a client's their own.
+// Allowed reports whether actor's role is granted action: the check every
+// service makes before it acts, and the router for each route (a route
+// names its action). Whose records they are is for the SQL to decide, as
+// each statement filters by practice and owner, and for Can where a
+// record is already in hand.
+func Allowed(actor Actor, action Action) bool {
+	return actor.UserID != 0 && actor.Role.Valid() && slices.Contains(table[action], actor.Role)
+}
+
+// RolesFor lists the roles granted action.
+func RolesFor(action Action) []Role { return slices.Clone(table[action]) }
+
+// Can reports whether actor may take action on res, a record in hand: their
+// role must be granted the action, the record must be in their practice, a
+// therapist's record must be in their own caseload, and a client's their
+// own.
 func Can(actor Actor, action Action, res Resource) bool {
-	if actor.UserID == 0 || !actor.Role.Valid() {
-		return false
-	}
-	granted := false
-	for _, r := range table[action] {
-		if r == actor.Role {
-			granted = true
-			break
-		}
-	}
-	if !granted {
+	if !Allowed(actor, action) {
 		return false
 	}
 	if res.PracticeID != 0 && res.PracticeID != actor.PracticeID {

@@ -83,7 +83,7 @@ type Report struct {
 // dates) for their therapist; anyone else's client is ErrNotFound. Three
 // queries, whatever the history's length.
 func (s *Service) ForClient(ctx context.Context, actor policy.Actor, clientID int64, from, to time.Time) (Report, error) {
-	if !policy.Can(actor, policy.ReviewWork, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ReviewWork) {
 		return Report{}, errkind.ErrForbidden
 	}
 	return s.load(ctx, Report{ClientID: clientID, From: from, To: to},
@@ -93,7 +93,7 @@ func (s *Service) ForClient(ctx context.Context, actor policy.Actor, clientID in
 // ForSelf is a client's own progress, when their therapist has chosen to
 // share it with them; otherwise ErrNotFound, as if the page did not exist.
 func (s *Service) ForSelf(ctx context.Context, actor policy.Actor, from, to time.Time) (Report, error) {
-	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID, ClientID: actor.UserID}) {
+	if !policy.Allowed(actor, policy.UsePortal) {
 		return Report{}, errkind.ErrForbidden
 	}
 	return s.load(ctx, Report{ClientID: actor.UserID, From: from, To: to},

@@ -43,7 +43,7 @@ const sessionRange = 366 * 24 * time.Hour
 // RecordSession records a session with the client on the given day (today
 // or a planned one). Recording the same day twice keeps one.
 func (s *Service) RecordSession(ctx context.Context, actor policy.Actor, clientID int64, on, today time.Time) error {
-	if !policy.Can(actor, policy.KeepSessions, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.KeepSessions) {
 		return errkind.ErrForbidden
 	}
 	if d := on.Sub(today); d > sessionRange || d < -sessionRange {
@@ -72,7 +72,7 @@ func (s *Service) RecordSession(ctx context.Context, actor policy.Actor, clientI
 
 // RemoveSession removes a recorded session (one entered by mistake).
 func (s *Service) RemoveSession(ctx context.Context, actor policy.Actor, clientID, sessionID int64) error {
-	if !policy.Can(actor, policy.KeepSessions, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.KeepSessions) {
 		return errkind.ErrForbidden
 	}
 	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -94,7 +94,7 @@ func (s *Service) RemoveSession(ctx context.Context, actor policy.Actor, clientI
 // SetSharing lets the client see a simple view of their own progress, or
 // stops it.
 func (s *Service) SetSharing(ctx context.Context, actor policy.Actor, clientID int64, on bool) error {
-	if !policy.Can(actor, policy.ViewClient, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.ViewClient) {
 		return errkind.ErrForbidden
 	}
 	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {

@@ -105,7 +105,7 @@ func (w Work) Overdue(now time.Time) bool { return w.Open() && w.DueAt.Before(no
 // Get loads one of the actor's assignments. Anyone else's, and a
 // cancelled one, is ErrNotFound (R13).
 func (s *Service) Get(ctx context.Context, actor policy.Actor, id int64) (Work, error) {
-	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.UsePortal) {
 		return Work{}, errkind.ErrForbidden
 	}
 	return getWork(ctx, s.db, actor.UserID, id, false)
@@ -189,7 +189,7 @@ func (s *Service) MarkFeedbackSeen(ctx context.Context, actor policy.Actor, id i
 // SaveDraft stores what the client has typed so far, as typed. It never
 // validates: a draft exists so that nothing is lost.
 func (s *Service) SaveDraft(ctx context.Context, actor policy.Actor, id int64, form map[string][]string) (time.Time, error) {
-	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.UsePortal) {
 		return time.Time{}, errkind.ErrForbidden
 	}
 	w, err := getWork(ctx, s.db, actor.UserID, id, false)
@@ -204,7 +204,7 @@ func (s *Service) SaveDraft(ctx context.Context, actor policy.Actor, id int64, f
 // sent, so that changing it starts again from what was sent. Open work's
 // draft is all there is of it and is never discarded here.
 func (s *Service) DiscardChanges(ctx context.Context, actor policy.Actor, id int64) error {
-	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.UsePortal) {
 		return errkind.ErrForbidden
 	}
 	w, err := getWork(ctx, s.db, actor.UserID, id, false)
@@ -233,7 +233,7 @@ var ErrSent = fmt.Errorf("form already sent: %w", errkind.ErrConflict)
 // button) is told so instead of silently saved; "Change my answers" opens
 // a new form with its own token.
 func (s *Service) Autosave(ctx context.Context, actor policy.Actor, id int64, token string, form map[string][]string) (time.Time, error) {
-	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.UsePortal) {
 		return time.Time{}, errkind.ErrForbidden
 	}
 	var at time.Time
@@ -304,7 +304,7 @@ func NewFormToken() string {
 // failed check is an *errkind.Invalid, and the answers as posted are the
 // draft (in PostgreSQL, so any instance can show them again).
 func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, token string, form map[string][]string) (Result, error) {
-	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.UsePortal) {
 		return Result{}, errkind.ErrForbidden
 	}
 	w, err := getWork(ctx, s.db, actor.UserID, id, false)
@@ -533,7 +533,7 @@ const PendingTTL = 24 * time.Hour
 // nothing. It returns the assignment id it restored (0 for none) and
 // whether that work had already been sent (the words are then changes).
 func (s *Service) Restore(ctx context.Context, actor policy.Actor, token string) (restored int64, sent bool, err error) {
-	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID}) {
+	if !policy.Allowed(actor, policy.UsePortal) {
 		return 0, false, nil
 	}
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/trellis-app/trellis/internal/policy"
 )
 
 // handle registers a route with its access rule, enforced before the
@@ -13,7 +14,9 @@ func (s *Server) handle(method, path string, r rule, h gin.HandlerFunc) {
 	s.engine.Handle(method, path, s.require(r), h)
 }
 
-// routes is the whole route table, in one place, each with who may use it.
+// routes is the whole route table, in one place, each with who may use it:
+// public, or the policy action it is for (the roles internal/policy grants
+// it, the same table every service checks).
 func (s *Server) routes() {
 	get, post := http.MethodGet, http.MethodPost
 
@@ -25,7 +28,7 @@ func (s *Server) routes() {
 	s.handle(get, "/", public, s.home)
 	s.handle(get, "/signin", public, s.signinPage)
 	s.handle(post, "/signin", public, s.signin)
-	s.handle(post, "/signout", signedIn, s.signout)
+	s.handle(post, "/signout", may(policy.UseOwnAccount), s.signout)
 	// The second step of a sign-in, bound to the half-done sign-in its
 	// session holds: a code, or setting up two-step sign-in first.
 	s.handle(get, "/signin/code", public, s.codePage)
@@ -36,106 +39,106 @@ func (s *Server) routes() {
 	s.handle(post, "/invite/:token", public, s.useLink("invite"))
 	s.handle(get, "/reset/:token", public, s.linkPage("reset"))
 	s.handle(post, "/reset/:token", public, s.useLink("reset"))
-	s.handle(get, "/account/password", signedIn, s.passwordPage)
-	s.handle(post, "/account/password", signedIn, s.changePassword)
+	s.handle(get, "/account/password", may(policy.ChangeOwnPassword), s.passwordPage)
+	s.handle(post, "/account/password", may(policy.ChangeOwnPassword), s.changePassword)
 	// A client's email reminders and calendar address.
-	s.handle(get, "/account/reminders", clients, s.remindersPage)
-	s.handle(post, "/account/reminders", clients, s.saveReminders)
-	s.handle(post, "/account/calendar", clients, s.changeCalendar)
+	s.handle(get, "/account/reminders", may(policy.SetReminders), s.remindersPage)
+	s.handle(post, "/account/reminders", may(policy.SetReminders), s.saveReminders)
+	s.handle(post, "/account/calendar", may(policy.SetReminders), s.changeCalendar)
 	// Reached from outside, signed out: the address or link is the
 	// credential, for one client and one purpose.
 	s.handle(get, "/calendar/:file", public, s.calendarFeed)
 	s.handle(get, "/stop/:token", public, s.stopPage)
 	s.handle(post, "/stop/:token", public, s.stopReminders)
-	s.handle(get, "/account/mfa", signedIn, s.mfaPage)
-	s.handle(get, "/account/mfa/setup", signedIn, s.mfaSetupPage)
-	s.handle(post, "/account/mfa/setup", signedIn, s.enableMFA)
-	s.handle(get, "/account/mfa/recovery-codes", signedIn, s.recoveryCodesPage)
-	s.handle(post, "/account/mfa/recovery-codes", signedIn, s.newRecoveryCodes)
-	s.handle(post, "/account/mfa/off", signedIn, s.disableMFA)
+	s.handle(get, "/account/mfa", may(policy.ManageOwnMFA), s.mfaPage)
+	s.handle(get, "/account/mfa/setup", may(policy.ManageOwnMFA), s.mfaSetupPage)
+	s.handle(post, "/account/mfa/setup", may(policy.ManageOwnMFA), s.enableMFA)
+	s.handle(get, "/account/mfa/recovery-codes", may(policy.ManageOwnMFA), s.recoveryCodesPage)
+	s.handle(post, "/account/mfa/recovery-codes", may(policy.ManageOwnMFA), s.newRecoveryCodes)
+	s.handle(post, "/account/mfa/off", may(policy.ManageOwnMFA), s.disableMFA)
 	// What someone else did to the person's access, until they read it.
-	s.handle(get, "/account/notices", signedIn, s.noticesPage)
-	s.handle(post, "/account/notices/:id/read", signedIn, s.readNotice)
+	s.handle(get, "/account/notices", may(policy.UseOwnAccount), s.noticesPage)
+	s.handle(post, "/account/notices/:id/read", may(policy.UseOwnAccount), s.readNotice)
 	// A new invite or reset link, shown to the staff member who made it.
-	s.handle(get, "/links/:id", staff, s.linkReadyPage)
+	s.handle(get, "/links/:id", may(policy.HandOffLinks), s.linkReadyPage)
 	// Invitations not yet taken up: a therapist's of clients, an admin's
 	// of staff; the form names one sealed (see handlers_invitations.go).
-	s.handle(post, "/invitations/renew", staff, s.renewInvitation)
-	s.handle(post, "/invitations/withdraw", staff, s.withdrawInvitation)
+	s.handle(post, "/invitations/renew", may(policy.ManageInvitations), s.renewInvitation)
+	s.handle(post, "/invitations/withdraw", may(policy.ManageInvitations), s.withdrawInvitation)
 
 	// Practice admin: accounts and the practice, never clinical content.
-	s.handle(get, "/admin/users", admins, s.adminUsers)
-	s.handle(get, "/admin/users/invite", admins, s.staffInvitePage)
-	s.handle(post, "/admin/users/invite", admins, s.inviteStaff)
-	s.handle(get, "/admin/users/:id/disable", admins, s.disablePage)
-	s.handle(post, "/admin/users/:id/disable", admins, s.setDisabled(true))
-	s.handle(post, "/admin/users/:id/enable", admins, s.setDisabled(false))
-	s.handle(post, "/admin/users/:id/reset", admins, s.resetAccess)
-	s.handle(get, "/admin/users/:id/mfa-reset", admins, s.mfaResetPage)
-	s.handle(post, "/admin/users/:id/mfa-reset", admins, s.resetMFA)
-	s.handle(get, "/admin/users/:id/transfer", admins, s.transferPage)
-	s.handle(post, "/admin/users/:id/transfer", admins, s.transferClient)
-	s.handle(post, "/admin/users/:id/transfer/withdraw", admins, s.withdrawTransfer)
-	s.handle(get, "/admin/practice", admins, s.practicePage)
-	s.handle(post, "/admin/practice", admins, s.updatePractice)
-	s.handle(post, "/admin/practice/mfa", admins, s.setMFARequirement)
-	s.handle(get, "/admin/audit", admins, s.auditPage)
+	s.handle(get, "/admin/users", may(policy.ListUsers), s.adminUsers)
+	s.handle(get, "/admin/users/invite", may(policy.ManageStaff), s.staffInvitePage)
+	s.handle(post, "/admin/users/invite", may(policy.ManageStaff), s.inviteStaff)
+	s.handle(get, "/admin/users/:id/disable", may(policy.DisableUser), s.disablePage)
+	s.handle(post, "/admin/users/:id/disable", may(policy.DisableUser), s.setDisabled(true))
+	s.handle(post, "/admin/users/:id/enable", may(policy.DisableUser), s.setDisabled(false))
+	s.handle(post, "/admin/users/:id/reset", may(policy.ManageStaff), s.resetAccess)
+	s.handle(get, "/admin/users/:id/mfa-reset", may(policy.ManageStaff), s.mfaResetPage)
+	s.handle(post, "/admin/users/:id/mfa-reset", may(policy.ManageStaff), s.resetMFA)
+	s.handle(get, "/admin/users/:id/transfer", may(policy.TransferClient), s.transferPage)
+	s.handle(post, "/admin/users/:id/transfer", may(policy.TransferClient), s.transferClient)
+	s.handle(post, "/admin/users/:id/transfer/withdraw", may(policy.TransferClient), s.withdrawTransfer)
+	s.handle(get, "/admin/practice", may(policy.ManagePractice), s.practicePage)
+	s.handle(post, "/admin/practice", may(policy.ManagePractice), s.updatePractice)
+	s.handle(post, "/admin/practice/mfa", may(policy.ManagePractice), s.setMFARequirement)
+	s.handle(get, "/admin/audit", may(policy.ReadAudit), s.auditPage)
 
 	// Therapist: their caseload.
-	s.handle(get, "/therapist", therapists, s.dashboard)
-	s.handle(post, "/therapist/search", therapists, s.searchCaseload)
-	s.handle(get, "/therapist/clients/invite", therapists, s.clientInvitePage)
-	s.handle(post, "/therapist/clients/invite", therapists, s.inviteClient)
-	s.handle(get, "/therapist/clients/:id", therapists, s.clientPage)
-	s.handle(post, "/therapist/clients/:id/reset", therapists, s.resetAccess)
-	s.handle(post, "/therapist/clients/:id/remove", therapists, s.removeClient)
-	s.handle(post, "/therapist/clients/:id/reminders", therapists, s.offerReminders)
+	s.handle(get, "/therapist", may(policy.ViewCaseload), s.dashboard)
+	s.handle(post, "/therapist/search", may(policy.ViewCaseload), s.searchCaseload)
+	s.handle(get, "/therapist/clients/invite", may(policy.InviteClient), s.clientInvitePage)
+	s.handle(post, "/therapist/clients/invite", may(policy.InviteClient), s.inviteClient)
+	s.handle(get, "/therapist/clients/:id", may(policy.ViewClient), s.clientPage)
+	s.handle(post, "/therapist/clients/:id/reset", may(policy.ResetClient), s.resetAccess)
+	s.handle(post, "/therapist/clients/:id/remove", may(policy.RemoveClient), s.removeClient)
+	s.handle(post, "/therapist/clients/:id/reminders", may(policy.OfferReminders), s.offerReminders)
 	// A client moved to them by an admin waits for their answer.
-	s.handle(post, "/therapist/transfers/:id/accept", therapists, s.decideTransfer(true))
-	s.handle(post, "/therapist/transfers/:id/decline", therapists, s.decideTransfer(false))
-	s.handle(post, "/therapist/clients/:id/mfa-reset", therapists, s.resetMFA)
+	s.handle(post, "/therapist/transfers/:id/accept", may(policy.AcceptTransfer), s.decideTransfer(true))
+	s.handle(post, "/therapist/transfers/:id/decline", may(policy.AcceptTransfer), s.decideTransfer(false))
+	s.handle(post, "/therapist/clients/:id/mfa-reset", may(policy.ResetClient), s.resetMFA)
 
 	// Therapist: the exercise library, the builder, assigning homework.
-	s.handle(get, "/therapist/exercises", therapists, s.libraryPage)
-	s.handle(get, "/therapist/exercises/new", therapists, s.newExercisePage)
-	s.handle(post, "/therapist/exercises/new", therapists, s.builderPost)
-	s.handle(get, "/therapist/exercises/:id", therapists, s.exercisePage)
-	s.handle(get, "/therapist/exercises/:id/edit", therapists, s.editExercisePage)
-	s.handle(post, "/therapist/exercises/:id/edit", therapists, s.builderPost)
-	s.handle(post, "/therapist/exercises/:id/duplicate", therapists, s.duplicateExercise)
-	s.handle(get, "/therapist/assign", therapists, s.assignPage)
-	s.handle(post, "/therapist/assign", therapists, s.assign)
-	s.handle(post, "/therapist/assignments/:id/cancel", therapists, s.cancelOccurrence)
-	s.handle(get, "/therapist/series/:id", therapists, s.seriesPage)
-	s.handle(post, "/therapist/series/:id", therapists, s.changeSeries)
-	s.handle(post, "/therapist/series/:id/cancel", therapists, s.cancelSeries)
+	s.handle(get, "/therapist/exercises", may(policy.ViewLibrary), s.libraryPage)
+	s.handle(get, "/therapist/exercises/new", may(policy.EditExercise), s.newExercisePage)
+	s.handle(post, "/therapist/exercises/new", may(policy.EditExercise), s.builderPost)
+	s.handle(get, "/therapist/exercises/:id", may(policy.ViewLibrary), s.exercisePage)
+	s.handle(get, "/therapist/exercises/:id/edit", may(policy.EditExercise), s.editExercisePage)
+	s.handle(post, "/therapist/exercises/:id/edit", may(policy.EditExercise), s.builderPost)
+	s.handle(post, "/therapist/exercises/:id/duplicate", may(policy.EditExercise), s.duplicateExercise)
+	s.handle(get, "/therapist/assign", may(policy.Assign), s.assignPage)
+	s.handle(post, "/therapist/assign", may(policy.Assign), s.assign)
+	s.handle(post, "/therapist/assignments/:id/cancel", may(policy.ManageWork), s.cancelOccurrence)
+	s.handle(get, "/therapist/series/:id", may(policy.ManageWork), s.seriesPage)
+	s.handle(post, "/therapist/series/:id", may(policy.ManageWork), s.changeSeries)
+	s.handle(post, "/therapist/series/:id/cancel", may(policy.ManageWork), s.cancelSeries)
 
 	// Therapist: review of submitted work.
-	s.handle(get, "/therapist/inbox", therapists, s.inboxPage)
-	s.handle(get, "/therapist/work/:id", therapists, s.reviewPage)
-	s.handle(post, "/therapist/work/:id", therapists, s.reviewAction)
-	s.handle(post, "/therapist/work/:id/feedback", therapists,
+	s.handle(get, "/therapist/inbox", may(policy.ReviewWork), s.inboxPage)
+	s.handle(get, "/therapist/work/:id", may(policy.ReviewWork), s.reviewPage)
+	s.handle(post, "/therapist/work/:id", may(policy.ReviewWork), s.reviewAction)
+	s.handle(post, "/therapist/work/:id/feedback", may(policy.ReviewWork),
 		s.reviewText("feedback", "Feedback saved. The client sees it under what they sent.", "", s.reviews.SaveFeedback))
-	s.handle(post, "/therapist/work/:id/notes", therapists,
+	s.handle(post, "/therapist/work/:id/notes", may(policy.ReviewWork),
 		s.reviewText("note", "Private note kept. Only you can see it.", "#notes", s.reviews.AddNote))
-	s.handle(post, "/therapist/clients/:id/notes", therapists, s.addClientNote)
-	s.handle(get, "/therapist/clients/:id/progress", therapists, s.progressPage)
+	s.handle(post, "/therapist/clients/:id/notes", may(policy.ReviewWork), s.addClientNote)
+	s.handle(get, "/therapist/clients/:id/progress", may(policy.ViewClient), s.progressPage)
 
 	// Therapist: reports to bring into the session, session dates, and
 	// sharing progress with the client.
-	s.handle(get, "/therapist/clients/:id/reports", therapists, s.reportPage)
-	s.handle(post, "/therapist/clients/:id/progress.pdf", therapists, s.progressPDF)
-	s.handle(get, "/therapist/clients/:id/session-report", therapists, s.sessionReport)
-	s.handle(post, "/therapist/clients/:id/session-report.pdf", therapists, s.sessionReportPDF)
-	s.handle(post, "/therapist/clients/:id/sessions", therapists, s.recordSession)
-	s.handle(post, "/therapist/clients/:id/sessions/:session/remove", therapists, s.removeSession)
-	s.handle(post, "/therapist/clients/:id/sharing", therapists, s.setSharing)
+	s.handle(get, "/therapist/clients/:id/reports", may(policy.ExportReport), s.reportPage)
+	s.handle(post, "/therapist/clients/:id/progress.pdf", may(policy.ExportReport), s.progressPDF)
+	s.handle(get, "/therapist/clients/:id/session-report", may(policy.ExportReport), s.sessionReport)
+	s.handle(post, "/therapist/clients/:id/session-report.pdf", may(policy.ExportReport), s.sessionReportPDF)
+	s.handle(post, "/therapist/clients/:id/sessions", may(policy.KeepSessions), s.recordSession)
+	s.handle(post, "/therapist/clients/:id/sessions/:session/remove", may(policy.KeepSessions), s.removeSession)
+	s.handle(post, "/therapist/clients/:id/sharing", may(policy.ViewClient), s.setSharing)
 
 	// Client: their homework portal.
-	s.handle(get, "/home", clients, s.clientHome)
-	s.handle(get, "/home/history", clients, s.historyPage)
-	s.handle(get, "/home/progress", clients, s.clientProgress)
-	s.handle(get, "/home/assignments/:id", clients, s.workPage)
-	s.handle(post, "/home/assignments/:id", clientsWriting, s.saveWork)
-	s.handle(post, "/home/assignments/:id/draft", clientsWriting, s.autosave)
+	s.handle(get, "/home", may(policy.UsePortal), s.clientHome)
+	s.handle(get, "/home/history", may(policy.UsePortal), s.historyPage)
+	s.handle(get, "/home/progress", may(policy.UsePortal), s.clientProgress)
+	s.handle(get, "/home/assignments/:id", may(policy.UsePortal), s.workPage)
+	s.handle(post, "/home/assignments/:id", mayWrite(policy.UsePortal), s.saveWork)
+	s.handle(post, "/home/assignments/:id/draft", mayWrite(policy.UsePortal), s.autosave)
 }

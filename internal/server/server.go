@@ -24,6 +24,7 @@ import (
 	"github.com/trellis-app/trellis/internal/audit"
 	"github.com/trellis-app/trellis/internal/exercise"
 	"github.com/trellis-app/trellis/internal/notify"
+	"github.com/trellis-app/trellis/internal/policy"
 	"github.com/trellis-app/trellis/internal/progress"
 	"github.com/trellis-app/trellis/internal/reflection"
 	"github.com/trellis-app/trellis/internal/review"
@@ -240,6 +241,8 @@ type RouteInfo struct {
 	Path   string
 	// Rule names who may use the route; empty when no rule was registered.
 	Rule string
+	// Action is the policy action the route is for (empty when public).
+	Action policy.Action
 }
 
 // Routes lists every route the router knows, with its access rule, so a
@@ -247,7 +250,8 @@ type RouteInfo struct {
 func (s *Server) Routes() []RouteInfo {
 	var out []RouteInfo
 	for _, r := range s.engine.Routes() {
-		out = append(out, RouteInfo{Method: r.Method, Path: r.Path, Rule: s.rules[r.Method+" "+r.Path].String()})
+		rule := s.rules[r.Method+" "+r.Path]
+		out = append(out, RouteInfo{Method: r.Method, Path: r.Path, Rule: rule.String(), Action: rule.action})
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/trellis-app/trellis/internal/policy"
 	"github.com/trellis-app/trellis/internal/testkit"
 )
 
@@ -19,6 +20,24 @@ func TestEveryRouteHasAnAccessRule(t *testing.T) {
 	for _, r := range routes {
 		if r.Rule == "" {
 			t.Errorf("%s %s has no access rule (R11: deny by default)", r.Method, r.Path)
+		}
+		// One permission table: a route that is not public names the
+		// policy action its services check, and lets in exactly the
+		// roles the table grants it.
+		if r.Rule == "public" {
+			continue
+		}
+		want := policy.RolesFor(r.Action)
+		if r.Action == "" || len(want) == 0 {
+			t.Errorf("%s %s names no policy action the table grants (%q)", r.Method, r.Path, r.Action)
+			continue
+		}
+		names := make([]string, len(want))
+		for i, role := range want {
+			names[i] = string(role)
+		}
+		if got := "roles:" + strings.Join(names, ","); r.Rule != got {
+			t.Errorf("%s %s lets in %s, but the table grants %s %s", r.Method, r.Path, r.Rule, r.Action, got)
 		}
 	}
 }

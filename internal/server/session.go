@@ -168,10 +168,12 @@ func (s *Server) startSession(c *gin.Context, u account.User) error {
 	return nil
 }
 
-// rule says who may use a route. Every route is registered with one; there
-// is no default (R11).
+// rule says who may use a route: anyone, or the roles granted its policy
+// action (the table services check too). Every route is registered with
+// one; there is no default (R11).
 type rule struct {
 	public bool
+	action policy.Action
 	roles  []policy.Role
 	// keepText: a POST from a visitor whose session ended is kept, not
 	// dropped, for a client to find again after signing in (FT5).
@@ -192,16 +194,21 @@ func (r rule) String() string {
 	return "roles:" + strings.Join(names, ",")
 }
 
-var (
-	public     = rule{public: true}
-	signedIn   = rule{roles: policy.Roles}
-	admins     = rule{roles: []policy.Role{policy.Admin}}
-	therapists = rule{roles: []policy.Role{policy.Therapist}}
-	staff      = rule{roles: []policy.Role{policy.Admin, policy.Therapist}}
-	clients    = rule{roles: []policy.Role{policy.Client}}
-	// clientsWriting is clients, for the routes that take a client's words.
-	clientsWriting = rule{roles: []policy.Role{policy.Client}, keepText: true}
-)
+// public routes are open to anyone.
+var public = rule{public: true}
+
+// may is the rule of a route for action: the roles granted it.
+func may(action policy.Action) rule {
+	return rule{action: action, roles: policy.RolesFor(action)}
+}
+
+// mayWrite is may for a route that takes a client's words: a visitor's
+// post is kept (see rule.keepText).
+func mayWrite(action policy.Action) rule {
+	r := may(action)
+	r.keepText = true
+	return r
+}
 
 // require enforces a route's rule: anonymous visitors are sent to sign in
 // (and brought back after), a signed-in user of another role gets 403.
