@@ -326,22 +326,22 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 	var refused error
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		// The row lock orders concurrent sends of this assignment, so each
-		// gets its own version number.
-		var locked int64
-		err := tx.QueryRowxContext(ctx, `SELECT id FROM assignments WHERE id = $1 AND client_id = $2 AND status <> 'cancelled' FOR UPDATE`,
-			id, actor.UserID).Scan(&locked)
+		// gets its own version number; the same statement looks for an
+		// earlier send of this very form (its token).
+		var prior sql.NullInt64
+		var same bool
+		err := tx.QueryRowxContext(ctx, `SELECT s.version, coalesce(s.answers = $4::jsonb, false)
+			FROM assignments a LEFT JOIN submissions s ON s.client_id = $2 AND s.form_token = $3
+			WHERE a.id = $1 AND a.client_id = $2 AND a.status <> 'cancelled' FOR UPDATE OF a`,
+			id, actor.UserID, token, mustJSON(answers)).Scan(&prior, &same)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errkind.ErrNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("lock assignment %d: %w", id, err)
 		}
-		var prior int
-		var same bool
-		err = tx.QueryRowxContext(ctx, `SELECT version, answers = $3::jsonb FROM submissions WHERE client_id = $1 AND form_token = $2`,
-			actor.UserID, token, mustJSON(answers)).Scan(&prior, &same)
-		if err == nil {
-			res = Result{Version: prior, Repeat: true, Kept: !same}
+		if prior.Valid {
+			res = Result{Version: int(prior.Int64), Repeat: true, Kept: !same}
 			if !same {
 				// The same form came back with different words (the back
 				// button, then edits): they are not sent twice, but they
@@ -351,17 +351,16 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 			}
 			return nil // a double click: nothing to keep, nothing written
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("look up form token: %w", err)
-		}
-		// Not a repeat: keep every word as a draft, whatever the check
-		// says. A repeat writes nothing, so it can never put old answers
-		// over newer ones.
-		if _, err := saveDraft(ctx, tx, actor.UserID, id, answers); err != nil {
-			return err
-		}
+		// Not a repeat. Answers the check refuses are kept as the draft,
+		// every word; answers it takes are sent, in this transaction with
+		// everything else, so a draft of them would only be deleted again.
+		// A repeat writes nothing, so it can never put old answers over
+		// newer ones.
 		if err := w.Definition.Check(answers); err != nil {
 			refused = err
+			if _, err := saveDraft(ctx, tx, actor.UserID, id, answers); err != nil {
+				return err
+			}
 			return nil // commit the draft; the answers are not sent
 		}
 		doc, err := json.Marshal(answers)
@@ -408,12 +407,21 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 		return Result{}, refused
 	}
 	if errors.Is(err, errRepeat) {
-		// A concurrent send of the same form won: it stands.
+		// A concurrent send of the same form won: it stands. If this one
+		// carried other words, they are kept as the draft, as a repeat
+		// seen under the lock keeps them.
 		var v int
-		if err := s.db.GetContext(ctx, &v, `SELECT version FROM submissions WHERE client_id = $1 AND form_token = $2`, actor.UserID, token); err != nil {
+		var same bool
+		if err := s.db.QueryRowxContext(ctx, `SELECT version, answers = $3::jsonb FROM submissions WHERE client_id = $1 AND form_token = $2`,
+			actor.UserID, token, mustJSON(answers)).Scan(&v, &same); err != nil {
 			return Result{}, fmt.Errorf("load the earlier submission: %w", err)
 		}
-		return Result{Version: v, Repeat: true}, nil
+		if !same {
+			if _, err := saveDraft(ctx, s.db, actor.UserID, id, answers); err != nil {
+				return Result{}, err
+			}
+		}
+		return Result{Version: v, Repeat: true, Kept: !same}, nil
 	}
 	return res, err
 }

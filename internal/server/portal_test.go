@@ -434,3 +434,38 @@ func TestWorkPageGivesAutosaveThePause(t *testing.T) {
 		})
 	}
 }
+
+// sendQueries sends a fresh check-in as the client and counts the
+// statements the send alone makes (not opening the form).
+func sendQueries(t testing.TB, a *testkit.App, c *testkit.Session, path string) int64 {
+	t.Helper()
+	page := c.Get(path).Body.String()
+	m := tokenRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no form token on the page")
+	}
+	before := a.Queries.Count()
+	r := c.PostForm(path, with(fullCheckIn, "op", "send", "form_token", m[1]))
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("send = %d\n%s", r.Code, r.Body.String())
+	}
+	return a.Queries.Count() - before
+}
+
+// A send is one transaction of few statements (#17): the session, the
+// principal, the work, then in the transaction the lock with the repeat
+// check, the submission, its tracked values, the status, clearing any
+// draft and the audit row, and the session's write (14 before the lock
+// and the repeat check were one statement and answers that were sent
+// stopped being saved as a draft first). A ceiling guards against reads
+// creeping back in.
+func TestASendMakesFewStatements(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	id := checkInFor(t, a, a.Login(t, w.Therapist), w.Client.ID)
+	n := sendQueries(t, a, a.Login(t, w.Client), "/home/assignments/"+strconv.FormatInt(id, 10))
+	t.Logf("a send makes %d statements", n)
+	if n > 12 {
+		t.Errorf("a send makes %d statements; want at most 12", n)
+	}
+}
