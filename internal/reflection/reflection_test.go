@@ -85,6 +85,7 @@ func TestARefusedSendNamesTheFieldAndKeepsTheDraft(t *testing.T) {
 		name, story, trust, field, message string
 	}{
 		{"required answer missing", "", "5", "a.story", "Please write an answer here."},
+		{"required answer only spaces", " \n\t ", "5", "a.story", "Please write an answer here."},
 		{"scale above its top", "it went well", "11", "a.trust", "Choose a whole number from 0 to 10."},
 		{"scale not a number", "it went well", "lots", "a.trust", "Choose a whole number from 0 to 10."},
 		{"long answer too long", long, "5", "a.story", "This answer is 50001 characters long"},
