@@ -5,20 +5,15 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/trellis-app/trellis/internal/account"
-	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/errkind"
-	"github.com/trellis-app/trellis/internal/testkit"
 )
 
 // A calendar address is a credential: the current one finds its client;
 // a replaced, altered or made-up one finds nobody, and removing or
 // disabling the client ends it.
 func TestACalendarAddressOpensOnlyWhileItIsTheClientsCurrentOne(t *testing.T) {
-	a := testkit.NewApp(t)
-	w := a.Seed(t)
+	_, w, svc := accounts(t)
 	ctx := context.Background()
-	svc := account.NewService(a.DB, auth.NewHasher(), auth.NewPasswordChecker())
 	owner := func(token string) (int64, error) {
 		a, err := svc.CalendarFeedOwner(ctx, token)
 		return a.UserID, err

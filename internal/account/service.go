@@ -793,7 +793,9 @@ func normalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(
 func nameProblem(name string) string {
 	n := utf8.RuneCountInString(name)
 	switch {
-	case !utf8.ValidString(name):
+	// PostgreSQL cannot store U+0000. The router drops it, but the rule
+	// is the service's: any caller gets the message, not a failed insert.
+	case !utf8.ValidString(name) || strings.ContainsRune(name, 0):
 		return "The name has characters we cannot read. Please type it again."
 	case n == 0:
 		return "Enter the person's name."

@@ -66,7 +66,9 @@ func (d Definition) Check(a Answers) error {
 	for _, f := range d.Fields {
 		name := FormName(f.Key)
 		vals := a[f.Key]
-		if len(vals) == 0 {
+		// Long text is kept as typed, spaces and all; only spaces are
+		// still no answer to a required question.
+		if len(vals) == 0 || (f.Required && f.Type == LongText && strings.TrimSpace(vals[0]) == "") {
 			if f.Required {
 				v.Add(name, requiredMessage(f))
 			}

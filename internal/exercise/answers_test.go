@@ -32,6 +32,7 @@ func TestCheckAnswers(t *testing.T) {
 		value []string
 	}{
 		{"required long text missing", "long", nil},
+		{"required long text only spaces", "long", []string{" \n\t "}},
 		{"long text over 50,000 characters", "long", []string{strings.Repeat("é", MaxLongAnswer+1)}},
 		{"short text over 500", "short", []string{strings.Repeat("a", MaxShortAnswer+1)}},
 		{"invalid UTF-8", "short", []string{"ab\xffcd"}},
