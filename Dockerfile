@@ -3,6 +3,9 @@
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+# go.mod replaces gofpdf with this folder (our fork, see its README.md);
+# the module graph needs its go.mod before the download.
+COPY third_party/gofpdf/go.mod third_party/gofpdf/
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/trellis ./cmd/trellis
