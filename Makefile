@@ -16,6 +16,11 @@ DEV_PG_PORT ?= 54329
 TEST_PG_DIR  ?= .data/pg-test
 TEST_PG_PORT ?= 54330
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Modules carried in the repository (third_party/, replaced in go.mod): their
+# own modules, so ./... leaves them out; tested and vetted by import path.
+# staticcheck skips them: it reports some 50 findings in upstream's code,
+# which the forks keep as it was (see each README.md).
+FORKS := github.com/jung-kurt/gofpdf
 
 .PHONY: run test bench lint build stop clean help backup restore
 
@@ -53,7 +58,7 @@ test:
 	if [ -z "$$url" ]; then url="$$($(GO) run ./cmd/devdb start -dir $(TEST_PG_DIR) -port $(TEST_PG_PORT) -db postgres -fast)"; fi; \
 	eq="$$(mktemp)"; trap 'rm -f "$$eq"' EXIT; \
 	$(GO) test -count=1 -run 'TestScanGivesTheSameMatchesAsTheSlowScan' ./internal/risk/ >"$$eq" 2>&1 & eqpid=$$!; \
-	status=0; TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 40m ./... || status=$$?; \
+	status=0; TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 40m ./... $(FORKS) || status=$$?; \
 	echo "== risk scanner against the brute-force scan, every corpus row (too slow under -race; run alongside)"; \
 	wait $$eqpid || status=$$?; cat "$$eq"; \
 	exit $$status
@@ -89,7 +94,7 @@ restore: build
 
 lint:
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
+	$(GO) vet ./... $(FORKS)
 	$(GO) run $(STATICCHECK) ./...
 
 stop:
