@@ -133,7 +133,9 @@ func utf8toutf16(s string, withBOM ...bool) string {
 	if len(withBOM) > 0 {
 		bom = withBOM[0]
 	}
-	res := make([]byte, 0, 8)
+	// Trellis fork: room for the whole result (at most two bytes per byte
+	// of s, and the mark), not 8 bytes grown by appending.
+	res := make([]byte, 0, 2*len(s)+2)
 	if bom {
 		res = append(res, 0xFE, 0xFF)
 	}
