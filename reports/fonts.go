@@ -7,6 +7,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/jung-kurt/gofpdf"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/text/unicode/norm"
 )
@@ -33,6 +34,26 @@ const (
 	fontFamily = "DejaVu"
 	cjkFamily  = "DroidFallback"
 )
+
+// parsedFonts are the embedded fonts as gofpdf reads them, parsed once per
+// process rather than once per report (parsing and hashing a font's
+// widths was a tenth of a year's report). gofpdf gives every document its
+// own copy of the font file: it pads font tables in place while subsetting.
+type parsedFonts struct{ regular, bold, cjk *gofpdf.UTF8Font }
+
+var pdfFonts = sync.OnceValues(func() (parsedFonts, error) {
+	var p parsedFonts
+	var err error
+	for _, f := range []struct {
+		to   **gofpdf.UTF8Font
+		from []byte
+	}{{&p.regular, fontRegular}, {&p.bold, fontBold}, {&p.cjk, fontCJK}} {
+		if *f.to, err = gofpdf.ParseUTF8Font(f.from); err != nil {
+			return parsedFonts{}, fmt.Errorf("parse embedded font for PDF: %w", err)
+		}
+	}
+	return p, nil
+})
 
 // Replacement is printed in place of a character no embedded font can
 // draw (Devanagari, Thai, emoji …). DejaVu Sans has a glyph for it, so the
@@ -141,7 +162,15 @@ func uniqueRunes(s string) []rune {
 // become layout, other controls and format characters (zero-width joiners,
 // bidi marks, soft hyphens) are dropped.
 func ignorable(r rune) bool {
-	return r == '\n' || r == '\t' || r == '\r' || unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r)
+	return r == '\n' || r == '\t' || invisible(r)
+}
+
+// invisible: control and format characters (Cc, Cf). Cc is IsControl's
+// set, and no format character comes before the soft hyphen U+00AD, so the
+// common letters skip the table search (every rune of every report passes
+// here).
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || (r >= 0xAD && unicode.Is(unicode.Cf, r))
 }
 
 // cleaner makes user text printable with the embedded font and records
@@ -180,7 +209,7 @@ func (c *cleaner) text(s string, multiline bool) string {
 			}
 		case r == '\t':
 			b.WriteString("    ")
-		case r == '\r' || unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r):
+		case invisible(r): // '\r' among them
 			// dropped: invisible, and gofpdf would draw a missing glyph
 		case c.bits.printable(r):
 			b.WriteRune(r)

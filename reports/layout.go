@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -65,11 +64,15 @@ func newDoc(title string, loc *time.Location, generated time.Time) *doc {
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, pageH-bottomY)
 	pdf.SetCellMargin(0)
-	// Each document gets its own copy of the font: gofpdf pads font tables
-	// in place while subsetting (append on a sub-slice), so documents made
-	// at once would write into one shared buffer.
-	pdf.AddUTF8FontFromBytes(fontFamily, "", bytes.Clone(fontRegular))
-	pdf.AddUTF8FontFromBytes(fontFamily, "B", bytes.Clone(fontBold))
+	// Parsed once; each document gets its own copy of the font file (see
+	// pdfFonts). A font that failed to parse is recorded as the document's
+	// error, which finish returns.
+	fonts, err := pdfFonts()
+	if err != nil {
+		pdf.SetError(err)
+	}
+	pdf.AddUTF8FontParsed(fontFamily, "", fonts.regular)
+	pdf.AddUTF8FontParsed(fontFamily, "B", fonts.bold)
 	// The title shows in a browser tab and file managers: no client name
 	// there (R20), the name is inside the document only.
 	pdf.SetTitle(title, true)
@@ -203,8 +206,7 @@ func (d *doc) wrapLines(text string, width float64) []textLine {
 	var out []textLine
 	blank := false
 	for _, para := range strings.Split(text, "\n") {
-		words := strings.FieldsFunc(para, func(r rune) bool { return r == ' ' })
-		if len(words) == 0 {
+		if strings.Trim(para, " ") == "" {
 			if !blank && len(out) > 0 {
 				out = append(out, textLine{})
 			}
@@ -215,7 +217,15 @@ func (d *doc) wrapLines(text string, width float64) []textLine {
 		rtl := rtlBase(para)
 		var line strings.Builder
 		lw := 0
-		for _, w := range words {
+		// The words are what lies between spaces, taken one by one (a
+		// slice of them per paragraph was a tenth of what a report
+		// allocated).
+		for rest := para; rest != ""; {
+			var w string
+			w, rest, _ = strings.Cut(rest, " ")
+			if w == "" {
+				continue
+			}
 			ww := d.symWidth(w)
 			if line.Len() > 0 {
 				if lw+space+ww <= limit {
@@ -344,8 +354,8 @@ func (d *doc) runs(s string) []fontRun {
 // large, and most reports never use it).
 func (d *doc) withCJK(f func()) {
 	if !d.cjk {
-		// A copy, as for DejaVu in newDoc: gofpdf writes into the bytes.
-		d.pdf.AddUTF8FontFromBytes(cjkFamily, "", bytes.Clone(fontCJK))
+		fonts, _ := pdfFonts() // an error is already the document's (newDoc)
+		d.pdf.AddUTF8FontParsed(cjkFamily, "", fonts.cjk)
 		d.cjk = true
 	}
 	d.pdf.SetFont(cjkFamily, "", d.size)
