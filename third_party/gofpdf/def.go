@@ -713,6 +713,9 @@ type fontDefType struct {
 	i            string        // 1-based position in font list, set by font loader, not this program
 	utf8File     *utf8FontFile // UTF-8 font
 	usedRunes    map[int]int   // Array of used runes
+	// Trellis fork: bit r set when usedRunes[r] == r already (see markUsed);
+	// nil for fonts that are not UTF-8.
+	usedBits *[1 << 16 / 64]uint64
 }
 
 // generateFontID generates a font Id from the font definition

@@ -1732,6 +1732,7 @@ func (f *Fpdf) addFont(familyStr, styleStr, fileStr string, isUTF8 bool) {
 			Ut:        round(utf8File.UnderlineThickness),
 			Cw:        utf8File.CharWidths,
 			usedRunes: sbarr,
+			usedBits:  new([1 << 16 / 64]uint64), // Trellis fork
 			File:      fileStr,
 			utf8File:  utf8File,
 		}
@@ -1870,6 +1871,7 @@ func (f *Fpdf) addFontFromBytes(familyStr, styleStr string, jsonFileBytes, zFile
 			Cw:        utf8File.CharWidths,
 			utf8File:  utf8File,
 			usedRunes: sbarr,
+			usedBits:  new([1 << 16 / 64]uint64), // Trellis fork
 		}
 		def.i, _ = generateFontID(def)
 		f.fonts[fontkey] = def
@@ -2214,9 +2216,7 @@ func (f *Fpdf) Text(x, y float64, txtStr string) {
 			x -= f.GetStringWidth(txtStr)
 		}
 		txt2 = f.escape(utf8toutf16(txtStr, false))
-		for _, uni := range []rune(txtStr) {
-			f.currentFont.usedRunes[int(uni)] = int(uni)
-		}
+		f.currentFont.markUsed(txtStr)
 	} else {
 		txt2 = f.escape(txtStr)
 	}
@@ -2425,9 +2425,7 @@ func (f *Fpdf) CellFormat(w, h float64, txtStr, borderStr string, ln int,
 				txtStr = reverseText(txtStr)
 			}
 			wmax := int(math.Ceil((w - 2*f.cMargin) * 1000 / f.fontSize))
-			for _, uni := range txtStr { // Trellis fork: no []rune copy
-				f.currentFont.usedRunes[int(uni)] = int(uni)
-			}
+			f.currentFont.markUsed(txtStr)
 			space := f.escape(utf8toutf16(" ", false))
 			strSize := f.GetStringSymbolWidth(txtStr)
 			s.printf("BT 0 Tw %.2f %.2f Td [", (f.x+dx)*k, (f.h-(f.y+.5*h+.3*f.fontSize))*k)
@@ -2450,9 +2448,7 @@ func (f *Fpdf) CellFormat(w, h float64, txtStr, borderStr string, ln int,
 					txtStr = reverseText(txtStr)
 				}
 				txt2 = f.escape(utf8toutf16(txtStr, false))
-				for _, uni := range txtStr { // Trellis fork: no []rune copy
-					f.currentFont.usedRunes[int(uni)] = int(uni)
-				}
+				f.currentFont.markUsed(txtStr)
 			} else {
 
 				txt2 = strings.Replace(txtStr, "\\", "\\\\", -1)
@@ -2478,9 +2474,8 @@ func (f *Fpdf) CellFormat(w, h float64, txtStr, borderStr string, ln int,
 			f.newLink(f.x+dx, f.y+dy+.5*h-.5*f.fontSize, f.GetStringWidth(txtStr), f.fontSize, link, linkStr)
 		}
 	}
-	str := s.String()
-	if len(str) > 0 {
-		f.out(str)
+	if s.Len() > 0 {
+		f.outbytes(s.Bytes()) // Trellis fork: not copied to a string first
 	}
 	f.lasth = h
 	if ln > 0 {
@@ -3764,6 +3759,16 @@ func (f *Fpdf) out(s string) {
 	}
 }
 
+// outbytes is out for bytes. Trellis fork.
+func (f *Fpdf) outbytes(b []byte) {
+	w := &f.buffer.Buffer
+	if f.state == 2 {
+		w = f.pages[f.page]
+	}
+	w.Write(b)
+	w.WriteString("\n")
+}
+
 // outbuf adds a buffered line to the document
 func (f *Fpdf) outbuf(r io.Reader) {
 	if f.state == 2 {
@@ -3869,12 +3874,14 @@ func (f *Fpdf) replaceAliases() {
 				alias = utf8toutf16(alias, false)
 				replacement = utf8toutf16(replacement, false)
 			}
+			// Trellis fork: pages searched and replaced as bytes, not
+			// copied to a string and back twice each.
+			a, r := []byte(alias), []byte(replacement)
 			for n := 1; n <= f.page; n++ {
-				s := f.pages[n].String()
-				if strings.Contains(s, alias) {
-					s = strings.Replace(s, alias, replacement, -1)
-					f.pages[n].Truncate(0)
-					f.pages[n].WriteString(s)
+				if b := f.pages[n].Bytes(); bytes.Contains(b, a) {
+					b = bytes.Replace(b, a, r, -1)
+					f.pages[n].Reset()
+					f.pages[n].Write(b)
 				}
 			}
 		}

@@ -92,6 +92,7 @@ func (f *Fpdf) AddUTF8FontParsed(familyStr, styleStr string, font *UTF8Font) {
 	} else {
 		def.usedRunes = makeSubsetRange(32)
 	}
+	def.usedBits = new([1 << 16 / 64]uint64)
 	id, err := font.id(def)
 	if err != nil {
 		f.err = err
@@ -99,4 +100,23 @@ func (f *Fpdf) AddUTF8FontParsed(familyStr, styleStr string, font *UTF8Font) {
 	}
 	def.i = id
 	f.fonts[fontkey] = def
+}
+
+// markUsed records the runes of s as used (usedRunes[r] = r, upstream's
+// loop wherever text is drawn), writing the map only for a rune not yet
+// recorded: the map write for every rune drawn was a tenth of a report's
+// time. A set bit means the map already holds r = r, so the map ends up
+// the same.
+func (def *fontDefType) markUsed(s string) {
+	for _, r := range s {
+		c := int(r)
+		if b := def.usedBits; b != nil && c >= 0 && c < 1<<16 {
+			bit := uint64(1) << (uint(c) & 63)
+			if b[c>>6]&bit != 0 {
+				continue
+			}
+			b[c>>6] |= bit
+		}
+		def.usedRunes[c] = c
+	}
 }
