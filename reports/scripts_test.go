@@ -3,6 +3,7 @@ package reports
 import (
 	"strings"
 	"testing"
+	"unicode"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -170,6 +171,16 @@ func TestArabicLettersAreJoined(t *testing.T) {
 		}
 		if norm.NFKC.String(shapeArabic(tc.in)) != norm.NFKC.String(tc.in) {
 			t.Errorf("%q does not read back as itself", tc.in)
+		}
+	}
+}
+
+// invisible's shortcuts (IsControl for Cc, nothing but the soft hyphen
+// below U+0600 in Cf) leave it the same as the two tables, for every rune.
+func TestInvisibleIsExactlyTheControlAndFormatCharacters(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if want := unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r); invisible(r) != want {
+			t.Fatalf("invisible(%U) = %v, want %v", r, !want, want)
 		}
 	}
 }

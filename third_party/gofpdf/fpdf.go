@@ -2346,7 +2346,11 @@ func (f *Fpdf) CellFormat(w, h float64, txtStr, borderStr string, ln int,
 	if w == 0 {
 		w = f.w - f.rMargin - f.x
 	}
-	var s fmtBuffer
+	// Trellis fork: one buffer for every cell, not a new one grown from
+	// nothing each time. Nothing below draws another cell while it is in
+	// use (page breaks are taken above).
+	s := &f.cellBuf
+	s.Reset()
 	if fill || borderStr == "1" {
 		var op string
 		if fill {
@@ -3512,7 +3516,13 @@ func (f *Fpdf) beginpage(orientationStr string, size SizeType) {
 	for box, pb := range f.defPageBoxes {
 		f.pageBoxes[f.page][box] = pb
 	}
-	f.pages = append(f.pages, bytes.NewBufferString(""))
+	// Trellis fork: room for as much as the page before held, rather than
+	// growing from nothing by doubling, page after page.
+	page := new(bytes.Buffer)
+	if n := len(f.pages); n > 1 {
+		page.Grow(f.pages[n-1].Len())
+	}
+	f.pages = append(f.pages, page)
 	f.pageLinks = append(f.pageLinks, make([]linkType, 0, 0))
 	f.pageAttachments = append(f.pageAttachments, []annotationAttach{})
 	f.state = 2
