@@ -55,6 +55,7 @@ type utf8FontFile struct {
 	DefaultWidth         float64
 	symbolData           map[int]map[string][]int
 	CodeSymbolDictionary map[int]int
+	cut                  *cutTables // Trellis fork: shared, read only; see prepareCut
 }
 
 type tableDescription struct {
@@ -637,38 +638,24 @@ func (utf *utf8FontFile) generateCMAPTable(cidSymbolPairCollection map[int]int, 
 
 // GenerateCutFont fill utf8FontFile from .utf file, only with runes from usedRunes
 func (utf *utf8FontFile) GenerateCutFont(usedRunes map[int]int) []byte {
-	utf.fileReader.readerPosition = 0
-	utf.symbolPosition = make([]int, 0)
-	utf.charSymbolDictionary = make(map[int]int)
-	utf.tableDescriptions = make(map[string]*tableDescription)
 	utf.outTablesData = make(map[string][]byte)
 	utf.Ascent = 0
 	utf.Descent = 0
-	utf.skip(4)
 	utf.LastRune = 0
-	utf.generateTableDescriptions()
-
-	utf.SeekTable("head")
-	utf.skip(50)
-	LocaFormat := utf.readUint16()
-
-	utf.SeekTable("hhea")
-	utf.skip(34)
-	metricsCount := utf.readUint16()
-	oldMetrics := metricsCount
-
-	utf.SeekTable("maxp")
-	utf.skip(4)
-	numSymbols := utf.readUint16()
-
-	symbolCharDictionary := utf.generateCMAP()
-	if symbolCharDictionary == nil {
-		return nil
+	// Trellis fork: what the cut reads from the font file before it looks
+	// at usedRunes is the same for every document; a parsed font
+	// (ParseUTF8Font) has it read once.
+	cut := utf.cut
+	if cut == nil {
+		if cut = utf.prepareCut(); cut == nil {
+			return nil
+		}
 	}
-
-	utf.parseHMTXTable(metricsCount, numSymbols, symbolCharDictionary, 1.0)
-
-	utf.parseLOCATable(LocaFormat, numSymbols)
+	utf.tableDescriptions = cut.tableDescriptions
+	utf.charSymbolDictionary = cut.charSymbolDictionary
+	utf.symbolPosition = cut.symbolPosition
+	LocaFormat, metricsCount, numSymbols := cut.locaFormat, cut.metricsCount, cut.numSymbols
+	oldMetrics := metricsCount
 
 	cidSymbolPairCollection, symbolArray, symbolCollection, symbolCollectionKeys := utf.parseSymbols(usedRunes)
 
@@ -788,6 +775,56 @@ func (utf *utf8FontFile) GenerateCutFont(usedRunes map[int]int) []byte {
 	utf.setOutTable("OS/2", os2Data)
 
 	return utf.assembleTables()
+}
+
+// cutTables is what GenerateCutFont reads from the font file before it
+// looks at the runes used, read only once made. Trellis fork.
+type cutTables struct {
+	tableDescriptions                    map[string]*tableDescription
+	charSymbolDictionary                 map[int]int
+	symbolPosition                       []int
+	locaFormat, metricsCount, numSymbols int
+}
+
+// prepareCut is the start of upstream's GenerateCutFont, which reads the
+// font's table directory, cmap and loca (and its widths, unused since), or
+// nil when the font has no Unicode cmap. Trellis fork.
+func (utf *utf8FontFile) prepareCut() *cutTables {
+	utf.fileReader.readerPosition = 0
+	utf.symbolPosition = make([]int, 0)
+	utf.charSymbolDictionary = make(map[int]int)
+	utf.tableDescriptions = make(map[string]*tableDescription)
+	utf.skip(4)
+	utf.generateTableDescriptions()
+
+	utf.SeekTable("head")
+	utf.skip(50)
+	LocaFormat := utf.readUint16()
+
+	utf.SeekTable("hhea")
+	utf.skip(34)
+	metricsCount := utf.readUint16()
+
+	utf.SeekTable("maxp")
+	utf.skip(4)
+	numSymbols := utf.readUint16()
+
+	symbolCharDictionary := utf.generateCMAP()
+	if symbolCharDictionary == nil {
+		return nil
+	}
+
+	utf.parseHMTXTable(metricsCount, numSymbols, symbolCharDictionary, 1.0)
+
+	utf.parseLOCATable(LocaFormat, numSymbols)
+	return &cutTables{
+		tableDescriptions:    utf.tableDescriptions,
+		charSymbolDictionary: utf.charSymbolDictionary,
+		symbolPosition:       utf.symbolPosition,
+		locaFormat:           LocaFormat,
+		metricsCount:         metricsCount,
+		numSymbols:           numSymbols,
+	}
 }
 
 func (utf *utf8FontFile) getSymbols(originalSymbolIdx int, start *int, symbolSet map[int]int, SymbolsCollection map[int]int, SymbolsCollectionKeys []int) (*int, map[int]int, map[int]int, []int) {

@@ -16,6 +16,7 @@ import (
 type UTF8Font struct {
 	data []byte      // the font file; never written, each document copies it
 	def  fontDefType // metrics and widths; read only once parsed
+	cut  *cutTables  // subsetting's reading of the file; read only
 
 	mu  sync.Mutex
 	ids map[string]string // the font's id under each font key
@@ -31,8 +32,16 @@ func ParseUTF8Font(utf8Bytes []byte) (*UTF8Font, error) {
 	if err := utf8File.parseFile(); err != nil {
 		return nil, err
 	}
+	// What subsetting reads from the file before it looks at the runes a
+	// document used. A reader of its own: prepareCut would replace the
+	// widths just parsed with unscaled ones.
+	cut := newUTF8Font(&fileReader{array: utf8File.fileReader.array}).prepareCut()
+	if cut == nil {
+		return nil, errors.New("ParseUTF8Font: the font has no Unicode cmap")
+	}
 	return &UTF8Font{
 		data: data,
+		cut:  cut,
 		def: fontDefType{
 			Tp: "UTF8",
 			Desc: FontDescType{
@@ -87,6 +96,7 @@ func (f *Fpdf) AddUTF8FontParsed(familyStr, styleStr string, font *UTF8Font) {
 	def := font.def
 	def.Name = fontkey
 	def.utf8File = newUTF8Font(&fileReader{array: append([]byte(nil), font.data...)})
+	def.utf8File.cut = font.cut
 	if f.aliasNbPagesStr == "" {
 		def.usedRunes = makeSubsetRange(57)
 	} else {
