@@ -329,6 +329,12 @@ type fontRun struct {
 // runs splits s where the font changes; nil when it is all DejaVu, the
 // common case.
 func (d *doc) runs(s string) []fontRun {
+	// Runes from U+2E80 up, the only ones inCJK takes, are led by a byte
+	// of 0xE2 or more in UTF-8: text without one (most, and every word is
+	// measured) is all DejaVu.
+	if !hasLeadAtLeast(s, 0xE2) {
+		return nil
+	}
 	bits, err := coverage()
 	if err != nil {
 		return nil
@@ -347,6 +353,15 @@ func (d *doc) runs(s string) []fontRun {
 		return nil
 	}
 	return append(out, fontRun{s[start:], cur})
+}
+
+func hasLeadAtLeast(s string, b byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= b {
+			return true
+		}
+	}
+	return false
 }
 
 // withCJK runs f with the CJK fallback selected at the current size,
