@@ -166,11 +166,13 @@ func ignorable(r rune) bool {
 }
 
 // invisible: control and format characters (Cc, Cf). Cc is IsControl's
-// set, and the only format character before U+0600 is the soft hyphen, so
-// Latin, Greek, Cyrillic and Hebrew letters skip the table search (every
-// rune of every report passes here).
+// set; the only format character before U+0600 is the soft hyphen, and
+// there is none between U+180F and U+200A, so Latin (Vietnamese among it),
+// Greek, Cyrillic and Hebrew letters skip the table search (every rune of
+// every report passes here).
 func invisible(r rune) bool {
-	return unicode.IsControl(r) || r == 0xAD || (r >= 0x600 && unicode.Is(unicode.Cf, r))
+	return unicode.IsControl(r) || r == 0xAD ||
+		(r >= 0x600 && (r <= 0x180E || r >= 0x200B) && unicode.Is(unicode.Cf, r))
 }
 
 // cleaner makes user text printable with the embedded font and records

@@ -58,6 +58,18 @@ func (b *fmtBuffer) printf(fmtStr string, args ...interface{}) {
 	fmt.Fprintf(&b.Buffer, fmtStr, args...)
 }
 
+// f2 writes v as printf's %.2f does: for a finite number that is
+// strconv's 'f' format with two decimals, without fmt's parsing of the
+// format. Trellis fork.
+func (b *fmtBuffer) f2(v float64) {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		b.printf("%.2f", v)
+		return
+	}
+	var num [32]byte
+	b.Write(strconv.AppendFloat(num[:0], v, 'f', 2, 64))
+}
+
 func fpdfNew(orientationStr, unitStr, sizeStr, fontDirStr string, size SizeType) (f *Fpdf) {
 	f = new(Fpdf)
 	if orientationStr == "" {
@@ -2461,7 +2473,15 @@ func (f *Fpdf) CellFormat(w, h float64, txtStr, borderStr string, ln int,
 			}
 			bt := (f.x + dx) * k
 			td := (f.h - (f.y + dy + .5*h + .3*f.fontSize)) * k
-			s.printf("BT %.2f %.2f Td (%s)Tj ET", bt, td, txt2)
+			// Trellis fork: s.printf("BT %.2f %.2f Td (%s)Tj ET", bt, td,
+			// txt2) without fmt, the line drawn for every cell.
+			s.WriteString("BT ")
+			s.f2(bt)
+			s.WriteByte(' ')
+			s.f2(td)
+			s.WriteString(" Td (")
+			s.WriteString(txt2)
+			s.WriteString(")Tj ET")
 			//BT %.2F %.2F Td (%s) Tj ET',(f.x+dx)*k,(f.h-(f.y+.5*h+.3*f.FontSize))*k,txt2);
 		}
 

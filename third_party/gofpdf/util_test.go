@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"fmt"
+	"math"
 	"math/rand"
 	"strings"
 	"sync"
@@ -145,5 +146,22 @@ func TestSliceCompressAtOnce(t *testing.T) {
 	}
 	if n != 8*2*len(in) {
 		t.Fatalf("%d streams compressed, want %d", n, 8*2*len(in))
+	}
+}
+
+// fmtBuffer.f2 writes what printf's %.2f writes.
+func TestF2IsPrintfPoint2f(t *testing.T) {
+	values := []float64{0, -0.0, 0.005, 0.015, 0.125, 2.675, -2.675, 1e-9, -1e-9, 841.89, -17.5, 123456789.125, 1e300, -1e300}
+	values = append(values, math.Inf(1), math.Inf(-1), math.NaN(), math.Copysign(0, -1))
+	rnd := rand.New(rand.NewSource(2))
+	for i := 0; i < 10000; i++ {
+		values = append(values, (rnd.Float64()-0.5)*2000)
+	}
+	for _, v := range values {
+		var b fmtBuffer
+		b.f2(v)
+		if want := fmt.Sprintf("%.2f", v); b.String() != want {
+			t.Fatalf("f2(%v) = %q, printf %%.2f = %q", v, b.String(), want)
+		}
 	}
 }
