@@ -47,12 +47,18 @@ func rtlBase(text string) bool {
 // common case skips the algorithm.
 func hasRTL(text string) bool {
 	for _, r := range text {
-		if r >= 0x0590 && (class(r) == bidi.R || class(r) == bidi.AL || class(r) == bidi.AN) {
+		if mayBeRTL(r) && (class(r) == bidi.R || class(r) == bidi.AL || class(r) == bidi.AN) {
 			return true
 		}
 	}
 	return false
 }
+
+// mayBeRTL is false for runes no right-to-left class (R, AL, AN) holds:
+// below U+0590, and U+0900–U+200E, where Latin (Vietnamese among it) and
+// most other scripts are, so every line is not looked up rune by rune
+// (a test holds it to the classes for every rune).
+func mayBeRTL(r rune) bool { return r >= 0x0590 && (r < 0x0900 || r > 0x200E) }
 
 func class(r rune) bidi.Class {
 	p, _ := bidi.LookupRune(r)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unicode"
 
+	"golang.org/x/text/unicode/bidi"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/trellis-app/trellis/internal/testkit/pdfdoc"
@@ -181,6 +182,14 @@ func TestInvisibleIsExactlyTheControlAndFormatCharacters(t *testing.T) {
 	for r := rune(0); r <= unicode.MaxRune; r++ {
 		if want := unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r); invisible(r) != want {
 			t.Fatalf("invisible(%U) = %v, want %v", r, !want, want)
+		}
+	}
+}
+
+func TestMayBeRTLHoldsEveryRightToLeftRune(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if c := class(r); (c == bidi.R || c == bidi.AL || c == bidi.AN) && !mayBeRTL(r) {
+			t.Fatalf("%U is of class %v, which mayBeRTL rules out", r, c)
 		}
 	}
 }

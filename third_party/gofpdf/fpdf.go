@@ -3608,6 +3608,11 @@ func (f *Fpdf) loadfont(r io.Reader) (def fontDefType) {
 
 // Escape special characters in strings
 func (f *Fpdf) escape(s string) string {
+	// Trellis fork: one scan for the common case of nothing to escape,
+	// rather than four.
+	if strings.IndexAny(s, "\\()\r") < 0 {
+		return s
+	}
 	s = strings.Replace(s, "\\", "\\\\", -1)
 	s = strings.Replace(s, "(", "\\(", -1)
 	s = strings.Replace(s, ")", "\\)", -1)
