@@ -199,6 +199,9 @@ func newCleaner() (*cleaner, error) {
 // letters their joined forms.
 func (c *cleaner) text(s string, multiline bool) string {
 	s = norm.NFC.String(s)
+	if c.unchanged(s, multiline) {
+		return shapeArabic(s)
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -224,6 +227,22 @@ func (c *cleaner) text(s string, multiline bool) string {
 		}
 	}
 	return shapeArabic(b.String())
+}
+
+// unchanged reports whether text would copy s rune for rune (the common
+// case), so it need not be copied.
+func (c *cleaner) unchanged(s string, multiline bool) bool {
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			if !multiline {
+				return false
+			}
+		case r == '\t' || invisible(r) || !c.bits.printable(r):
+			return false
+		}
+	}
+	return true
 }
 
 func (c *cleaner) line(s string) string { return c.text(s, false) }
