@@ -13,7 +13,11 @@ import (
 // fail maps an error from a service to a response. It is the one place
 // where errors become statuses.
 func (s *Server) fail(c *gin.Context, err error) {
+	var kept textToKeep
 	switch {
+	case errors.As(err, &kept):
+		// A client was sending their words: show every one back.
+		s.failKeepingText(c, kept.err)
 	case errors.Is(err, errkind.ErrNotFound):
 		s.renderError(c, http.StatusNotFound)
 	case errors.Is(err, errkind.ErrForbidden):
@@ -45,3 +49,14 @@ func (s *Server) serverError(c *gin.Context, err error) {
 func isUnavailable(err error) bool {
 	return database.IsUnavailable(err)
 }
+
+// textToKeep is a failure while a client was sending their words: fail
+// answers it with a page that shows every word back (failKeepingText),
+// not with the plain error page.
+type textToKeep struct{ err error }
+
+func (e textToKeep) Error() string { return e.err.Error() }
+func (e textToKeep) Unwrap() error { return e.err }
+
+// keepingText marks err as a failure with a client's words to keep.
+func keepingText(err error) error { return textToKeep{err} }

@@ -25,29 +25,26 @@ type usersPage struct {
 	Moving map[int64]account.Transfer
 }
 
-func (s *Server) adminUsers(c *gin.Context) {
+func (s *Server) adminUsers(c *gin.Context) error {
 	ctx, a := c.Request.Context(), actor(c)
 	users, err := s.accounts.ListUsers(ctx, a)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	moving, err := s.accounts.PendingTransfers(ctx, a)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	invites, err := s.invitations(c)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	failed, err := s.reminders.FailedStaffEmails(ctx, a, s.now())
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.render(c, http.StatusOK, "admin_users", usersPage{Page: s.page(c, "People"), Users: users, Invitations: invites, Failed: failed, Now: s.now(), Moving: moving})
+	return nil
 }
 
 type invitePage struct {
@@ -59,26 +56,27 @@ type invitePage struct {
 
 var staffInviteFields = []string{"name", "email", "role"}
 
-func (s *Server) staffInvitePage(c *gin.Context) {
+func (s *Server) staffInvitePage(c *gin.Context) error {
 	f := emptyForm(staffInviteFields...)
 	f.Values["role"] = string(policy.Therapist)
 	s.render(c, http.StatusOK, "invite", invitePage{Page: s.page(c, "Invite a colleague"), Staff: true, Action: "/admin/users/invite", Form: f})
+	return nil
 }
 
-func (s *Server) inviteStaff(c *gin.Context) {
+func (s *Server) inviteStaff(c *gin.Context) error {
 	f := newForm(c, staffInviteFields)
 	link, err := s.accounts.InviteStaff(c.Request.Context(), actor(c), account.Invitation{
 		Name: f.Values["name"], Email: f.Values["email"], Role: policy.Role(f.Values["role"]),
 	})
 	if f.withErrors(err) {
 		s.render(c, http.StatusUnprocessableEntity, "invite", invitePage{Page: s.page(c, "Invite a colleague"), Staff: true, Action: "/admin/users/invite", Form: f})
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.handOffLink(c, link, f.Values["name"], "/admin/users")
+	return nil
 }
 
 type disablePage struct {
@@ -88,16 +86,15 @@ type disablePage struct {
 
 // disablePage asks before an account is disabled: disabling signs the
 // person out at once, so it is never one click away.
-func (s *Server) disablePage(c *gin.Context) {
+func (s *Server) disablePage(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	a := actor(c)
 	u, err := s.accounts.User(c.Request.Context(), a, id)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	switch {
 	case u.ID == a.UserID:
@@ -106,26 +103,26 @@ func (s *Server) disablePage(c *gin.Context) {
 		s.flash(c, "That account is already disabled.")
 	default:
 		s.render(c, http.StatusOK, "admin_disable", disablePage{Page: s.page(c, "Disable an account"), Person: u})
-		return
+		return nil
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/users")
+	return nil
 }
 
-func (s *Server) setDisabled(disabled bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
+func (s *Server) setDisabled(disabled bool) handlerFunc {
+	return func(c *gin.Context) error {
 		id, ok := s.id(c)
 		if !ok {
-			return
+			return nil
 		}
 		err := s.accounts.SetDisabled(c.Request.Context(), actor(c), id, disabled)
 		if msg, isInvalid := invalidMessage(err); isInvalid {
 			s.flash(c, msg)
 			c.Redirect(http.StatusSeeOther, "/admin/users")
-			return
+			return nil
 		}
 		if err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 		if disabled {
 			s.flash(c, "The account is disabled. Anyone signed in with it was signed out.")
@@ -133,15 +130,16 @@ func (s *Server) setDisabled(disabled bool) gin.HandlerFunc {
 			s.flash(c, "The account is enabled again.")
 		}
 		c.Redirect(http.StatusSeeOther, "/admin/users")
+		return nil
 	}
 }
 
 // resetAccess makes a new single-use link: admins for anyone in the
 // practice, therapists for their own clients.
-func (s *Server) resetAccess(c *gin.Context) {
+func (s *Server) resetAccess(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	a := actor(c)
 	back := "/admin/users"
@@ -152,17 +150,17 @@ func (s *Server) resetAccess(c *gin.Context) {
 	if msg, isInvalid := invalidMessage(err); isInvalid {
 		s.flash(c, msg)
 		c.Redirect(http.StatusSeeOther, back)
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	var name string
 	if u, err := s.accountName(c, a, id); err == nil {
 		name = u
 	}
 	s.handOffLink(c, link, name, back)
+	return nil
 }
 
 func (s *Server) accountName(c *gin.Context, a policy.Actor, id int64) (string, error) {
@@ -196,75 +194,72 @@ type transferPage struct {
 	Pending *account.Transfer
 }
 
-func (s *Server) transferPage(c *gin.Context) {
-	s.renderTransfer(c, http.StatusOK, emptyForm("therapist"))
+func (s *Server) transferPage(c *gin.Context) error {
+	return s.renderTransfer(c, http.StatusOK, emptyForm("therapist"))
 }
 
-func (s *Server) renderTransfer(c *gin.Context, status int, f Form) {
+func (s *Server) renderTransfer(c *gin.Context, status int, f Form) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	ctx, a := c.Request.Context(), actor(c)
 	client, err := s.accounts.User(ctx, a, id)
 	if err == nil && client.Role != policy.Client {
 		s.renderError(c, http.StatusNotFound)
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	therapists, err := s.accounts.Therapists(ctx, a)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	moving, err := s.accounts.PendingTransfers(ctx, a)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	p := transferPage{Page: s.page(c, "Move a client"), Client: client, Therapists: therapists, Form: f}
 	if t, ok := moving[client.ID]; ok {
 		p.Pending = &t
 	}
 	s.render(c, status, "admin_transfer", p)
+	return nil
 }
 
-func (s *Server) transferClient(c *gin.Context) {
+func (s *Server) transferClient(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	f := newForm(c, []string{"therapist"})
 	tid, _ := strconv.ParseInt(f.Values["therapist"], 10, 64)
 	err := s.accounts.ProposeTransfer(c.Request.Context(), actor(c), id, tid)
 	if f.withErrors(err) {
-		s.renderTransfer(c, http.StatusUnprocessableEntity, f)
-		return
+		return s.renderTransfer(c, http.StatusUnprocessableEntity, f)
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "The move is proposed. The client stays where they are until the therapist you chose accepts it on their dashboard.")
 	c.Redirect(http.StatusSeeOther, "/admin/users")
+	return nil
 }
 
 // withdrawTransfer withdraws a move the receiving therapist has not
 // answered yet.
-func (s *Server) withdrawTransfer(c *gin.Context) {
+func (s *Server) withdrawTransfer(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	if err := s.accounts.WithdrawTransfer(c.Request.Context(), actor(c), id); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "The move is withdrawn. The client stays where they are.")
 	c.Redirect(http.StatusSeeOther, "/admin/users")
+	return nil
 }
 
 type practicePage struct {
@@ -280,8 +275,9 @@ type practicePage struct {
 
 var practiceFields = []string{"name", "crisis_text", "time_zone", "missed_in_a_row"}
 
-func (s *Server) practicePage(c *gin.Context) {
+func (s *Server) practicePage(c *gin.Context) error {
 	s.renderPractice(c, http.StatusOK, savedPractice(c), Form{})
+	return nil
 }
 
 // savedPractice is the settings form filled with the practice as saved.
@@ -314,7 +310,7 @@ func (s *Server) renderPractice(c *gin.Context, status int, f, mf Form) {
 	s.render(c, status, "admin_practice", p)
 }
 
-func (s *Server) updatePractice(c *gin.Context) {
+func (s *Server) updatePractice(c *gin.Context) error {
 	f := newForm(c, practiceFields)
 	err := s.accounts.UpdatePractice(c.Request.Context(), actor(c), account.PracticeSettings{
 		Name: f.Values["name"], CrisisText: f.Values["crisis_text"], TimeZone: f.Values["time_zone"],
@@ -322,14 +318,14 @@ func (s *Server) updatePractice(c *gin.Context) {
 	})
 	if f.withErrors(err) {
 		s.renderPractice(c, http.StatusUnprocessableEntity, f, Form{})
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "Practice settings saved.")
 	c.Redirect(http.StatusSeeOther, "/admin/practice")
+	return nil
 }
 
 // actionChoice is one action of the audit log's filter: its code, sent
@@ -348,7 +344,7 @@ type auditPage struct {
 
 // auditPage lists the practice's audit log with filters (user, action,
 // date range) and keyset paging.
-func (s *Server) auditPage(c *gin.Context) {
+func (s *Server) auditPage(c *gin.Context) error {
 	ctx, a := c.Request.Context(), actor(c)
 	p := auditPage{Page: s.page(c, "Audit log"), Filter: map[string]string{}, Errors: map[string]string{}}
 	for _, act := range audit.AllActions {
@@ -384,8 +380,7 @@ func (s *Server) auditPage(c *gin.Context) {
 	f.BeforeID, _ = strconv.ParseInt(p.Filter["before"], 10, 64)
 	users, err := s.accounts.ListUsers(ctx, a)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	p.Users = users
 	status := http.StatusOK
@@ -394,8 +389,7 @@ func (s *Server) auditPage(c *gin.Context) {
 	} else {
 		rows, more, err := s.audit.List(ctx, a, f)
 		if err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 		p.Rows = rows
 		if more {
@@ -405,4 +399,5 @@ func (s *Server) auditPage(c *gin.Context) {
 		}
 	}
 	s.render(c, status, "admin_audit", p)
+	return nil
 }

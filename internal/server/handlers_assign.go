@@ -23,7 +23,7 @@ type assignPage struct {
 
 var assignFields = []string{"exercise", "clients", "note", "first_due", "recurrence", "interval_days", "end", "until", "count"}
 
-func (s *Server) assignPage(c *gin.Context) {
+func (s *Server) assignPage(c *gin.Context) error {
 	f := emptyForm(assignFields...)
 	f.Values["exercise"] = c.Query("exercise")
 	f.Values["recurrence"] = assignment.Once
@@ -34,33 +34,31 @@ func (s *Server) assignPage(c *gin.Context) {
 	for _, id := range assignment.IDs(c.QueryArray("client")) {
 		chosen[id] = true
 	}
-	s.renderAssign(c, http.StatusOK, f, chosen)
+	return s.renderAssign(c, http.StatusOK, f, chosen)
 }
 
-func (s *Server) renderAssign(c *gin.Context, status int, f Form, chosen map[int64]bool) {
+func (s *Server) renderAssign(c *gin.Context, status int, f Form, chosen map[int64]bool) error {
 	ctx, a := c.Request.Context(), actor(c)
 	list, err := s.exercises.Library(ctx, a)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	clients, err := s.accounts.Caseload(ctx, a)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	today, err := s.assignments.Today(ctx, a)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if f.Values["first_due"] == "" {
 		f.Values["first_due"] = today.AddDays(7).String()
 	}
 	s.render(c, status, "assign", assignPage{Page: s.page(c, "Assign homework"), Exercises: list, Clients: clients, Form: f, Chosen: chosen, Today: today.String()})
+	return nil
 }
 
-func (s *Server) assign(c *gin.Context) {
+func (s *Server) assign(c *gin.Context) error {
 	f := newForm(c, assignFields)
 	clientIDs := assignment.IDs(c.PostFormArray("clients"))
 	chosen := map[int64]bool{}
@@ -76,20 +74,19 @@ func (s *Server) assign(c *gin.Context) {
 		ids, err = s.assignments.Assign(c.Request.Context(), actor(c), req)
 	}
 	if !ok || f.withErrors(err) {
-		s.renderAssign(c, http.StatusUnprocessableEntity, f, chosen)
-		return
+		return s.renderAssign(c, http.StatusUnprocessableEntity, f, chosen)
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if len(clientIDs) == 1 {
 		s.flash(c, "Homework assigned.")
 		c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(clientIDs[0], 10))
-		return
+		return nil
 	}
 	s.flash(c, "Homework assigned to "+plural(len(ids), "client", "clients")+".")
 	c.Redirect(http.StatusSeeOther, "/therapist")
+	return nil
 }
 
 // scheduleFromForm reads the schedule part of the assign form, adding a
@@ -140,35 +137,35 @@ func endFromForm(f *Form, until **assignment.Date, count *int) bool {
 	return true
 }
 
-func (s *Server) cancelOccurrence(c *gin.Context) {
+func (s *Server) cancelOccurrence(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	clientID, err := s.assignments.CancelOccurrence(c.Request.Context(), actor(c), id)
-	s.afterWorkChange(c, clientID, err, "That occurrence is cancelled.")
+	return s.afterWorkChange(c, clientID, err, "That occurrence is cancelled.")
 }
 
-func (s *Server) cancelSeries(c *gin.Context) {
+func (s *Server) cancelSeries(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	clientID, err := s.assignments.CancelSeries(c.Request.Context(), actor(c), id)
-	s.afterWorkChange(c, clientID, err, "The remaining occurrences are cancelled. Work already sent in is kept.")
+	return s.afterWorkChange(c, clientID, err, "The remaining occurrences are cancelled. Work already sent in is kept.")
 }
 
 // afterWorkChange redirects back to the client's page with a message.
-func (s *Server) afterWorkChange(c *gin.Context, clientID int64, err error, done string) {
+func (s *Server) afterWorkChange(c *gin.Context, clientID int64, err error, done string) error {
 	if msg, invalid := invalidMessage(err); invalid {
 		s.flash(c, msg)
 	} else if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	} else {
 		s.flash(c, done)
 	}
 	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(clientID, 10))
+	return nil
 }
 
 type seriesPage struct {
@@ -179,15 +176,14 @@ type seriesPage struct {
 
 var seriesFields = []string{"note", "end", "until", "count"}
 
-func (s *Server) seriesPage(c *gin.Context) {
+func (s *Server) seriesPage(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	sr, err := s.assignments.GetSeries(c.Request.Context(), actor(c), id)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	f := emptyForm(seriesFields...)
 	f.Values["note"] = sr.Note
@@ -200,18 +196,18 @@ func (s *Server) seriesPage(c *gin.Context) {
 		f.Values["count"] = strconv.FormatInt(sr.Count.Int64, 10)
 	}
 	s.render(c, http.StatusOK, "series", seriesPage{Page: s.page(c, "Change a series"), Series: sr, Form: f})
+	return nil
 }
 
-func (s *Server) changeSeries(c *gin.Context) {
+func (s *Server) changeSeries(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	ctx, a := c.Request.Context(), actor(c)
 	sr, err := s.assignments.GetSeries(ctx, a, id)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	f := newForm(c, seriesFields)
 	ch := assignment.Change{Note: f.Values["note"]}
@@ -222,7 +218,7 @@ func (s *Server) changeSeries(c *gin.Context) {
 	}
 	if !ok || f.withErrors(err) {
 		s.render(c, http.StatusUnprocessableEntity, "series", seriesPage{Page: s.page(c, "Change a series"), Series: sr, Form: f})
-		return
+		return nil
 	}
-	s.afterWorkChange(c, clientID, err, "The series is changed. Work already sent in is kept.")
+	return s.afterWorkChange(c, clientID, err, "The series is changed. Work already sent in is kept.")
 }

@@ -12,12 +12,13 @@ import (
 	"github.com/trellis-app/trellis/internal/errkind"
 )
 
-func (s *Server) home(c *gin.Context) {
+func (s *Server) home(c *gin.Context) error {
 	if u, ok := currentUser(c); ok {
 		c.Redirect(http.StatusSeeOther, homeFor(u.Role))
-		return
+		return nil
 	}
 	c.Redirect(http.StatusSeeOther, "/signin")
+	return nil
 }
 
 type signinPage struct {
@@ -30,10 +31,10 @@ type signinPage struct {
 
 var signinFields = []string{"email", "password"}
 
-func (s *Server) signinPage(c *gin.Context) {
+func (s *Server) signinPage(c *gin.Context) error {
 	if u, ok := currentUser(c); ok {
 		c.Redirect(http.StatusSeeOther, homeFor(u.Role))
-		return
+		return nil
 	}
 	p := signinPage{Page: s.page(c, "Sign in"), Form: emptyForm(signinFields...), Next: safeNext(c.Query("next"))}
 	switch {
@@ -51,57 +52,54 @@ func (s *Server) signinPage(c *gin.Context) {
 		p.Notice = "You were signed out, but everything you wrote is safe. Sign in to carry on where you left off."
 	}
 	s.render(c, http.StatusOK, "signin", p)
+	return nil
 }
 
 // signin checks the per-IP limit (R3), then the email and password. Every
 // failure shows the same message (R4).
-func (s *Server) signin(c *gin.Context) {
+func (s *Server) signin(c *gin.Context) error {
 	ctx := c.Request.Context()
 	key := "signin:" + auth.ClientKey(c.ClientIP())
 	failures, err := s.loginCounter.Count(ctx, key, LoginIPWindow)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if failures >= LoginsPerIP {
 		c.Header("Retry-After", strconv.Itoa(int(LoginIPWindow.Seconds())))
 		s.renderError(c, http.StatusTooManyRequests)
-		return
+		return nil
 	}
 	f := newForm(c, signinFields, "password")
 	next := safeNext(c.PostForm("next"))
 	u, step, err := s.accounts.Authenticate(ctx, f.Values["email"], c.PostForm("password"))
 	if errors.Is(err, account.ErrBadCredentials) {
 		if err := s.loginCounter.Add(ctx, key); err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 	}
 	switch {
 	case errors.Is(err, account.ErrBadCredentials):
 		s.render(c, http.StatusUnauthorized, "signin", signinPage{Page: s.page(c, "Sign in"), Form: f, Next: next,
 			Message: "That email and password do not match an account. Please check them and try again. After 10 tries in a row, sign-in pauses for 15 minutes."})
-		return
+		return nil
 	case err != nil:
-		s.fail(c, err)
-		return
+		return err
 	}
-	s.beginSignIn(c, u, step, next, "signin")
+	return s.beginSignIn(c, u, step, next, "signin")
 }
 
 // signout destroys the session server-side (R9).
-func (s *Server) signout(c *gin.Context) {
+func (s *Server) signout(c *gin.Context) error {
 	// The session ends first: a failure to write the audit row must not
 	// leave it alive.
 	if err := s.sessions.Destroy(c.Request.Context()); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if err := s.accounts.RecordLogout(c.Request.Context(), actor(c)); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	c.Redirect(http.StatusSeeOther, "/signin?signed_out=1")
+	return nil
 }
 
 type linkPage struct {
@@ -123,12 +121,11 @@ func linkTitle(purpose string) string {
 
 // linkPage shows the set-password form of an invite or reset link. An
 // unknown, used and expired link all get the same answer (R4, R5).
-func (s *Server) linkPage(purpose string) gin.HandlerFunc {
-	return func(c *gin.Context) {
+func (s *Server) linkPage(purpose string) handlerFunc {
+	return func(c *gin.Context) error {
 		u, err := s.accounts.LinkUser(c.Request.Context(), purpose, c.Param("token"))
 		if err != nil && !errors.Is(err, account.ErrLinkInvalid) && !errors.Is(err, errkind.ErrNotFound) {
-			s.fail(c, err)
-			return
+			return err
 		}
 		p := linkPage{Page: s.page(c, linkTitle(purpose)), Purpose: purpose, Valid: err == nil, Form: emptyForm(passwordFields...)}
 		if err == nil {
@@ -139,11 +136,12 @@ func (s *Server) linkPage(purpose string) gin.HandlerFunc {
 			status = http.StatusNotFound
 		}
 		s.render(c, status, "link", p)
+		return nil
 	}
 }
 
-func (s *Server) useLink(purpose string) gin.HandlerFunc {
-	return func(c *gin.Context) {
+func (s *Server) useLink(purpose string) handlerFunc {
+	return func(c *gin.Context) error {
 		ctx := c.Request.Context()
 		token := c.Param("token")
 		f := newForm(c, passwordFields, passwordFields...)
@@ -153,46 +151,42 @@ func (s *Server) useLink(purpose string) gin.HandlerFunc {
 		case errors.Is(err, account.ErrLinkInvalid) || errors.Is(err, errkind.ErrNotFound):
 			p.Valid = false
 			s.render(c, http.StatusNotFound, "link", p)
-			return
+			return nil
 		case f.withErrors(err):
 			s.render(c, http.StatusUnprocessableEntity, "link", p)
-			return
+			return nil
 		case errors.Is(err, account.ErrAccountExists):
 			// The email already has an account, which nothing here may
 			// change: the next step is to sign in with it. As after any
 			// use of a link, this browser's old session ends.
 			if err := s.sessions.Destroy(ctx); err != nil {
-				s.fail(c, err)
-				return
+				return err
 			}
 			c.Redirect(http.StatusSeeOther, "/signin?existing=1")
-			return
+			return nil
 		case err != nil:
-			s.fail(c, err)
-			return
+			return err
 		}
 		// Any session this browser held belonged to someone else or is
 		// now stale: end it, then sign the person in with a new session id
 		// (R8), instead of asking for the email they were invited by.
 		if err := s.sessions.Destroy(ctx); err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 		if !u.CanSignIn() {
 			// A client no longer in a caseload: their password is set, but
 			// signing in must wait for a therapist.
 			c.Redirect(http.StatusSeeOther, "/signin?password_set=1")
-			return
+			return nil
 		}
 		if step != account.StepNone {
 			// A link sets the password only: the second step is still
 			// asked for (#15 finding 2b).
-			s.beginSignIn(c, u, step, "", "link")
-			return
+			return s.beginSignIn(c, u, step, "", "link")
 		}
 		to, ok := s.completeSignIn(c, u, "", false)
 		if !ok {
-			return
+			return nil
 		}
 		if purpose == "invite" {
 			s.flash(c, "Your password is set and you are signed in. Welcome to Trellis.")
@@ -200,6 +194,7 @@ func (s *Server) useLink(purpose string) gin.HandlerFunc {
 			s.flash(c, "Your new password is set and you are signed in.")
 		}
 		c.Redirect(http.StatusSeeOther, to)
+		return nil
 	}
 }
 
@@ -211,30 +206,30 @@ type passwordPage struct {
 
 var changePasswordFields = []string{"current", "password", "confirm"}
 
-func (s *Server) passwordPage(c *gin.Context) {
+func (s *Server) passwordPage(c *gin.Context) error {
 	s.render(c, http.StatusOK, "password", passwordPage{Page: s.page(c, "Change your password"), Form: emptyForm(changePasswordFields...)})
+	return nil
 }
 
 // changePassword ends the user's other sessions and keeps this one (R8:
 // with a new id).
-func (s *Server) changePassword(c *gin.Context) {
+func (s *Server) changePassword(c *gin.Context) error {
 	f := newForm(c, changePasswordFields, changePasswordFields...)
 	version, err := s.accounts.ChangePassword(c.Request.Context(), actor(c), account.PasswordChange{
 		Current: c.PostForm("current"), New: c.PostForm("password"), Confirm: c.PostForm("confirm"),
 	})
 	if f.withErrors(err) {
 		s.render(c, http.StatusUnprocessableEntity, "password", passwordPage{Page: s.page(c, "Change your password"), Form: f})
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if err := s.keepSession(c, version); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "Your password is changed. You were signed out everywhere else.")
 	u, _ := currentUser(c)
 	c.Redirect(http.StatusSeeOther, homeFor(u.Role))
+	return nil
 }

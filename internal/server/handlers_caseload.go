@@ -16,57 +16,58 @@ import (
 
 var clientInviteFields = []string{"name", "email"}
 
-func (s *Server) clientInvitePage(c *gin.Context) {
+func (s *Server) clientInvitePage(c *gin.Context) error {
 	s.render(c, http.StatusOK, "invite", invitePage{Page: s.page(c, "Invite a client"), Action: "/therapist/clients/invite", Form: emptyForm(clientInviteFields...)})
+	return nil
 }
 
-func (s *Server) inviteClient(c *gin.Context) {
+func (s *Server) inviteClient(c *gin.Context) error {
 	f := newForm(c, clientInviteFields)
 	link, err := s.accounts.InviteClient(c.Request.Context(), actor(c), account.Invitation{Name: f.Values["name"], Email: f.Values["email"]})
 	if f.withErrors(err) {
 		s.render(c, http.StatusUnprocessableEntity, "invite", invitePage{Page: s.page(c, "Invite a client"), Action: "/therapist/clients/invite", Form: f})
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.handOffLink(c, link, f.Values["name"], "/therapist")
+	return nil
 }
 
-func (s *Server) removeClient(c *gin.Context) {
+func (s *Server) removeClient(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	if err := s.accounts.RemoveClient(c.Request.Context(), actor(c), id); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "The client was removed from your caseload and signed out. Their records are kept.")
 	c.Redirect(http.StatusSeeOther, "/therapist")
+	return nil
 }
 
 // decideTransfer accepts or declines a move of a client into the
 // therapist's caseload. A move not waiting for them is a 404.
-func (s *Server) decideTransfer(accept bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
+func (s *Server) decideTransfer(accept bool) handlerFunc {
+	return func(c *gin.Context) error {
 		id, ok := s.id(c)
 		if !ok {
-			return
+			return nil
 		}
 		t, err := s.accounts.DecideTransfer(c.Request.Context(), actor(c), id, accept)
 		if err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 		if accept {
 			s.flash(c, t.ClientName+" is now in your caseload.")
 			c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(t.ClientID, 10))
-			return
+			return nil
 		}
 		s.flash(c, "You declined the move. "+t.ClientName+" stays with their therapist.")
 		c.Redirect(http.StatusSeeOther, "/therapist")
+		return nil
 	}
 }
 
@@ -90,7 +91,7 @@ type dashboardPage struct {
 // the caseload with counts, sortable and searchable by name. The name
 // searched for is kept in the session, never in the URL (R20): URLs end up
 // in browser history, proxy logs and the Referer of the next request.
-func (s *Server) dashboard(c *gin.Context) {
+func (s *Server) dashboard(c *gin.Context) error {
 	sort := c.Query("sort")
 	if _, ok := assignment.SortOrders[sort]; !ok {
 		sort = "name"
@@ -98,25 +99,22 @@ func (s *Server) dashboard(c *gin.Context) {
 	q := s.sessions.GetString(c.Request.Context(), sessCaseloadSearch)
 	d, err := s.assignments.Dashboard(c.Request.Context(), actor(c), sort, q)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	moves, err := s.accounts.TransferNotices(c.Request.Context(), actor(c))
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	reach, err := s.reminders.Attention(c.Request.Context(), actor(c), s.now())
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	invites, err := s.invitations(c)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.render(c, http.StatusOK, "dashboard", dashboardPage{Page: s.page(c, "Dashboard"), Dashboard: d, Transfers: moves, Reach: reach, Invitations: invites, Sort: sort, Search: q, Now: s.now()})
+	return nil
 }
 
 // sessCaseloadSearch holds the name the therapist last searched the
@@ -125,7 +123,7 @@ const sessCaseloadSearch = "caseload_search"
 
 // searchCaseload keeps the searched name in the session and shows the
 // dashboard again (POST/redirect/GET), in the same order.
-func (s *Server) searchCaseload(c *gin.Context) {
+func (s *Server) searchCaseload(c *gin.Context) error {
 	q := strings.TrimSpace(c.PostForm("q"))
 	if q == "" || c.PostForm("clear") == "1" {
 		s.sessions.Remove(c.Request.Context(), sessCaseloadSearch)
@@ -139,6 +137,7 @@ func (s *Server) searchCaseload(c *gin.Context) {
 		}
 	}
 	c.Redirect(http.StatusSeeOther, to+"#caseload-title")
+	return nil
 }
 
 type clientPage struct {
@@ -155,35 +154,32 @@ type clientPage struct {
 
 // clientPage shows one client of the caseload with their work; another
 // therapist's client is the same 404 as a client that does not exist (R13).
-func (s *Server) clientPage(c *gin.Context) {
-	s.renderClientPage(c, http.StatusOK, emptyForm("note"))
+func (s *Server) clientPage(c *gin.Context) error {
+	return s.renderClientPage(c, http.StatusOK, emptyForm("note"))
 }
 
-func (s *Server) renderClientPage(c *gin.Context, status int, f Form) {
+func (s *Server) renderClientPage(c *gin.Context, status int, f Form) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	ctx, a := c.Request.Context(), actor(c)
 	client, err := s.accounts.Client(ctx, a, id)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	work, err := s.assignments.ClientWork(ctx, a, id)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	notes, err := s.reviews.ClientNotes(ctx, a, id)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	rem, err := s.reminders.ForClient(ctx, a, id)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.render(c, status, "therapist_client", clientPage{Page: s.page(c, "Client"), Client: client, Work: work, Notes: notes, Form: f, Now: s.now(), Reminders: rem})
+	return nil
 }

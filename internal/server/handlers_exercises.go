@@ -15,13 +15,13 @@ type libraryPage struct {
 	Exercises []exercise.Exercise
 }
 
-func (s *Server) libraryPage(c *gin.Context) {
+func (s *Server) libraryPage(c *gin.Context) error {
 	list, err := s.exercises.Library(c.Request.Context(), actor(c))
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.render(c, http.StatusOK, "exercises", libraryPage{Page: s.page(c, "Exercise library"), Exercises: list})
+	return nil
 }
 
 type exercisePage struct {
@@ -33,25 +33,24 @@ type exercisePage struct {
 
 // exercisePage shows an exercise as the client will see it, with its
 // version history. ?version=N shows an older version.
-func (s *Server) exercisePage(c *gin.Context) {
+func (s *Server) exercisePage(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	version, _ := strconv.Atoi(c.Query("version"))
 	ctx, a := c.Request.Context(), actor(c)
 	e, err := s.exercises.Get(ctx, a, id, version)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	versions, err := s.exercises.Versions(ctx, a, id)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.render(c, http.StatusOK, "exercise", exercisePage{Page: s.page(c, "Exercise"), Exercise: e, Versions: versions,
 		Preview: newPreview(e.Definition)})
+	return nil
 }
 
 type builderPage struct {
@@ -77,39 +76,40 @@ func (s *Server) renderBuilder(c *gin.Context, status int, p builderPage) {
 	s.render(c, status, "builder", p)
 }
 
-func (s *Server) newExercisePage(c *gin.Context) {
+func (s *Server) newExercisePage(c *gin.Context) error {
 	b := builderForm{Minutes: "10"}
 	b.apply("add", string(exercise.LongText))
 	s.renderBuilder(c, http.StatusOK, builderPage{Action: "/therapist/exercises/new", Form: b, IsNew: true})
+	return nil
 }
 
-func (s *Server) editExercisePage(c *gin.Context) {
+func (s *Server) editExercisePage(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	e, err := s.exercises.Get(c.Request.Context(), actor(c), id, 0)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if e.Builtin() {
 		// Built-ins are shared by every practice: adapt a copy instead.
 		s.renderError(c, http.StatusNotFound)
-		return
+		return nil
 	}
 	s.renderBuilder(c, http.StatusOK, builderPage{Action: "/therapist/exercises/" + strconv.FormatInt(id, 10) + "/edit", Form: builderFromDefinition(e.Definition), ExistsID: id})
+	return nil
 }
 
 // builderPost handles every button of the builder. Add, move and remove
 // re-render the form; preview shows the client's view below it; save
 // validates and writes a new exercise or a new version.
-func (s *Server) builderPost(c *gin.Context) {
+func (s *Server) builderPost(c *gin.Context) error {
 	var id int64
 	if c.Param("id") != "" {
 		var ok bool
 		if id, ok = s.id(c); !ok {
-			return
+			return nil
 		}
 		// Every button of an existing exercise's builder answers 404 for
 		// one that is not the practice's own, exactly as the page does.
@@ -118,8 +118,7 @@ func (s *Server) builderPost(c *gin.Context) {
 			err = errkind.ErrNotFound
 		}
 		if err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 	}
 	b := bindBuilder(c)
@@ -133,7 +132,7 @@ func (s *Server) builderPost(c *gin.Context) {
 			p.Errors = map[string]string{"sentence": msg}
 		}
 		s.renderBuilder(c, http.StatusOK, p)
-		return
+		return nil
 	}
 	p.Form = b
 	d, inv := b.definition()
@@ -146,13 +145,13 @@ func (s *Server) builderPost(c *gin.Context) {
 	if len(inv.Fields) > 0 {
 		p.Errors = inv.Fields
 		s.renderBuilder(c, http.StatusUnprocessableEntity, p)
-		return
+		return nil
 	}
 	if op == "preview" {
 		pv := newPreview(d)
 		p.Preview = &pv
 		s.renderBuilder(c, http.StatusOK, p)
-		return
+		return nil
 	}
 	ctx, a := c.Request.Context(), actor(c)
 	var err error
@@ -164,28 +163,28 @@ func (s *Server) builderPost(c *gin.Context) {
 	if inv, ok := errkind.AsInvalid(err); ok {
 		p.Errors = inv.Fields
 		s.renderBuilder(c, http.StatusUnprocessableEntity, p)
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "Exercise saved. Assignments made before keep the version they were given.")
 	c.Redirect(http.StatusSeeOther, "/therapist/exercises/"+strconv.FormatInt(id, 10))
+	return nil
 }
 
-func (s *Server) duplicateExercise(c *gin.Context) {
+func (s *Server) duplicateExercise(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	newID, err := s.exercises.Duplicate(c.Request.Context(), actor(c), id)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "Your copy is ready to adapt.")
 	c.Redirect(http.StatusSeeOther, "/therapist/exercises/"+strconv.FormatInt(newID, 10)+"/edit")
+	return nil
 }
 
 // previewData renders an exercise's fields as the client sees them.

@@ -75,16 +75,16 @@ type reportPage struct {
 	SessionForm Form
 }
 
-func (s *Server) reportPage(c *gin.Context) {
-	s.renderReportPage(c, http.StatusOK, emptyForm("held_on"), c.Request.URL.Query())
+func (s *Server) reportPage(c *gin.Context) error {
+	return s.renderReportPage(c, http.StatusOK, emptyForm("held_on"), c.Request.URL.Query())
 }
 
 // renderReportPage shows the export page with the period and choices the
 // form sent kept, and f for the session form.
-func (s *Server) renderReportPage(c *gin.Context, status int, f Form, v url.Values) {
+func (s *Server) renderReportPage(c *gin.Context, status int, f Form, v url.Values) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	p := reportPage{Page: s.page(c, "Reports"), ClientID: id, SessionForm: f}
 	from, to, fromText, toText, errs := period(v, s.now(), p.Location())
@@ -100,21 +100,21 @@ func (s *Server) renderReportPage(c *gin.Context, status int, f Form, v url.Valu
 	}
 	var err error
 	if p.Choices, err = s.progress.Choices(c.Request.Context(), actor(c), id, from, to); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if p.SessionForm.Values["held_on"] == "" {
 		p.SessionForm.Values["held_on"] = s.now().In(p.Location()).Format(time.DateOnly)
 	}
 	s.render(c, status, "reports", p)
+	return nil
 }
 
 // progressPDF exports the progress summary the report page's form posted.
 // A wrong period shows the form again with the messages and choices kept.
-func (s *Server) progressPDF(c *gin.Context) {
+func (s *Server) progressPDF(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	zone := s.zone(c)
 	// Posted, never a query: an export writes an audit row, so it must
@@ -122,15 +122,14 @@ func (s *Server) progressPDF(c *gin.Context) {
 	v := c.Request.PostForm
 	from, to, _, _, errs := period(v, s.now(), zone)
 	if len(errs) > 0 {
-		s.renderReportPage(c, http.StatusUnprocessableEntity, emptyForm("held_on"), v)
-		return
+		return s.renderReportPage(c, http.StatusUnprocessableEntity, emptyForm("held_on"), v)
 	}
 	// The form always says pick=1 and prints exactly what is ticked, so
 	// unticking one keeps it out. A post without pick prints every one.
 	o := progress.SummaryOptions{From: from, To: to, AllReflections: v.Get("pick") != "1", Reflections: chosen(v),
 		IncludeNotes: v.Get("notes") == "1", Format: "pdf"}
 	now := s.now().In(zone)
-	s.renderPDF(c, reports.ProgressFileName(id, now), func(w io.Writer) error {
+	return s.renderPDF(c, reports.ProgressFileName(id, now), func(w io.Writer) error {
 		sum, err := s.progress.ExportSummary(c.Request.Context(), actor(c), id, o, now)
 		if err != nil {
 			return err
@@ -148,27 +147,25 @@ const pdfWait = 10 * time.Second
 // for about a tenth of a second and allocates some 180 MB of short-lived
 // compression buffers, so a burst of exports waits its turn instead of
 // multiplying memory; a wait past pdfWait answers 503.
-func (s *Server) renderPDF(c *gin.Context, name string, write func(io.Writer) error) {
+func (s *Server) renderPDF(c *gin.Context, name string, write func(io.Writer) error) error {
 	ctx := c.Request.Context()
 	t := time.NewTimer(pdfWait)
 	defer t.Stop()
 	select {
 	case s.pdfSlots <- struct{}{}:
 	case <-t.C:
-		s.fail(c, fmt.Errorf("wait for a PDF slot: %w", database.ErrBusy))
-		return
+		return fmt.Errorf("wait for a PDF slot: %w", database.ErrBusy)
 	case <-ctx.Done():
-		s.fail(c, fmt.Errorf("wait for a PDF slot: %w", ctx.Err()))
-		return
+		return fmt.Errorf("wait for a PDF slot: %w", ctx.Err())
 	}
 	var buf bytes.Buffer
 	err := write(&buf)
 	<-s.pdfSlots
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.sendPDF(c, name, buf.Bytes())
+	return nil
 }
 
 // chosen is the reflections (assignment ids) ticked in the export form.
@@ -198,17 +195,16 @@ type sessionReportPage struct {
 	Trend    ChartView
 }
 
-func (s *Server) sessionReport(c *gin.Context) {
+func (s *Server) sessionReport(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	p := sessionReportPage{Page: s.page(c, "Session report"), ClientID: id}
 	now := s.now()
 	r, err := s.progress.ExportSession(c.Request.Context(), actor(c), id, "html", now)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	p.Report = r
 	if len(r.CheckIns) > 0 {
@@ -216,15 +212,16 @@ func (s *Server) sessionReport(c *gin.Context) {
 		p.Trend = chartView(ch, from, to, p.Location())
 	}
 	s.render(c, http.StatusOK, "session_report", p)
+	return nil
 }
 
-func (s *Server) sessionReportPDF(c *gin.Context) {
+func (s *Server) sessionReportPDF(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	now := s.now().In(s.zone(c))
-	s.renderPDF(c, reports.SessionFileName(id, now), func(w io.Writer) error {
+	return s.renderPDF(c, reports.SessionFileName(id, now), func(w io.Writer) error {
 		r, err := s.progress.ExportSession(c.Request.Context(), actor(c), id, "pdf", now)
 		if err != nil {
 			return err
@@ -234,62 +231,59 @@ func (s *Server) sessionReportPDF(c *gin.Context) {
 }
 
 // recordSession records the date of a session with the client.
-func (s *Server) recordSession(c *gin.Context) {
+func (s *Server) recordSession(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	f := newForm(c, []string{"held_on"})
 	zone := s.zone(c)
 	on, perr := time.ParseInLocation(time.DateOnly, f.Values["held_on"], zone)
 	if perr != nil {
 		f.Errors["held_on"] = "Enter the session's date, like 2026-01-31."
-		s.renderReportPage(c, http.StatusUnprocessableEntity, f, c.Request.URL.Query())
-		return
+		return s.renderReportPage(c, http.StatusUnprocessableEntity, f, c.Request.URL.Query())
 	}
 	now := s.now().In(zone)
 	err := s.progress.RecordSession(c.Request.Context(), actor(c), id, on, time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone))
 	if f.withErrors(err) {
-		s.renderReportPage(c, http.StatusUnprocessableEntity, f, c.Request.URL.Query())
-		return
+		return s.renderReportPage(c, http.StatusUnprocessableEntity, f, c.Request.URL.Query())
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "Session of "+on.Format("2 Jan 2006")+" recorded.")
 	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"/reports#sessions")
+	return nil
 }
 
 // removeSession removes a session date entered by mistake.
-func (s *Server) removeSession(c *gin.Context) {
+func (s *Server) removeSession(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	sid, err := strconv.ParseInt(c.Param("session"), 10, 64)
 	if err != nil || sid <= 0 {
 		s.renderError(c, http.StatusNotFound)
-		return
+		return nil
 	}
 	if err := s.progress.RemoveSession(c.Request.Context(), actor(c), id, sid); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "Session date removed.")
 	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"/reports#sessions")
+	return nil
 }
 
 // setSharing turns the client's own progress view on or off.
-func (s *Server) setSharing(c *gin.Context) {
+func (s *Server) setSharing(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	on := c.PostForm("shared") == "1"
 	if err := s.progress.SetSharing(c.Request.Context(), actor(c), id, on); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if on {
 		s.flash(c, "The client can now see their progress under “My progress”.")
@@ -297,4 +291,5 @@ func (s *Server) setSharing(c *gin.Context) {
 		s.flash(c, "The client no longer sees their progress.")
 	}
 	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"/reports#sharing")
+	return nil
 }

@@ -43,18 +43,17 @@ func (s *Server) invitations(c *gin.Context) ([]invitationRow, error) {
 
 // invitationRef opens the sealed ref a form sent; anything else is a 404,
 // like an invitation that is not the actor's.
-func (s *Server) invitationRef(c *gin.Context) (account.InviteRef, bool) {
+func (s *Server) invitationRef(c *gin.Context) (account.InviteRef, error) {
 	sealed, err := base64.RawURLEncoding.DecodeString(c.PostForm("invitation"))
 	if err == nil {
 		var plain []byte
 		if plain, err = auth.Open(s.sessions.Token(c.Request.Context()), inviteSealLabel, sealed, nil); err == nil {
 			if ref, ok := account.ParseInviteRef(plain); ok {
-				return ref, true
+				return ref, nil
 			}
 		}
 	}
-	s.fail(c, errkind.ErrNotFound)
-	return account.InviteRef{}, false
+	return account.InviteRef{}, errkind.ErrNotFound
 }
 
 // invitationsHome is the page that lists the actor's invitations.
@@ -65,30 +64,30 @@ func invitationsHome(a policy.Actor) string {
 	return "/therapist#invitations-title"
 }
 
-func (s *Server) renewInvitation(c *gin.Context) {
-	ref, ok := s.invitationRef(c)
-	if !ok {
-		return
+func (s *Server) renewInvitation(c *gin.Context) error {
+	ref, err := s.invitationRef(c)
+	if err != nil {
+		return err
 	}
 	a := actor(c)
 	link, name, err := s.accounts.RenewInvite(c.Request.Context(), a, ref)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.handOffLink(c, link, name, invitationsHome(a))
+	return nil
 }
 
-func (s *Server) withdrawInvitation(c *gin.Context) {
-	ref, ok := s.invitationRef(c)
-	if !ok {
-		return
+func (s *Server) withdrawInvitation(c *gin.Context) error {
+	ref, err := s.invitationRef(c)
+	if err != nil {
+		return err
 	}
 	a := actor(c)
 	if err := s.accounts.WithdrawInvite(c.Request.Context(), a, ref); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "The invitation was withdrawn. Its link no longer works.")
 	c.Redirect(http.StatusSeeOther, invitationsHome(a))
+	return nil
 }

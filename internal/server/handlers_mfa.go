@@ -86,20 +86,19 @@ func (s *Server) getSealed(c *gin.Context, key string, v any) bool {
 
 // beginSignIn goes on after a right password (or a used link): straight
 // to a signed-in session, or to the second step the account needs.
-func (s *Server) beginSignIn(c *gin.Context, u account.User, step account.Step, next, via string) {
+func (s *Server) beginSignIn(c *gin.Context, u account.User, step account.Step, next, via string) error {
 	if step == account.StepNone {
 		to, ok := s.completeSignIn(c, u, next, via == "signin")
 		if ok {
 			c.Redirect(http.StatusSeeOther, to)
 		}
-		return
+		return nil
 	}
 	ctx := c.Request.Context()
 	// A new id for the half-done sign-in too, and nothing left of any
 	// other user this browser was signed in as.
 	if err := s.sessions.RenewToken(ctx); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.sessions.Remove(ctx, sessUserID)
 	s.sessions.Remove(ctx, sessAuthVersion)
@@ -112,9 +111,10 @@ func (s *Server) beginSignIn(c *gin.Context, u account.User, step account.Step, 
 	s.sessions.Put(ctx, sessPendingVia, via)
 	if step == account.StepEnrol {
 		c.Redirect(http.StatusSeeOther, "/signin/enrol")
-		return
+		return nil
 	}
 	c.Redirect(http.StatusSeeOther, "/signin/code")
+	return nil
 }
 
 func (s *Server) clearPending(c *gin.Context) {
@@ -206,11 +206,12 @@ type codePage struct {
 
 var codeFields = []string{"code", "recovery"}
 
-func (s *Server) codePage(c *gin.Context) {
+func (s *Server) codePage(c *gin.Context) error {
 	if _, ok := s.pending(c, account.StepCode); !ok {
-		return
+		return nil
 	}
 	s.render(c, http.StatusOK, "signin_code", codePage{Page: s.page(c, "Your sign-in code"), Form: emptyForm(codeFields...)})
+	return nil
 }
 
 // badCodeMessage is the one answer to a wrong, used or replayed code and
@@ -219,22 +220,21 @@ const badCodeMessage = "That code is not right, or it was used already. Type the
 
 // verifyCode is the second step: the per-address limit and the account
 // lock apply exactly as to passwords.
-func (s *Server) verifyCode(c *gin.Context) {
+func (s *Server) verifyCode(c *gin.Context) error {
 	ctx := c.Request.Context()
 	key := "signin:" + auth.ClientKey(c.ClientIP())
 	failures, err := s.loginCounter.Count(ctx, key, LoginIPWindow)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if failures >= LoginsPerIP {
 		c.Header("Retry-After", strconv.Itoa(int(LoginIPWindow.Seconds())))
 		s.renderError(c, http.StatusTooManyRequests)
-		return
+		return nil
 	}
 	p, ok := s.pending(c, account.StepCode)
 	if !ok {
-		return
+		return nil
 	}
 	f := newForm(c, codeFields, codeFields...) // a code is never shown again
 	code, field := c.PostForm("code"), "code"
@@ -245,24 +245,23 @@ func (s *Server) verifyCode(c *gin.Context) {
 	switch {
 	case errors.Is(err, account.ErrBadCode):
 		if err := s.loginCounter.Add(ctx, key); err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 		f.Errors[field] = badCodeMessage
 		s.render(c, http.StatusUnauthorized, "signin_code", codePage{Page: s.page(c, "Your sign-in code"), Form: f, Recovery: field == "recovery"})
-		return
+		return nil
 	case errors.Is(err, account.ErrSignInGone):
 		s.clearPending(c)
 		c.Redirect(http.StatusSeeOther, "/signin?again=1")
-		return
+		return nil
 	case err != nil:
-		s.fail(c, err)
-		return
+		return err
 	}
 	to, ok := s.completeSignIn(c, u, p.Next, p.Via == "signin")
 	if ok {
 		c.Redirect(http.StatusSeeOther, to)
 	}
+	return nil
 }
 
 // setupSecret is a new authenticator secret kept in the session until a
@@ -303,16 +302,14 @@ type setupPage struct {
 	Form         Form
 }
 
-func (s *Server) renderSetup(c *gin.Context, status int, u account.User, atSignIn bool, f Form) {
+func (s *Server) renderSetup(c *gin.Context, status int, u account.User, atSignIn bool, f Form) error {
 	st, err := s.setup(c, u)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	png, err := auth.TOTPQR(st.URI, 240)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	p := setupPage{Page: s.page(c, "Set up two-step sign-in"), Action: "/account/mfa/setup", AtSignIn: atSignIn, Reset: u.MFAEnrolRequired,
 		QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)), Form: f}
@@ -323,47 +320,46 @@ func (s *Server) renderSetup(c *gin.Context, status int, u account.User, atSignI
 		p.SecretGroups = append(p.SecretGroups, st.Secret[i:min(i+4, len(st.Secret))])
 	}
 	s.render(c, status, "mfa_setup", p)
+	return nil
 }
 
 // enrolPage is set-up that a sign-in must pass through: the practice
 // requires two-step sign-in, or someone reset it.
-func (s *Server) enrolPage(c *gin.Context) {
+func (s *Server) enrolPage(c *gin.Context) error {
 	p, ok := s.pending(c, account.StepEnrol)
 	if !ok {
-		return
+		return nil
 	}
-	s.renderSetup(c, http.StatusOK, p.User, true, emptyForm("code"))
+	return s.renderSetup(c, http.StatusOK, p.User, true, emptyForm("code"))
 }
 
-func (s *Server) enrolAtSignIn(c *gin.Context) {
+func (s *Server) enrolAtSignIn(c *gin.Context) error {
 	p, ok := s.pending(c, account.StepEnrol)
 	if !ok {
-		return
+		return nil
 	}
 	var st setupSecret
 	if !s.getSealed(c, sessMFASetup, &st) || st.UserID != p.User.ID {
 		c.Redirect(http.StatusSeeOther, "/signin/enrol") // the page shows a fresh one
-		return
+		return nil
 	}
 	f := newForm(c, []string{"code"}, "code")
 	u, codes, err := s.accounts.EnrolAtSignIn(c.Request.Context(), p.User.ID, p.AV, st.Secret, c.PostForm("code"))
 	switch {
 	case f.withErrors(err):
-		s.renderSetup(c, http.StatusUnprocessableEntity, p.User, true, f)
-		return
+		return s.renderSetup(c, http.StatusUnprocessableEntity, p.User, true, f)
 	case errors.Is(err, account.ErrSignInGone):
 		s.clearPending(c)
 		c.Redirect(http.StatusSeeOther, "/signin?again=1")
-		return
+		return nil
 	case err != nil:
-		s.fail(c, err)
-		return
+		return err
 	}
 	to, ok := s.completeSignIn(c, u, p.Next, p.Via == "signin")
 	if !ok {
-		return
+		return nil
 	}
-	s.showRecoveryCodes(c, codes, to)
+	return s.showRecoveryCodes(c, codes, to)
 }
 
 // recoveryHandoff is new recovery codes waiting to be shown, once.
@@ -373,12 +369,12 @@ type recoveryHandoff struct {
 	Until time.Time `json:"until"`
 }
 
-func (s *Server) showRecoveryCodes(c *gin.Context, codes []string, then string) {
+func (s *Server) showRecoveryCodes(c *gin.Context, codes []string, then string) error {
 	if err := s.putSealed(c, sessMFARecovery, recoveryHandoff{Codes: codes, Then: then, Until: s.now().Add(recoveryShownFor)}); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	c.Redirect(http.StatusSeeOther, "/account/mfa/recovery-codes")
+	return nil
 }
 
 type recoveryPage struct {
@@ -390,15 +386,16 @@ type recoveryPage struct {
 
 // recoveryCodesPage shows new recovery codes once: they leave the session
 // as they are shown, and only their hashes are stored.
-func (s *Server) recoveryCodesPage(c *gin.Context) {
+func (s *Server) recoveryCodesPage(c *gin.Context) error {
 	var h recoveryHandoff
 	ok := s.getSealed(c, sessMFARecovery, &h) && s.now().Before(h.Until)
 	s.sessions.Remove(c.Request.Context(), sessMFARecovery)
 	if !ok {
 		s.render(c, http.StatusNotFound, "mfa_recovery", recoveryPage{Page: s.page(c, "Recovery codes no longer shown"), Then: "/account/mfa", Gone: true})
-		return
+		return nil
 	}
 	s.render(c, http.StatusOK, "mfa_recovery", recoveryPage{Page: s.page(c, "Your recovery codes"), Codes: h.Codes, Then: h.Then})
+	return nil
 }
 
 type mfaPage struct {
@@ -407,91 +404,84 @@ type mfaPage struct {
 	Form   Form
 }
 
-func (s *Server) mfaPage(c *gin.Context) {
-	s.renderMFA(c, http.StatusOK, emptyForm("new_code", "off_code"))
+func (s *Server) mfaPage(c *gin.Context) error {
+	return s.renderMFA(c, http.StatusOK, emptyForm("new_code", "off_code"))
 }
 
-func (s *Server) renderMFA(c *gin.Context, status int, f Form) {
+func (s *Server) renderMFA(c *gin.Context, status int, f Form) error {
 	st, err := s.accounts.MFAStatus(c.Request.Context(), actor(c))
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.render(c, status, "mfa", mfaPage{Page: s.page(c, "Two-step sign-in"), Status: st, Form: f})
+	return nil
 }
 
 // disableMFA turns the person's own two-step sign-in off, with a current
 // code: this session keeps going with a new id, the others end.
-func (s *Server) disableMFA(c *gin.Context) {
+func (s *Server) disableMFA(c *gin.Context) error {
 	f := newForm(c, []string{"new_code", "off_code"}, "new_code", "off_code")
 	version, err := s.accounts.DisableMFA(c.Request.Context(), actor(c), c.PostForm("off_code"))
 	if f.withErrors(err) {
-		s.renderMFA(c, http.StatusUnprocessableEntity, f)
-		return
+		return s.renderMFA(c, http.StatusUnprocessableEntity, f)
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if err := s.keepSession(c, version); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "Two-step sign-in is off. You were signed out everywhere else.")
 	c.Redirect(http.StatusSeeOther, "/account/mfa")
+	return nil
 }
 
-func (s *Server) mfaSetupPage(c *gin.Context) {
+func (s *Server) mfaSetupPage(c *gin.Context) error {
 	u, _ := currentUser(c)
 	if u.MFAOn {
 		c.Redirect(http.StatusSeeOther, "/account/mfa")
-		return
+		return nil
 	}
-	s.renderSetup(c, http.StatusOK, u, false, emptyForm("code"))
+	return s.renderSetup(c, http.StatusOK, u, false, emptyForm("code"))
 }
 
 // enableMFA confirms a code from the new secret and turns two-step
 // sign-in on: this session keeps going with a new id, the others end.
-func (s *Server) enableMFA(c *gin.Context) {
+func (s *Server) enableMFA(c *gin.Context) error {
 	u, _ := currentUser(c)
 	var st setupSecret
 	if !s.getSealed(c, sessMFASetup, &st) || st.UserID != u.ID {
 		c.Redirect(http.StatusSeeOther, "/account/mfa/setup")
-		return
+		return nil
 	}
 	f := newForm(c, []string{"code"}, "code")
 	codes, version, err := s.accounts.EnableMFA(c.Request.Context(), actor(c), st.Secret, c.PostForm("code"))
 	if f.withErrors(err) {
-		s.renderSetup(c, http.StatusUnprocessableEntity, u, false, f)
-		return
+		return s.renderSetup(c, http.StatusUnprocessableEntity, u, false, f)
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.sessions.Remove(c.Request.Context(), sessMFASetup)
 	if err := s.keepSession(c, version); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "Two-step sign-in is on. You were signed out everywhere else.")
-	s.showRecoveryCodes(c, codes, "/account/mfa")
+	return s.showRecoveryCodes(c, codes, "/account/mfa")
 }
 
 // newRecoveryCodes replaces the person's recovery codes, with a current
 // code, and shows the new ones once.
-func (s *Server) newRecoveryCodes(c *gin.Context) {
+func (s *Server) newRecoveryCodes(c *gin.Context) error {
 	f := newForm(c, []string{"new_code", "off_code"}, "new_code", "off_code")
 	codes, err := s.accounts.NewRecoveryCodes(c.Request.Context(), actor(c), c.PostForm("new_code"))
 	if f.withErrors(err) {
-		s.renderMFA(c, http.StatusUnprocessableEntity, f)
-		return
+		return s.renderMFA(c, http.StatusUnprocessableEntity, f)
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
-	s.showRecoveryCodes(c, codes, "/account/mfa")
+	return s.showRecoveryCodes(c, codes, "/account/mfa")
 }
 
 type noticesPage struct {
@@ -502,63 +492,62 @@ type noticesPage struct {
 // noticesPage shows what someone else did to the person's access (a
 // password reset with a link an admin made, a reset of two-step sign-in),
 // until they mark each read.
-func (s *Server) noticesPage(c *gin.Context) {
+func (s *Server) noticesPage(c *gin.Context) error {
 	ns, err := s.accounts.Notices(c.Request.Context(), actor(c))
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.render(c, http.StatusOK, "notices", noticesPage{Page: s.page(c, "Changes to your sign-in"), Notices: ns})
+	return nil
 }
 
-func (s *Server) readNotice(c *gin.Context) {
+func (s *Server) readNotice(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	ctx, a := c.Request.Context(), actor(c)
 	if err := s.accounts.ReadNotice(ctx, a, id); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	ns, err := s.accounts.Notices(ctx, a)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if len(ns) > 0 {
 		c.Redirect(http.StatusSeeOther, "/account/notices")
-		return
+		return nil
 	}
 	c.Redirect(http.StatusSeeOther, homeFor(a.Role))
+	return nil
 }
 
 // mfaResetPage asks before a colleague's two-step sign-in is reset: it
 // signs them out and they must set it up again.
-func (s *Server) mfaResetPage(c *gin.Context) {
+func (s *Server) mfaResetPage(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	a := actor(c)
 	u, err := s.accounts.User(c.Request.Context(), a, id)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if u.ID == a.UserID || u.Role == policy.Client {
 		s.renderError(c, http.StatusNotFound)
-		return
+		return nil
 	}
 	s.render(c, http.StatusOK, "admin_mfa_reset", disablePage{Page: s.page(c, "Reset two-step sign-in"), Person: u})
+	return nil
 }
 
 // resetMFA resets two-step sign-in: an admin's for a colleague, a
 // therapist's for a client of their caseload.
-func (s *Server) resetMFA(c *gin.Context) {
+func (s *Server) resetMFA(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	a := actor(c)
 	back, done := "/admin/users", "Two-step sign-in is reset. They were signed out and set it up again at their next sign-in; they will be told you did this."
@@ -569,26 +558,25 @@ func (s *Server) resetMFA(c *gin.Context) {
 	if msg, isInvalid := invalidMessage(err); isInvalid {
 		s.flash(c, msg)
 		c.Redirect(http.StatusSeeOther, back)
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, done)
 	c.Redirect(http.StatusSeeOther, back)
+	return nil
 }
 
-func (s *Server) setMFARequirement(c *gin.Context) {
+func (s *Server) setMFARequirement(c *gin.Context) error {
 	mf := newForm(c, []string{"mfa_required_from"})
 	err := s.accounts.SetMFARequirement(c.Request.Context(), actor(c), mf.Values["mfa_required_from"])
 	if mf.withErrors(err) {
 		s.renderPractice(c, http.StatusUnprocessableEntity, savedPractice(c), mf)
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if strings.TrimSpace(mf.Values["mfa_required_from"]) == "" {
 		s.flash(c, "Two-step sign-in is no longer required of staff.")
@@ -596,6 +584,7 @@ func (s *Server) setMFARequirement(c *gin.Context) {
 		s.flash(c, "Two-step sign-in is required of every staff member from that day. Until then they are reminded.")
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/practice")
+	return nil
 }
 
 // mfaReminder is the line staff without two-step sign-in see on every

@@ -32,13 +32,13 @@ type clientHomePage struct {
 	Now  time.Time
 }
 
-func (s *Server) clientHome(c *gin.Context) {
+func (s *Server) clientHome(c *gin.Context) error {
 	h, err := s.assignments.Home(c.Request.Context(), actor(c))
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.render(c, http.StatusOK, "client_home", clientHomePage{Page: s.page(c, "Your homework"), Home: h, Now: s.now()})
+	return nil
 }
 
 type workPage struct {
@@ -58,15 +58,14 @@ type workPage struct {
 
 // workPage shows an assignment: the form while it is open (or being
 // changed), what was sent once it is sent.
-func (s *Server) workPage(c *gin.Context) {
+func (s *Server) workPage(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	w, err := s.reflections.Get(c.Request.Context(), actor(c), id)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	editing := c.Query("change") == "1" && w.Submitted()
 	// The form starts from the draft (unsent changes, on sent work), else
@@ -96,6 +95,7 @@ func (s *Server) workPage(c *gin.Context) {
 		}
 	}
 	s.render(c, http.StatusOK, "work", p)
+	return nil
 }
 
 func (s *Server) newWorkPage(c *gin.Context, w reflection.Work, answers exercise.Answers, errs map[string]string) workPage {
@@ -132,31 +132,29 @@ func (s *Server) zone(c *gin.Context) *time.Location {
 
 // saveWork handles the form's two buttons: "Save draft" keeps the text and
 // comes back to the form; "Send" checks and sends it.
-func (s *Server) saveWork(c *gin.Context) {
+func (s *Server) saveWork(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	ctx, a := c.Request.Context(), actor(c)
 	form := c.Request.PostForm
 	path := "/home/assignments/" + strconv.FormatInt(id, 10)
 	if c.PostForm("op") == "restart" {
 		if err := s.reflections.DiscardChanges(ctx, a, id); err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 		s.flash(c, "Your unsent changes are gone. This is what you sent: change what you like.")
 		c.Redirect(http.StatusSeeOther, path+"?change=1")
-		return
+		return nil
 	}
 	if c.PostForm("op") == "draft" {
 		if _, err := s.reflections.SaveDraft(ctx, a, id, form); err != nil {
-			s.failKeepingText(c, err)
-			return
+			return keepingText(err)
 		}
 		s.flash(c, "Saved. You can come back to it any time, on any device.")
 		c.Redirect(http.StatusSeeOther, path+changeQuery(c))
-		return
+		return nil
 	}
 	res, err := s.reflections.Submit(ctx, a, id, c.PostForm("form_token"), form)
 	if inv, isInvalid := errAsInvalid(err); isInvalid {
@@ -165,8 +163,7 @@ func (s *Server) saveWork(c *gin.Context) {
 		// them again.
 		w, gerr := s.reflections.Get(ctx, a, id)
 		if gerr != nil {
-			s.failKeepingText(c, gerr)
-			return
+			return keepingText(gerr)
 		}
 		if msg := inv["form"]; msg != "" {
 			s.flash(c, msg)
@@ -176,21 +173,21 @@ func (s *Server) saveWork(c *gin.Context) {
 			q = "?change=1&check=1"
 		}
 		c.Redirect(http.StatusSeeOther, path+q)
-		return
+		return nil
 	}
 	if err != nil {
-		s.failKeepingText(c, err)
-		return
+		return keepingText(err)
 	}
 	switch {
 	case res.Repeat && res.Kept:
 		s.flash(c, "That page had already been sent, so your changes were not sent yet. They are kept here: check them and press Send.")
 		c.Redirect(http.StatusSeeOther, path+"?change=1")
-		return
+		return nil
 	case res.Repeat:
 		s.flash(c, "This was already sent, so it was not sent twice.")
 	}
 	c.Redirect(http.StatusSeeOther, path+"?sent=1")
+	return nil
 }
 
 func changeQuery(c *gin.Context) string {
@@ -209,11 +206,11 @@ func errAsInvalid(err error) (map[string]string, bool) {
 }
 
 // autosave stores a draft for autosave.js and answers with the time.
-func (s *Server) autosave(c *gin.Context) {
+func (s *Server) autosave(c *gin.Context) error {
 	id, ok := paramID(c)
 	if !ok {
 		c.JSON(http.StatusNotFound, gin.H{"error": "not found"})
-		return
+		return nil
 	}
 	at, err := s.reflections.Autosave(c.Request.Context(), actor(c), id, c.PostForm("form_token"), c.Request.PostForm)
 	switch {
@@ -227,6 +224,7 @@ func (s *Server) autosave(c *gin.Context) {
 		s.log.WarnContext(c.Request.Context(), "autosave failed", "request_id", requestID(c), "err", err)
 		c.JSON(http.StatusNotFound, gin.H{"error": "not saved"})
 	}
+	return nil
 }
 
 // pendingCookieName holds the token of text kept after a session ended.
@@ -264,7 +262,7 @@ func (s *Server) keepText(c *gin.Context) {
 	if held == "" {
 		n, err := s.loginCounter.Count(ctx, key, time.Hour)
 		if err != nil {
-			s.failKeepingText(c, err)
+			s.fail(c, keepingText(err))
 			return
 		}
 		if n >= KeptPerHour {
@@ -278,12 +276,12 @@ func (s *Server) keepText(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.failKeepingText(c, err)
+		s.fail(c, keepingText(err))
 		return
 	}
 	if fresh {
 		if err := s.loginCounter.Add(ctx, key); err != nil {
-			s.failKeepingText(c, err)
+			s.fail(c, keepingText(err))
 			return
 		}
 	}
@@ -423,11 +421,11 @@ type historyPage struct {
 }
 
 // historyPage lists everything the client has sent.
-func (s *Server) historyPage(c *gin.Context) {
+func (s *Server) historyPage(c *gin.Context) error {
 	items, err := s.assignments.History(c.Request.Context(), actor(c))
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.render(c, http.StatusOK, "history", historyPage{Page: s.page(c, "What you have sent"), Items: items})
+	return nil
 }

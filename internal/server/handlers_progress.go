@@ -21,27 +21,27 @@ type progressPage struct {
 // progressPage charts a client's tracked answers over a period (default:
 // the last twelve weeks) with a data table beside each chart. A wrong date
 // is shown beside its field, with the default period charted.
-func (s *Server) progressPage(c *gin.Context) {
+func (s *Server) progressPage(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
-	s.renderProgress(c, "progress", "Progress", func(from, to time.Time) (progress.Report, error) {
+	return s.renderProgress(c, "progress", "Progress", func(from, to time.Time) (progress.Report, error) {
 		return s.progress.ForClient(c.Request.Context(), actor(c), id, from, to)
 	})
 }
 
 // clientProgress shows a client their own check-ins and tracked answers,
 // when their therapist shares them; otherwise it is not found.
-func (s *Server) clientProgress(c *gin.Context) {
-	s.renderProgress(c, "my_progress", "My progress", func(from, to time.Time) (progress.Report, error) {
+func (s *Server) clientProgress(c *gin.Context) error {
+	return s.renderProgress(c, "my_progress", "My progress", func(from, to time.Time) (progress.Report, error) {
 		return s.progress.ForSelf(c.Request.Context(), actor(c), from, to)
 	})
 }
 
 // renderProgress renders view with the report load gives for the period
 // of the query string, each tracked series charted.
-func (s *Server) renderProgress(c *gin.Context, view, title string, load func(from, to time.Time) (progress.Report, error)) {
+func (s *Server) renderProgress(c *gin.Context, view, title string, load func(from, to time.Time) (progress.Report, error)) error {
 	p := progressPage{Page: s.page(c, title)}
 	from, to, fromText, toText, errs := period(c.Request.URL.Query(), s.now(), p.Location())
 	p.From, p.To, p.Errors = fromText, toText, errs
@@ -51,12 +51,12 @@ func (s *Server) renderProgress(c *gin.Context, view, title string, load func(fr
 	}
 	r, err := load(from, to)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	p.Report = r
 	for _, ch := range r.Charts {
 		p.Charts = append(p.Charts, chartView(ch, from, to, p.Location()))
 	}
 	s.render(c, status, view, p)
+	return nil
 }

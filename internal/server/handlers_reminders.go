@@ -35,26 +35,24 @@ type remindersPage struct {
 	CalendarURL string
 }
 
-func (s *Server) remindersPage(c *gin.Context) {
+func (s *Server) remindersPage(c *gin.Context) error {
 	set, err := s.reminders.Mine(c.Request.Context(), actor(c))
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	f := emptyForm(reminderFields...)
 	if set.Enabled {
 		f.Values["enabled"] = "1"
 	}
 	f.Values["send_at"], f.Values["time_zone"] = set.SendAt, set.TimeZone
-	s.renderReminders(c, http.StatusOK, f, set)
+	return s.renderReminders(c, http.StatusOK, f, set)
 }
 
-func (s *Server) renderReminders(c *gin.Context, status int, f Form, set notify.Settings) {
+func (s *Server) renderReminders(c *gin.Context, status int, f Form, set notify.Settings) error {
 	ctx, a := c.Request.Context(), actor(c)
 	has, err := s.accounts.HasCalendarFeed(ctx, a.UserID)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	pr, _ := principal(c)
 	p := remindersPage{Page: s.page(c, "Reminders and calendar"), Form: f, Settings: set, Times: notify.SendTimes(),
@@ -63,9 +61,10 @@ func (s *Server) renderReminders(c *gin.Context, status int, f Form, set notify.
 		p.CalendarURL = s.shownCalendarAddress(c)
 	}
 	s.render(c, status, "reminders", p)
+	return nil
 }
 
-func (s *Server) saveReminders(c *gin.Context) {
+func (s *Server) saveReminders(c *gin.Context) error {
 	f := newForm(c, reminderFields)
 	ctx, a := c.Request.Context(), actor(c)
 	in := notify.Settings{Enabled: f.Values["enabled"] == "1", SendAt: f.Values["send_at"], TimeZone: f.Values["time_zone"]}
@@ -73,15 +72,12 @@ func (s *Server) saveReminders(c *gin.Context) {
 	if f.withErrors(err) {
 		set, lerr := s.reminders.Mine(ctx, a)
 		if lerr != nil {
-			s.fail(c, lerr)
-			return
+			return lerr
 		}
-		s.renderReminders(c, http.StatusUnprocessableEntity, f, set)
-		return
+		return s.renderReminders(c, http.StatusUnprocessableEntity, f, set)
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if in.Enabled {
 		s.flash(c, "Reminders are on. You will get an email at "+in.SendAt+" on days when homework is due today or tomorrow.")
@@ -89,6 +85,7 @@ func (s *Server) saveReminders(c *gin.Context) {
 		s.flash(c, "Reminders are off.")
 	}
 	c.Redirect(http.StatusSeeOther, "/account/reminders")
+	return nil
 }
 
 // The calendar address is shown once, to the browser that made it: it is
@@ -96,34 +93,33 @@ func (s *Server) saveReminders(c *gin.Context) {
 // (putSealed, as a new authenticator secret is).
 const calendarSessionKey = "calendar-address"
 
-func (s *Server) changeCalendar(c *gin.Context) {
+func (s *Server) changeCalendar(c *gin.Context) error {
 	ctx, a := c.Request.Context(), actor(c)
 	switch c.PostForm("op") {
 	case "make":
 		token, err := s.accounts.NewCalendarFeed(ctx, a)
 		if err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 		u := *s.cfg.BaseURL
 		u.Path = "/calendar/" + token + ".ics"
 		if err := s.putSealed(c, calendarSessionKey, shownAddress{URL: u.String(), Until: s.now().Add(LinkPageFor)}); err != nil {
 			s.serverError(c, err)
-			return
+			return nil
 		}
 		s.flash(c, "Your calendar address is ready. Add it to your calendar app as a subscription.")
 	case "stop":
 		if err := s.accounts.StopCalendarFeed(ctx, a); err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 		s.sessions.Remove(ctx, calendarSessionKey)
 		s.flash(c, "Your calendar address is stopped. Calendars that used it no longer get your due dates.")
 	default:
 		s.renderError(c, http.StatusBadRequest)
-		return
+		return nil
 	}
 	c.Redirect(http.StatusSeeOther, "/account/reminders#calendar")
+	return nil
 }
 
 // shownCalendarAddress is the calendar address this browser made in the
@@ -146,22 +142,20 @@ type shownAddress struct {
 // calendarFeed serves a client's due dates to their calendar app, with
 // no sign-in: the address is the credential. Any address that is not a
 // current one is the same 404 as a page that does not exist.
-func (s *Server) calendarFeed(c *gin.Context) {
+func (s *Server) calendarFeed(c *gin.Context) error {
 	token, ok := strings.CutSuffix(c.Param("file"), ".ics")
 	if !ok {
 		s.renderError(c, http.StatusNotFound)
-		return
+		return nil
 	}
 	ctx := c.Request.Context()
 	owner, err := s.accounts.CalendarFeedOwner(ctx, token)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	dates, err := s.assignments.CalendarDates(ctx, owner)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	dues := make([]calendar.Due, len(dates))
 	for i, d := range dates {
@@ -170,10 +164,11 @@ func (s *Server) calendarFeed(c *gin.Context) {
 	var b bytes.Buffer
 	if err := calendar.Write(&b, s.cfg.BaseURL.Hostname(), dues, s.now()); err != nil {
 		s.serverError(c, err)
-		return
+		return nil
 	}
 	c.Header("Cache-Control", "private, no-store")
 	c.Data(http.StatusOK, "text/calendar; charset=utf-8", b.Bytes())
+	return nil
 }
 
 type stopPage struct {
@@ -184,35 +179,36 @@ type stopPage struct {
 
 // stopPage asks before it stops: mail systems open links to check them,
 // and a GET that turned reminders off would let them do it.
-func (s *Server) stopPage(c *gin.Context) {
+func (s *Server) stopPage(c *gin.Context) error {
 	s.render(c, http.StatusOK, "stop", stopPage{Page: s.page(c, "Stop reminders"), Token: c.Param("token")})
+	return nil
 }
 
 // stopReminders turns reminders off from a stop link, signed out. Mail
 // clients' one-click unsubscribe (RFC 8058) posts here too.
-func (s *Server) stopReminders(c *gin.Context) {
+func (s *Server) stopReminders(c *gin.Context) error {
 	ok, err := s.reminders.Stop(c.Request.Context(), c.Param("token"))
 	if err == nil && !ok {
 		err = errkind.ErrNotFound
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.render(c, http.StatusOK, "stop", stopPage{Page: s.page(c, "Reminders are off"), Done: true})
+	return nil
 }
 
 // offerReminders suggests email reminders to a client in the therapist's
 // caseload; only the client can turn them on.
-func (s *Server) offerReminders(c *gin.Context) {
+func (s *Server) offerReminders(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	if err := s.reminders.Offer(c.Request.Context(), actor(c), id); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "Suggested. The client sees it on their Reminders page; only they can turn reminders on.")
 	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"#reminders")
+	return nil
 }

@@ -26,7 +26,7 @@ type inboxPage struct {
 
 // inboxPage lists submitted work across the caseload, flagged and
 // unreviewed first, with filters and keyset paging.
-func (s *Server) inboxPage(c *gin.Context) {
+func (s *Server) inboxPage(c *gin.Context) error {
 	ctx, a := c.Request.Context(), actor(c)
 	p := inboxPage{Page: s.page(c, "Inbox"), Filter: map[string]string{}}
 	for _, k := range []string{"client", "exercise", "show", "flagged"} {
@@ -43,8 +43,7 @@ func (s *Server) inboxPage(c *gin.Context) {
 	}
 	rows, next, err := s.reviews.Inbox(ctx, a, f)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	p.Rows = rows
 	if next != nil {
@@ -54,14 +53,13 @@ func (s *Server) inboxPage(c *gin.Context) {
 	}
 	// The filters' choices: ids and names only (#17).
 	if p.Clients, err = s.accounts.CaseloadNames(ctx, a); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if p.Exercises, err = s.exercises.Titles(ctx, a); err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.render(c, http.StatusOK, "inbox", p)
+	return nil
 }
 
 type reviewPage struct {
@@ -84,20 +82,19 @@ type reviewRow struct {
 	Earlier [][]string
 }
 
-func (s *Server) reviewPage(c *gin.Context) {
-	s.renderReview(c, http.StatusOK, emptyForm("feedback", "note"))
+func (s *Server) reviewPage(c *gin.Context) error {
+	return s.renderReview(c, http.StatusOK, emptyForm("feedback", "note"))
 }
 
-func (s *Server) renderReview(c *gin.Context, status int, f Form) {
+func (s *Server) renderReview(c *gin.Context, status int, f Form) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	version, _ := strconv.Atoi(c.Query("version"))
 	it, err := s.reviews.Item(c.Request.Context(), actor(c), id, version)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	p := reviewPage{Page: s.page(c, "Submission"), Item: it, Form: f}
 	shown := it.Definition.Readable(it.Shown.Answers)
@@ -128,14 +125,15 @@ func (s *Server) renderReview(c *gin.Context, status int, f Form) {
 		p.Form.Values["feedback"] = it.Feedback.Body
 	}
 	s.render(c, status, "review", p)
+	return nil
 }
 
 // reviewAction handles the small buttons of a submission: reviewed or not,
 // to discuss or not, withdraw feedback.
-func (s *Server) reviewAction(c *gin.Context) {
+func (s *Server) reviewAction(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	ctx, a := c.Request.Context(), actor(c)
 	var err error
@@ -154,17 +152,17 @@ func (s *Server) reviewAction(c *gin.Context) {
 		err, done = s.reviews.WithdrawFeedback(ctx, a, id), "Feedback withdrawn. The client no longer sees it."
 	default:
 		s.renderError(c, http.StatusBadRequest)
-		return
+		return nil
 	}
 	if msg, invalid := invalidMessage(err); invalid {
 		done, err = msg, nil
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, done)
 	c.Redirect(http.StatusSeeOther, reviewURL(id))
+	return nil
 }
 
 func reviewURL(id int64) string { return "/therapist/work/" + strconv.FormatInt(id, 10) }
@@ -172,42 +170,40 @@ func reviewURL(id int64) string { return "/therapist/work/" + strconv.FormatInt(
 // reviewText handles the two text forms of a submission's page, feedback
 // and private notes: save, or show the page again with the message beside
 // the field and the text kept.
-func (s *Server) reviewText(field, done, anchor string, save func(context.Context, policy.Actor, int64, string) error) gin.HandlerFunc {
-	return func(c *gin.Context) {
+func (s *Server) reviewText(field, done, anchor string, save func(context.Context, policy.Actor, int64, string) error) handlerFunc {
+	return func(c *gin.Context) error {
 		id, ok := s.id(c)
 		if !ok {
-			return
+			return nil
 		}
 		f := newForm(c, []string{"feedback", "note"})
 		err := save(c.Request.Context(), actor(c), id, f.Values[field])
 		if f.withErrors(err) {
-			s.renderReview(c, http.StatusUnprocessableEntity, f)
-			return
+			return s.renderReview(c, http.StatusUnprocessableEntity, f)
 		}
 		if err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 		s.flash(c, done)
 		c.Redirect(http.StatusSeeOther, reviewURL(id)+anchor)
+		return nil
 	}
 }
 
-func (s *Server) addClientNote(c *gin.Context) {
+func (s *Server) addClientNote(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	f := newForm(c, []string{"note"})
 	err := s.reviews.AddClientNote(c.Request.Context(), actor(c), id, f.Values["note"])
 	if f.withErrors(err) {
-		s.renderClientPage(c, http.StatusUnprocessableEntity, f)
-		return
+		return s.renderClientPage(c, http.StatusUnprocessableEntity, f)
 	}
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	s.flash(c, "Private note kept. Only you can see it.")
 	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"#notes")
+	return nil
 }

@@ -90,12 +90,13 @@ type linkCreatedPage struct {
 }
 
 // linkReadyPage shows a new link to the person who made it.
-func (s *Server) linkReadyPage(c *gin.Context) {
+func (s *Server) linkReadyPage(c *gin.Context) error {
 	h, ok := s.linkHandoff(c, c.Param("id"))
 	if !ok {
 		u, _ := currentUser(c)
 		s.render(c, http.StatusNotFound, "link_created", linkCreatedPage{Page: s.page(c, "Link no longer shown"), Link: linkHandoff{Back: homeFor(u.Role)}, Gone: true})
-		return
+		return nil
 	}
 	s.render(c, http.StatusOK, "link_created", linkCreatedPage{Page: s.page(c, "Link ready to pass on"), Link: h})
+	return nil
 }

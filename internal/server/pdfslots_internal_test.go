@@ -19,8 +19,8 @@ func TestPDFsAreMadeAFewAtATimeAndABurstGets503(t *testing.T) {
 	s := newBareServer(t, io.Discard)
 	release := make(chan struct{})
 	started := make(chan struct{}, 64)
-	s.handle(http.MethodGet, "/pdf", public, func(c *gin.Context) {
-		s.renderPDF(c, "test.pdf", func(w io.Writer) error {
+	s.handle(http.MethodGet, "/pdf", public, func(c *gin.Context) error {
+		return s.renderPDF(c, "test.pdf", func(w io.Writer) error {
 			started <- struct{}{}
 			<-release
 			_, err := io.WriteString(w, "%PDF-1.4 test")

@@ -9,9 +9,23 @@ import (
 
 // handle registers a route with its access rule, enforced before the
 // handler runs.
-func (s *Server) handle(method, path string, r rule, h gin.HandlerFunc) {
+func (s *Server) handle(method, path string, r rule, h handlerFunc) {
 	s.rules[method+" "+path] = r
-	s.engine.Handle(method, path, s.require(r), h)
+	s.engine.Handle(method, path, s.require(r), s.run(h))
+}
+
+// handlerFunc is a route's handler: it answers the request, or returns the
+// error that decides the answer (fail maps every error to its page, in one
+// place).
+type handlerFunc func(c *gin.Context) error
+
+// run adapts a handlerFunc to gin.
+func (s *Server) run(h handlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			s.fail(c, err)
+		}
+	}
 }
 
 // routes is the whole route table, in one place, each with who may use it:

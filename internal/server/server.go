@@ -264,28 +264,30 @@ func mustSub(fsys fs.FS, dir string) fs.FS {
 	return sub
 }
 
-func (s *Server) healthz(c *gin.Context) {
+func (s *Server) healthz(c *gin.Context) error {
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("ok\n"))
+	return nil
 }
 
 // readyz tells a load balancer whether this instance can serve: it pings
 // PostgreSQL with a short timeout, so it recovers by itself when the
 // database comes back.
-func (s *Server) readyz(c *gin.Context) {
+func (s *Server) readyz(c *gin.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := database.Ping(ctx, s.db, time.Second); err != nil {
 		s.log.WarnContext(ctx, "not ready", "request_id", requestID(c), "err", err)
 		c.Data(http.StatusServiceUnavailable, "text/plain; charset=utf-8", []byte("database unavailable\n"))
-		return
+		return nil
 	}
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("ready\n"))
+	return nil
 }
 
-func (s *Server) serveStatic(c *gin.Context) {
+func (s *Server) serveStatic(c *gin.Context) error {
 	if strings.HasSuffix(c.Request.URL.Path, "/") {
 		s.renderError(c, http.StatusNotFound) // no directory listings
-		return
+		return nil
 	}
 	// Names carry a content hash (?v=), so a year of caching is safe.
 	if c.Query("v") != "" {
@@ -294,4 +296,5 @@ func (s *Server) serveStatic(c *gin.Context) {
 		c.Header("Cache-Control", "public, max-age=3600")
 	}
 	s.static.ServeHTTP(c.Writer, c.Request)
+	return nil
 }

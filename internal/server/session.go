@@ -105,7 +105,7 @@ func (s *Server) loadUser() gin.HandlerFunc {
 		if err != nil && !errors.Is(err, errkind.ErrNotFound) {
 			if isPortalPost(c.Request) {
 				// A client was sending their words: show every one back.
-				s.failKeepingText(c, err)
+				s.fail(c, keepingText(err))
 				return
 			}
 			s.fail(c, err)
