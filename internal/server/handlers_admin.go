@@ -43,8 +43,7 @@ func (s *Server) adminUsers(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.render(c, http.StatusOK, "admin_users", usersPage{Page: s.page(c, "People"), Users: users, Invitations: invites, Failed: failed, Now: s.now(), Moving: moving})
-	return nil
+	return s.show(c, http.StatusOK, "admin_users", usersPage{Page: s.page(c, "People"), Users: users, Invitations: invites, Failed: failed, Now: s.now(), Moving: moving})
 }
 
 type invitePage struct {
@@ -59,8 +58,7 @@ var staffInviteFields = []string{"name", "email", "role"}
 func (s *Server) staffInvitePage(c *gin.Context) error {
 	f := emptyForm(staffInviteFields...)
 	f.Values["role"] = string(policy.Therapist)
-	s.render(c, http.StatusOK, "invite", invitePage{Page: s.page(c, "Invite a colleague"), Staff: true, Action: "/admin/users/invite", Form: f})
-	return nil
+	return s.show(c, http.StatusOK, "invite", invitePage{Page: s.page(c, "Invite a colleague"), Staff: true, Action: "/admin/users/invite", Form: f})
 }
 
 func (s *Server) inviteStaff(c *gin.Context) error {
@@ -69,8 +67,7 @@ func (s *Server) inviteStaff(c *gin.Context) error {
 		Name: f.Values["name"], Email: f.Values["email"], Role: policy.Role(f.Values["role"]),
 	})
 	if f.withErrors(err) {
-		s.render(c, http.StatusUnprocessableEntity, "invite", invitePage{Page: s.page(c, "Invite a colleague"), Staff: true, Action: "/admin/users/invite", Form: f})
-		return nil
+		return s.show(c, http.StatusUnprocessableEntity, "invite", invitePage{Page: s.page(c, "Invite a colleague"), Staff: true, Action: "/admin/users/invite", Form: f})
 	}
 	if err != nil {
 		return err
@@ -102,11 +99,9 @@ func (s *Server) disablePage(c *gin.Context) error {
 	case u.Status == account.StatusDisabled:
 		s.flash(c, "That account is already disabled.")
 	default:
-		s.render(c, http.StatusOK, "admin_disable", disablePage{Page: s.page(c, "Disable an account"), Person: u})
-		return nil
+		return s.show(c, http.StatusOK, "admin_disable", disablePage{Page: s.page(c, "Disable an account"), Person: u})
 	}
-	c.Redirect(http.StatusSeeOther, "/admin/users")
-	return nil
+	return redirect(c, "/admin/users")
 }
 
 func (s *Server) setDisabled(disabled bool) handlerFunc {
@@ -117,9 +112,7 @@ func (s *Server) setDisabled(disabled bool) handlerFunc {
 		}
 		err := s.accounts.SetDisabled(c.Request.Context(), actor(c), id, disabled)
 		if msg, isInvalid := invalidMessage(err); isInvalid {
-			s.flash(c, msg)
-			c.Redirect(http.StatusSeeOther, "/admin/users")
-			return nil
+			return s.redirectWith(c, "/admin/users", msg)
 		}
 		if err != nil {
 			return err
@@ -129,8 +122,7 @@ func (s *Server) setDisabled(disabled bool) handlerFunc {
 		} else {
 			s.flash(c, "The account is enabled again.")
 		}
-		c.Redirect(http.StatusSeeOther, "/admin/users")
-		return nil
+		return redirect(c, "/admin/users")
 	}
 }
 
@@ -148,9 +140,7 @@ func (s *Server) resetAccess(c *gin.Context) error {
 	}
 	link, err := s.accounts.ResetAccess(c.Request.Context(), a, id)
 	if msg, isInvalid := invalidMessage(err); isInvalid {
-		s.flash(c, msg)
-		c.Redirect(http.StatusSeeOther, back)
-		return nil
+		return s.redirectWith(c, back, msg)
 	}
 	if err != nil {
 		return err
@@ -224,8 +214,7 @@ func (s *Server) renderTransfer(c *gin.Context, status int, f Form) error {
 	if t, ok := moving[client.ID]; ok {
 		p.Pending = &t
 	}
-	s.render(c, status, "admin_transfer", p)
-	return nil
+	return s.show(c, status, "admin_transfer", p)
 }
 
 func (s *Server) transferClient(c *gin.Context) error {
@@ -242,9 +231,7 @@ func (s *Server) transferClient(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "The move is proposed. The client stays where they are until the therapist you chose accepts it on their dashboard.")
-	c.Redirect(http.StatusSeeOther, "/admin/users")
-	return nil
+	return s.redirectWith(c, "/admin/users", "The move is proposed. The client stays where they are until the therapist you chose accepts it on their dashboard.")
 }
 
 // withdrawTransfer withdraws a move the receiving therapist has not
@@ -257,9 +244,7 @@ func (s *Server) withdrawTransfer(c *gin.Context) error {
 	if err := s.accounts.WithdrawTransfer(c.Request.Context(), actor(c), id); err != nil {
 		return err
 	}
-	s.flash(c, "The move is withdrawn. The client stays where they are.")
-	c.Redirect(http.StatusSeeOther, "/admin/users")
-	return nil
+	return s.redirectWith(c, "/admin/users", "The move is withdrawn. The client stays where they are.")
 }
 
 type practicePage struct {
@@ -323,9 +308,7 @@ func (s *Server) updatePractice(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Practice settings saved.")
-	c.Redirect(http.StatusSeeOther, "/admin/practice")
-	return nil
+	return s.redirectWith(c, "/admin/practice", "Practice settings saved.")
 }
 
 // actionChoice is one action of the audit log's filter: its code, sent
@@ -398,6 +381,5 @@ func (s *Server) auditPage(c *gin.Context) error {
 			p.NextURL = "/admin/audit?" + q.Encode()
 		}
 	}
-	s.render(c, status, "admin_audit", p)
-	return nil
+	return s.show(c, status, "admin_audit", p)
 }

@@ -54,8 +54,7 @@ func (s *Server) renderAssign(c *gin.Context, status int, f Form, chosen map[int
 	if f.Values["first_due"] == "" {
 		f.Values["first_due"] = today.AddDays(7).String()
 	}
-	s.render(c, status, "assign", assignPage{Page: s.page(c, "Assign homework"), Exercises: list, Clients: clients, Form: f, Chosen: chosen, Today: today.String()})
-	return nil
+	return s.show(c, status, "assign", assignPage{Page: s.page(c, "Assign homework"), Exercises: list, Clients: clients, Form: f, Chosen: chosen, Today: today.String()})
 }
 
 func (s *Server) assign(c *gin.Context) error {
@@ -80,13 +79,9 @@ func (s *Server) assign(c *gin.Context) error {
 		return err
 	}
 	if len(clientIDs) == 1 {
-		s.flash(c, "Homework assigned.")
-		c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(clientIDs[0], 10))
-		return nil
+		return s.redirectWith(c, "/therapist/clients/"+strconv.FormatInt(clientIDs[0], 10), "Homework assigned.")
 	}
-	s.flash(c, "Homework assigned to "+plural(len(ids), "client", "clients")+".")
-	c.Redirect(http.StatusSeeOther, "/therapist")
-	return nil
+	return s.redirectWith(c, "/therapist", "Homework assigned to "+plural(len(ids), "client", "clients")+".")
 }
 
 // scheduleFromForm reads the schedule part of the assign form, adding a
@@ -164,8 +159,7 @@ func (s *Server) afterWorkChange(c *gin.Context, clientID int64, err error, done
 	} else {
 		s.flash(c, done)
 	}
-	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(clientID, 10))
-	return nil
+	return redirect(c, "/therapist/clients/"+strconv.FormatInt(clientID, 10))
 }
 
 type seriesPage struct {
@@ -195,8 +189,7 @@ func (s *Server) seriesPage(c *gin.Context) error {
 	if sr.Count.Valid {
 		f.Values["count"] = strconv.FormatInt(sr.Count.Int64, 10)
 	}
-	s.render(c, http.StatusOK, "series", seriesPage{Page: s.page(c, "Change a series"), Series: sr, Form: f})
-	return nil
+	return s.show(c, http.StatusOK, "series", seriesPage{Page: s.page(c, "Change a series"), Series: sr, Form: f})
 }
 
 func (s *Server) changeSeries(c *gin.Context) error {
@@ -217,8 +210,7 @@ func (s *Server) changeSeries(c *gin.Context) error {
 		clientID, err = s.assignments.ChangeSeries(ctx, a, id, ch)
 	}
 	if !ok || f.withErrors(err) {
-		s.render(c, http.StatusUnprocessableEntity, "series", seriesPage{Page: s.page(c, "Change a series"), Series: sr, Form: f})
-		return nil
+		return s.show(c, http.StatusUnprocessableEntity, "series", seriesPage{Page: s.page(c, "Change a series"), Series: sr, Form: f})
 	}
 	return s.afterWorkChange(c, clientID, err, "The series is changed. Work already sent in is kept.")
 }

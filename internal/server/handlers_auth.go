@@ -14,11 +14,9 @@ import (
 
 func (s *Server) home(c *gin.Context) error {
 	if u, ok := currentUser(c); ok {
-		c.Redirect(http.StatusSeeOther, homeFor(u.Role))
-		return nil
+		return redirect(c, homeFor(u.Role))
 	}
-	c.Redirect(http.StatusSeeOther, "/signin")
-	return nil
+	return redirect(c, "/signin")
 }
 
 type signinPage struct {
@@ -33,8 +31,7 @@ var signinFields = []string{"email", "password"}
 
 func (s *Server) signinPage(c *gin.Context) error {
 	if u, ok := currentUser(c); ok {
-		c.Redirect(http.StatusSeeOther, homeFor(u.Role))
-		return nil
+		return redirect(c, homeFor(u.Role))
 	}
 	p := signinPage{Page: s.page(c, "Sign in"), Form: emptyForm(signinFields...), Next: safeNext(c.Query("next"))}
 	switch {
@@ -51,23 +48,33 @@ func (s *Server) signinPage(c *gin.Context) error {
 	case c.Query("kept") == "1":
 		p.Notice = "You were signed out, but everything you wrote is safe. Sign in to carry on where you left off."
 	}
-	s.render(c, http.StatusOK, "signin", p)
-	return nil
+	return s.show(c, http.StatusOK, "signin", p)
+}
+
+// signInPaused checks the per-address limit of sign-in attempts (R3), the
+// same for passwords and codes: when it is reached it answers 429 and says
+// so. key is the address's counter, for counting this attempt.
+func (s *Server) signInPaused(c *gin.Context) (key string, paused bool, err error) {
+	key = "signin:" + auth.ClientKey(c.ClientIP())
+	failures, err := s.loginCounter.Count(c.Request.Context(), key, LoginIPWindow)
+	if err != nil {
+		return key, false, err
+	}
+	if failures >= LoginsPerIP {
+		c.Header("Retry-After", strconv.Itoa(int(LoginIPWindow.Seconds())))
+		s.renderError(c, http.StatusTooManyRequests)
+		return key, true, nil
+	}
+	return key, false, nil
 }
 
 // signin checks the per-IP limit (R3), then the email and password. Every
 // failure shows the same message (R4).
 func (s *Server) signin(c *gin.Context) error {
 	ctx := c.Request.Context()
-	key := "signin:" + auth.ClientKey(c.ClientIP())
-	failures, err := s.loginCounter.Count(ctx, key, LoginIPWindow)
-	if err != nil {
+	key, paused, err := s.signInPaused(c)
+	if err != nil || paused {
 		return err
-	}
-	if failures >= LoginsPerIP {
-		c.Header("Retry-After", strconv.Itoa(int(LoginIPWindow.Seconds())))
-		s.renderError(c, http.StatusTooManyRequests)
-		return nil
 	}
 	f := newForm(c, signinFields, "password")
 	next := safeNext(c.PostForm("next"))
@@ -98,8 +105,7 @@ func (s *Server) signout(c *gin.Context) error {
 	if err := s.accounts.RecordLogout(c.Request.Context(), actor(c)); err != nil {
 		return err
 	}
-	c.Redirect(http.StatusSeeOther, "/signin?signed_out=1")
-	return nil
+	return redirect(c, "/signin?signed_out=1")
 }
 
 type linkPage struct {
@@ -135,8 +141,7 @@ func (s *Server) linkPage(purpose string) handlerFunc {
 		if !p.Valid {
 			status = http.StatusNotFound
 		}
-		s.render(c, status, "link", p)
-		return nil
+		return s.show(c, status, "link", p)
 	}
 }
 
@@ -150,11 +155,9 @@ func (s *Server) useLink(purpose string) handlerFunc {
 		switch {
 		case errors.Is(err, account.ErrLinkInvalid) || errors.Is(err, errkind.ErrNotFound):
 			p.Valid = false
-			s.render(c, http.StatusNotFound, "link", p)
-			return nil
+			return s.show(c, http.StatusNotFound, "link", p)
 		case f.withErrors(err):
-			s.render(c, http.StatusUnprocessableEntity, "link", p)
-			return nil
+			return s.show(c, http.StatusUnprocessableEntity, "link", p)
 		case errors.Is(err, account.ErrAccountExists):
 			// The email already has an account, which nothing here may
 			// change: the next step is to sign in with it. As after any
@@ -162,8 +165,7 @@ func (s *Server) useLink(purpose string) handlerFunc {
 			if err := s.sessions.Destroy(ctx); err != nil {
 				return err
 			}
-			c.Redirect(http.StatusSeeOther, "/signin?existing=1")
-			return nil
+			return redirect(c, "/signin?existing=1")
 		case err != nil:
 			return err
 		}
@@ -176,8 +178,7 @@ func (s *Server) useLink(purpose string) handlerFunc {
 		if !u.CanSignIn() {
 			// A client no longer in a caseload: their password is set, but
 			// signing in must wait for a therapist.
-			c.Redirect(http.StatusSeeOther, "/signin?password_set=1")
-			return nil
+			return redirect(c, "/signin?password_set=1")
 		}
 		if step != account.StepNone {
 			// A link sets the password only: the second step is still
@@ -193,8 +194,7 @@ func (s *Server) useLink(purpose string) handlerFunc {
 		} else {
 			s.flash(c, "Your new password is set and you are signed in.")
 		}
-		c.Redirect(http.StatusSeeOther, to)
-		return nil
+		return redirect(c, to)
 	}
 }
 
@@ -207,8 +207,7 @@ type passwordPage struct {
 var changePasswordFields = []string{"current", "password", "confirm"}
 
 func (s *Server) passwordPage(c *gin.Context) error {
-	s.render(c, http.StatusOK, "password", passwordPage{Page: s.page(c, "Change your password"), Form: emptyForm(changePasswordFields...)})
-	return nil
+	return s.show(c, http.StatusOK, "password", passwordPage{Page: s.page(c, "Change your password"), Form: emptyForm(changePasswordFields...)})
 }
 
 // changePassword ends the user's other sessions and keeps this one (R8:
@@ -219,8 +218,7 @@ func (s *Server) changePassword(c *gin.Context) error {
 		Current: c.PostForm("current"), New: c.PostForm("password"), Confirm: c.PostForm("confirm"),
 	})
 	if f.withErrors(err) {
-		s.render(c, http.StatusUnprocessableEntity, "password", passwordPage{Page: s.page(c, "Change your password"), Form: f})
-		return nil
+		return s.show(c, http.StatusUnprocessableEntity, "password", passwordPage{Page: s.page(c, "Change your password"), Form: f})
 	}
 	if err != nil {
 		return err
@@ -230,6 +228,5 @@ func (s *Server) changePassword(c *gin.Context) error {
 	}
 	s.flash(c, "Your password is changed. You were signed out everywhere else.")
 	u, _ := currentUser(c)
-	c.Redirect(http.StatusSeeOther, homeFor(u.Role))
-	return nil
+	return redirect(c, homeFor(u.Role))
 }

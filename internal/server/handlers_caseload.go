@@ -17,16 +17,14 @@ import (
 var clientInviteFields = []string{"name", "email"}
 
 func (s *Server) clientInvitePage(c *gin.Context) error {
-	s.render(c, http.StatusOK, "invite", invitePage{Page: s.page(c, "Invite a client"), Action: "/therapist/clients/invite", Form: emptyForm(clientInviteFields...)})
-	return nil
+	return s.show(c, http.StatusOK, "invite", invitePage{Page: s.page(c, "Invite a client"), Action: "/therapist/clients/invite", Form: emptyForm(clientInviteFields...)})
 }
 
 func (s *Server) inviteClient(c *gin.Context) error {
 	f := newForm(c, clientInviteFields)
 	link, err := s.accounts.InviteClient(c.Request.Context(), actor(c), account.Invitation{Name: f.Values["name"], Email: f.Values["email"]})
 	if f.withErrors(err) {
-		s.render(c, http.StatusUnprocessableEntity, "invite", invitePage{Page: s.page(c, "Invite a client"), Action: "/therapist/clients/invite", Form: f})
-		return nil
+		return s.show(c, http.StatusUnprocessableEntity, "invite", invitePage{Page: s.page(c, "Invite a client"), Action: "/therapist/clients/invite", Form: f})
 	}
 	if err != nil {
 		return err
@@ -43,9 +41,7 @@ func (s *Server) removeClient(c *gin.Context) error {
 	if err := s.accounts.RemoveClient(c.Request.Context(), actor(c), id); err != nil {
 		return err
 	}
-	s.flash(c, "The client was removed from your caseload and signed out. Their records are kept.")
-	c.Redirect(http.StatusSeeOther, "/therapist")
-	return nil
+	return s.redirectWith(c, "/therapist", "The client was removed from your caseload and signed out. Their records are kept.")
 }
 
 // decideTransfer accepts or declines a move of a client into the
@@ -61,13 +57,9 @@ func (s *Server) decideTransfer(accept bool) handlerFunc {
 			return err
 		}
 		if accept {
-			s.flash(c, t.ClientName+" is now in your caseload.")
-			c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(t.ClientID, 10))
-			return nil
+			return s.redirectWith(c, "/therapist/clients/"+strconv.FormatInt(t.ClientID, 10), t.ClientName+" is now in your caseload.")
 		}
-		s.flash(c, "You declined the move. "+t.ClientName+" stays with their therapist.")
-		c.Redirect(http.StatusSeeOther, "/therapist")
-		return nil
+		return s.redirectWith(c, "/therapist", "You declined the move. "+t.ClientName+" stays with their therapist.")
 	}
 }
 
@@ -113,8 +105,7 @@ func (s *Server) dashboard(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.render(c, http.StatusOK, "dashboard", dashboardPage{Page: s.page(c, "Dashboard"), Dashboard: d, Transfers: moves, Reach: reach, Invitations: invites, Sort: sort, Search: q, Now: s.now()})
-	return nil
+	return s.show(c, http.StatusOK, "dashboard", dashboardPage{Page: s.page(c, "Dashboard"), Dashboard: d, Transfers: moves, Reach: reach, Invitations: invites, Sort: sort, Search: q, Now: s.now()})
 }
 
 // sessCaseloadSearch holds the name the therapist last searched the
@@ -136,8 +127,7 @@ func (s *Server) searchCaseload(c *gin.Context) error {
 			to += "?sort=" + sort
 		}
 	}
-	c.Redirect(http.StatusSeeOther, to+"#caseload-title")
-	return nil
+	return redirect(c, to+"#caseload-title")
 }
 
 type clientPage struct {
@@ -180,6 +170,5 @@ func (s *Server) renderClientPage(c *gin.Context, status int, f Form) error {
 	if err != nil {
 		return err
 	}
-	s.render(c, status, "therapist_client", clientPage{Page: s.page(c, "Client"), Client: client, Work: work, Notes: notes, Form: f, Now: s.now(), Reminders: rem})
-	return nil
+	return s.show(c, status, "therapist_client", clientPage{Page: s.page(c, "Client"), Client: client, Work: work, Notes: notes, Form: f, Now: s.now(), Reminders: rem})
 }

@@ -20,8 +20,7 @@ func (s *Server) libraryPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.render(c, http.StatusOK, "exercises", libraryPage{Page: s.page(c, "Exercise library"), Exercises: list})
-	return nil
+	return s.show(c, http.StatusOK, "exercises", libraryPage{Page: s.page(c, "Exercise library"), Exercises: list})
 }
 
 type exercisePage struct {
@@ -168,9 +167,7 @@ func (s *Server) builderPost(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Exercise saved. Assignments made before keep the version they were given.")
-	c.Redirect(http.StatusSeeOther, "/therapist/exercises/"+strconv.FormatInt(id, 10))
-	return nil
+	return s.redirectWith(c, "/therapist/exercises/"+strconv.FormatInt(id, 10), "Exercise saved. Assignments made before keep the version they were given.")
 }
 
 func (s *Server) duplicateExercise(c *gin.Context) error {
@@ -182,9 +179,7 @@ func (s *Server) duplicateExercise(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Your copy is ready to adapt.")
-	c.Redirect(http.StatusSeeOther, "/therapist/exercises/"+strconv.FormatInt(newID, 10)+"/edit")
-	return nil
+	return s.redirectWith(c, "/therapist/exercises/"+strconv.FormatInt(newID, 10)+"/edit", "Your copy is ready to adapt.")
 }
 
 // previewData renders an exercise's fields as the client sees them.

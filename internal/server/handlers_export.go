@@ -105,8 +105,7 @@ func (s *Server) renderReportPage(c *gin.Context, status int, f Form, v url.Valu
 	if p.SessionForm.Values["held_on"] == "" {
 		p.SessionForm.Values["held_on"] = s.now().In(p.Location()).Format(time.DateOnly)
 	}
-	s.render(c, status, "reports", p)
-	return nil
+	return s.show(c, status, "reports", p)
 }
 
 // progressPDF exports the progress summary the report page's form posted.
@@ -211,8 +210,7 @@ func (s *Server) sessionReport(c *gin.Context) error {
 		ch, from, to := progress.TrendChart(r)
 		p.Trend = chartView(ch, from, to, p.Location())
 	}
-	s.render(c, http.StatusOK, "session_report", p)
-	return nil
+	return s.show(c, http.StatusOK, "session_report", p)
 }
 
 func (s *Server) sessionReportPDF(c *gin.Context) error {
@@ -251,9 +249,7 @@ func (s *Server) recordSession(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Session of "+on.Format("2 Jan 2006")+" recorded.")
-	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"/reports#sessions")
-	return nil
+	return s.redirectWith(c, "/therapist/clients/"+strconv.FormatInt(id, 10)+"/reports#sessions", "Session of "+on.Format("2 Jan 2006")+" recorded.")
 }
 
 // removeSession removes a session date entered by mistake.
@@ -270,9 +266,7 @@ func (s *Server) removeSession(c *gin.Context) error {
 	if err := s.progress.RemoveSession(c.Request.Context(), actor(c), id, sid); err != nil {
 		return err
 	}
-	s.flash(c, "Session date removed.")
-	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"/reports#sessions")
-	return nil
+	return s.redirectWith(c, "/therapist/clients/"+strconv.FormatInt(id, 10)+"/reports#sessions", "Session date removed.")
 }
 
 // setSharing turns the client's own progress view on or off.
@@ -290,6 +284,5 @@ func (s *Server) setSharing(c *gin.Context) error {
 	} else {
 		s.flash(c, "The client no longer sees their progress.")
 	}
-	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"/reports#sharing")
-	return nil
+	return redirect(c, "/therapist/clients/"+strconv.FormatInt(id, 10)+"/reports#sharing")
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/base64"
-	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -87,7 +86,5 @@ func (s *Server) withdrawInvitation(c *gin.Context) error {
 	if err := s.accounts.WithdrawInvite(c.Request.Context(), a, ref); err != nil {
 		return err
 	}
-	s.flash(c, "The invitation was withdrawn. Its link no longer works.")
-	c.Redirect(http.StatusSeeOther, invitationsHome(a))
-	return nil
+	return s.redirectWith(c, invitationsHome(a), "The invitation was withdrawn. Its link no longer works.")
 }

@@ -110,11 +110,9 @@ func (s *Server) beginSignIn(c *gin.Context, u account.User, step account.Step, 
 	s.sessions.Put(ctx, sessPendingNext, next)
 	s.sessions.Put(ctx, sessPendingVia, via)
 	if step == account.StepEnrol {
-		c.Redirect(http.StatusSeeOther, "/signin/enrol")
-		return nil
+		return redirect(c, "/signin/enrol")
 	}
-	c.Redirect(http.StatusSeeOther, "/signin/code")
-	return nil
+	return redirect(c, "/signin/code")
 }
 
 func (s *Server) clearPending(c *gin.Context) {
@@ -210,8 +208,7 @@ func (s *Server) codePage(c *gin.Context) error {
 	if _, ok := s.pending(c, account.StepCode); !ok {
 		return nil
 	}
-	s.render(c, http.StatusOK, "signin_code", codePage{Page: s.page(c, "Your sign-in code"), Form: emptyForm(codeFields...)})
-	return nil
+	return s.show(c, http.StatusOK, "signin_code", codePage{Page: s.page(c, "Your sign-in code"), Form: emptyForm(codeFields...)})
 }
 
 // badCodeMessage is the one answer to a wrong, used or replayed code and
@@ -222,15 +219,9 @@ const badCodeMessage = "That code is not right, or it was used already. Type the
 // lock apply exactly as to passwords.
 func (s *Server) verifyCode(c *gin.Context) error {
 	ctx := c.Request.Context()
-	key := "signin:" + auth.ClientKey(c.ClientIP())
-	failures, err := s.loginCounter.Count(ctx, key, LoginIPWindow)
-	if err != nil {
+	key, paused, err := s.signInPaused(c)
+	if err != nil || paused {
 		return err
-	}
-	if failures >= LoginsPerIP {
-		c.Header("Retry-After", strconv.Itoa(int(LoginIPWindow.Seconds())))
-		s.renderError(c, http.StatusTooManyRequests)
-		return nil
 	}
 	p, ok := s.pending(c, account.StepCode)
 	if !ok {
@@ -248,12 +239,10 @@ func (s *Server) verifyCode(c *gin.Context) error {
 			return err
 		}
 		f.Errors[field] = badCodeMessage
-		s.render(c, http.StatusUnauthorized, "signin_code", codePage{Page: s.page(c, "Your sign-in code"), Form: f, Recovery: field == "recovery"})
-		return nil
+		return s.show(c, http.StatusUnauthorized, "signin_code", codePage{Page: s.page(c, "Your sign-in code"), Form: f, Recovery: field == "recovery"})
 	case errors.Is(err, account.ErrSignInGone):
 		s.clearPending(c)
-		c.Redirect(http.StatusSeeOther, "/signin?again=1")
-		return nil
+		return redirect(c, "/signin?again=1")
 	case err != nil:
 		return err
 	}
@@ -319,8 +308,7 @@ func (s *Server) renderSetup(c *gin.Context, status int, u account.User, atSignI
 	for i := 0; i < len(st.Secret); i += 4 {
 		p.SecretGroups = append(p.SecretGroups, st.Secret[i:min(i+4, len(st.Secret))])
 	}
-	s.render(c, status, "mfa_setup", p)
-	return nil
+	return s.show(c, status, "mfa_setup", p)
 }
 
 // enrolPage is set-up that a sign-in must pass through: the practice
@@ -350,8 +338,7 @@ func (s *Server) enrolAtSignIn(c *gin.Context) error {
 		return s.renderSetup(c, http.StatusUnprocessableEntity, p.User, true, f)
 	case errors.Is(err, account.ErrSignInGone):
 		s.clearPending(c)
-		c.Redirect(http.StatusSeeOther, "/signin?again=1")
-		return nil
+		return redirect(c, "/signin?again=1")
 	case err != nil:
 		return err
 	}
@@ -373,8 +360,7 @@ func (s *Server) showRecoveryCodes(c *gin.Context, codes []string, then string) 
 	if err := s.putSealed(c, sessMFARecovery, recoveryHandoff{Codes: codes, Then: then, Until: s.now().Add(recoveryShownFor)}); err != nil {
 		return err
 	}
-	c.Redirect(http.StatusSeeOther, "/account/mfa/recovery-codes")
-	return nil
+	return redirect(c, "/account/mfa/recovery-codes")
 }
 
 type recoveryPage struct {
@@ -391,11 +377,9 @@ func (s *Server) recoveryCodesPage(c *gin.Context) error {
 	ok := s.getSealed(c, sessMFARecovery, &h) && s.now().Before(h.Until)
 	s.sessions.Remove(c.Request.Context(), sessMFARecovery)
 	if !ok {
-		s.render(c, http.StatusNotFound, "mfa_recovery", recoveryPage{Page: s.page(c, "Recovery codes no longer shown"), Then: "/account/mfa", Gone: true})
-		return nil
+		return s.show(c, http.StatusNotFound, "mfa_recovery", recoveryPage{Page: s.page(c, "Recovery codes no longer shown"), Then: "/account/mfa", Gone: true})
 	}
-	s.render(c, http.StatusOK, "mfa_recovery", recoveryPage{Page: s.page(c, "Your recovery codes"), Codes: h.Codes, Then: h.Then})
-	return nil
+	return s.show(c, http.StatusOK, "mfa_recovery", recoveryPage{Page: s.page(c, "Your recovery codes"), Codes: h.Codes, Then: h.Then})
 }
 
 type mfaPage struct {
@@ -413,8 +397,7 @@ func (s *Server) renderMFA(c *gin.Context, status int, f Form) error {
 	if err != nil {
 		return err
 	}
-	s.render(c, status, "mfa", mfaPage{Page: s.page(c, "Two-step sign-in"), Status: st, Form: f})
-	return nil
+	return s.show(c, status, "mfa", mfaPage{Page: s.page(c, "Two-step sign-in"), Status: st, Form: f})
 }
 
 // disableMFA turns the person's own two-step sign-in off, with a current
@@ -431,16 +414,13 @@ func (s *Server) disableMFA(c *gin.Context) error {
 	if err := s.keepSession(c, version); err != nil {
 		return err
 	}
-	s.flash(c, "Two-step sign-in is off. You were signed out everywhere else.")
-	c.Redirect(http.StatusSeeOther, "/account/mfa")
-	return nil
+	return s.redirectWith(c, "/account/mfa", "Two-step sign-in is off. You were signed out everywhere else.")
 }
 
 func (s *Server) mfaSetupPage(c *gin.Context) error {
 	u, _ := currentUser(c)
 	if u.MFAOn {
-		c.Redirect(http.StatusSeeOther, "/account/mfa")
-		return nil
+		return redirect(c, "/account/mfa")
 	}
 	return s.renderSetup(c, http.StatusOK, u, false, emptyForm("code"))
 }
@@ -451,8 +431,7 @@ func (s *Server) enableMFA(c *gin.Context) error {
 	u, _ := currentUser(c)
 	var st setupSecret
 	if !s.getSealed(c, sessMFASetup, &st) || st.UserID != u.ID {
-		c.Redirect(http.StatusSeeOther, "/account/mfa/setup")
-		return nil
+		return redirect(c, "/account/mfa/setup")
 	}
 	f := newForm(c, []string{"code"}, "code")
 	codes, version, err := s.accounts.EnableMFA(c.Request.Context(), actor(c), st.Secret, c.PostForm("code"))
@@ -497,8 +476,7 @@ func (s *Server) noticesPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.render(c, http.StatusOK, "notices", noticesPage{Page: s.page(c, "Changes to your sign-in"), Notices: ns})
-	return nil
+	return s.show(c, http.StatusOK, "notices", noticesPage{Page: s.page(c, "Changes to your sign-in"), Notices: ns})
 }
 
 func (s *Server) readNotice(c *gin.Context) error {
@@ -515,11 +493,9 @@ func (s *Server) readNotice(c *gin.Context) error {
 		return err
 	}
 	if len(ns) > 0 {
-		c.Redirect(http.StatusSeeOther, "/account/notices")
-		return nil
+		return redirect(c, "/account/notices")
 	}
-	c.Redirect(http.StatusSeeOther, homeFor(a.Role))
-	return nil
+	return redirect(c, homeFor(a.Role))
 }
 
 // mfaResetPage asks before a colleague's two-step sign-in is reset: it
@@ -538,8 +514,7 @@ func (s *Server) mfaResetPage(c *gin.Context) error {
 		s.renderError(c, http.StatusNotFound)
 		return nil
 	}
-	s.render(c, http.StatusOK, "admin_mfa_reset", disablePage{Page: s.page(c, "Reset two-step sign-in"), Person: u})
-	return nil
+	return s.show(c, http.StatusOK, "admin_mfa_reset", disablePage{Page: s.page(c, "Reset two-step sign-in"), Person: u})
 }
 
 // resetMFA resets two-step sign-in: an admin's for a colleague, a
@@ -556,16 +531,12 @@ func (s *Server) resetMFA(c *gin.Context) error {
 	}
 	err := s.accounts.ResetMFA(c.Request.Context(), a, id)
 	if msg, isInvalid := invalidMessage(err); isInvalid {
-		s.flash(c, msg)
-		c.Redirect(http.StatusSeeOther, back)
-		return nil
+		return s.redirectWith(c, back, msg)
 	}
 	if err != nil {
 		return err
 	}
-	s.flash(c, done)
-	c.Redirect(http.StatusSeeOther, back)
-	return nil
+	return s.redirectWith(c, back, done)
 }
 
 func (s *Server) setMFARequirement(c *gin.Context) error {
@@ -583,8 +554,7 @@ func (s *Server) setMFARequirement(c *gin.Context) error {
 	} else {
 		s.flash(c, "Two-step sign-in is required of every staff member from that day. Until then they are reminded.")
 	}
-	c.Redirect(http.StatusSeeOther, "/admin/practice")
-	return nil
+	return redirect(c, "/admin/practice")
 }
 
 // mfaReminder is the line staff without two-step sign-in see on every

@@ -37,8 +37,7 @@ func (s *Server) clientHome(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.render(c, http.StatusOK, "client_home", clientHomePage{Page: s.page(c, "Your homework"), Home: h, Now: s.now()})
-	return nil
+	return s.show(c, http.StatusOK, "client_home", clientHomePage{Page: s.page(c, "Your homework"), Home: h, Now: s.now()})
 }
 
 type workPage struct {
@@ -94,8 +93,7 @@ func (s *Server) workPage(c *gin.Context) error {
 			}
 		}
 	}
-	s.render(c, http.StatusOK, "work", p)
-	return nil
+	return s.show(c, http.StatusOK, "work", p)
 }
 
 func (s *Server) newWorkPage(c *gin.Context, w reflection.Work, answers exercise.Answers, errs map[string]string) workPage {
@@ -144,17 +142,13 @@ func (s *Server) saveWork(c *gin.Context) error {
 		if err := s.reflections.DiscardChanges(ctx, a, id); err != nil {
 			return err
 		}
-		s.flash(c, "Your unsent changes are gone. This is what you sent: change what you like.")
-		c.Redirect(http.StatusSeeOther, path+"?change=1")
-		return nil
+		return s.redirectWith(c, path+"?change=1", "Your unsent changes are gone. This is what you sent: change what you like.")
 	}
 	if c.PostForm("op") == "draft" {
 		if _, err := s.reflections.SaveDraft(ctx, a, id, form); err != nil {
 			return keepingText(err)
 		}
-		s.flash(c, "Saved. You can come back to it any time, on any device.")
-		c.Redirect(http.StatusSeeOther, path+changeQuery(c))
-		return nil
+		return s.redirectWith(c, path+changeQuery(c), "Saved. You can come back to it any time, on any device.")
 	}
 	res, err := s.reflections.Submit(ctx, a, id, c.PostForm("form_token"), form)
 	if inv, isInvalid := errAsInvalid(err); isInvalid {
@@ -172,22 +166,18 @@ func (s *Server) saveWork(c *gin.Context) error {
 		if w.Submitted() {
 			q = "?change=1&check=1"
 		}
-		c.Redirect(http.StatusSeeOther, path+q)
-		return nil
+		return redirect(c, path+q)
 	}
 	if err != nil {
 		return keepingText(err)
 	}
 	switch {
 	case res.Repeat && res.Kept:
-		s.flash(c, "That page had already been sent, so your changes were not sent yet. They are kept here: check them and press Send.")
-		c.Redirect(http.StatusSeeOther, path+"?change=1")
-		return nil
+		return s.redirectWith(c, path+"?change=1", "That page had already been sent, so your changes were not sent yet. They are kept here: check them and press Send.")
 	case res.Repeat:
 		s.flash(c, "This was already sent, so it was not sent twice.")
 	}
-	c.Redirect(http.StatusSeeOther, path+"?sent=1")
-	return nil
+	return redirect(c, path+"?sent=1")
 }
 
 func changeQuery(c *gin.Context) string {
@@ -426,6 +416,5 @@ func (s *Server) historyPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.render(c, http.StatusOK, "history", historyPage{Page: s.page(c, "What you have sent"), Items: items})
-	return nil
+	return s.show(c, http.StatusOK, "history", historyPage{Page: s.page(c, "What you have sent"), Items: items})
 }

@@ -57,6 +57,5 @@ func (s *Server) renderProgress(c *gin.Context, view, title string, load func(fr
 	for _, ch := range r.Charts {
 		p.Charts = append(p.Charts, chartView(ch, from, to, p.Location()))
 	}
-	s.render(c, status, view, p)
-	return nil
+	return s.show(c, status, view, p)
 }

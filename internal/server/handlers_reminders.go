@@ -60,8 +60,7 @@ func (s *Server) renderReminders(c *gin.Context, status int, f Form, set notify.
 	if has {
 		p.CalendarURL = s.shownCalendarAddress(c)
 	}
-	s.render(c, status, "reminders", p)
-	return nil
+	return s.show(c, status, "reminders", p)
 }
 
 func (s *Server) saveReminders(c *gin.Context) error {
@@ -84,8 +83,7 @@ func (s *Server) saveReminders(c *gin.Context) error {
 	} else {
 		s.flash(c, "Reminders are off.")
 	}
-	c.Redirect(http.StatusSeeOther, "/account/reminders")
-	return nil
+	return redirect(c, "/account/reminders")
 }
 
 // The calendar address is shown once, to the browser that made it: it is
@@ -118,8 +116,7 @@ func (s *Server) changeCalendar(c *gin.Context) error {
 		s.renderError(c, http.StatusBadRequest)
 		return nil
 	}
-	c.Redirect(http.StatusSeeOther, "/account/reminders#calendar")
-	return nil
+	return redirect(c, "/account/reminders#calendar")
 }
 
 // shownCalendarAddress is the calendar address this browser made in the
@@ -180,8 +177,7 @@ type stopPage struct {
 // stopPage asks before it stops: mail systems open links to check them,
 // and a GET that turned reminders off would let them do it.
 func (s *Server) stopPage(c *gin.Context) error {
-	s.render(c, http.StatusOK, "stop", stopPage{Page: s.page(c, "Stop reminders"), Token: c.Param("token")})
-	return nil
+	return s.show(c, http.StatusOK, "stop", stopPage{Page: s.page(c, "Stop reminders"), Token: c.Param("token")})
 }
 
 // stopReminders turns reminders off from a stop link, signed out. Mail
@@ -194,8 +190,7 @@ func (s *Server) stopReminders(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.render(c, http.StatusOK, "stop", stopPage{Page: s.page(c, "Reminders are off"), Done: true})
-	return nil
+	return s.show(c, http.StatusOK, "stop", stopPage{Page: s.page(c, "Reminders are off"), Done: true})
 }
 
 // offerReminders suggests email reminders to a client in the therapist's
@@ -208,7 +203,5 @@ func (s *Server) offerReminders(c *gin.Context) error {
 	if err := s.reminders.Offer(c.Request.Context(), actor(c), id); err != nil {
 		return err
 	}
-	s.flash(c, "Suggested. The client sees it on their Reminders page; only they can turn reminders on.")
-	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"#reminders")
-	return nil
+	return s.redirectWith(c, "/therapist/clients/"+strconv.FormatInt(id, 10)+"#reminders", "Suggested. The client sees it on their Reminders page; only they can turn reminders on.")
 }

@@ -58,8 +58,7 @@ func (s *Server) inboxPage(c *gin.Context) error {
 	if p.Exercises, err = s.exercises.Titles(ctx, a); err != nil {
 		return err
 	}
-	s.render(c, http.StatusOK, "inbox", p)
-	return nil
+	return s.show(c, http.StatusOK, "inbox", p)
 }
 
 type reviewPage struct {
@@ -124,8 +123,7 @@ func (s *Server) renderReview(c *gin.Context, status int, f Form) error {
 	if f.Values["feedback"] == "" && f.Errors["feedback"] == "" && it.Feedback != nil {
 		p.Form.Values["feedback"] = it.Feedback.Body
 	}
-	s.render(c, status, "review", p)
-	return nil
+	return s.show(c, status, "review", p)
 }
 
 // reviewAction handles the small buttons of a submission: reviewed or not,
@@ -160,9 +158,7 @@ func (s *Server) reviewAction(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, done)
-	c.Redirect(http.StatusSeeOther, reviewURL(id))
-	return nil
+	return s.redirectWith(c, reviewURL(id), done)
 }
 
 func reviewURL(id int64) string { return "/therapist/work/" + strconv.FormatInt(id, 10) }
@@ -184,9 +180,7 @@ func (s *Server) reviewText(field, done, anchor string, save func(context.Contex
 		if err != nil {
 			return err
 		}
-		s.flash(c, done)
-		c.Redirect(http.StatusSeeOther, reviewURL(id)+anchor)
-		return nil
+		return s.redirectWith(c, reviewURL(id)+anchor, done)
 	}
 }
 
@@ -203,7 +197,5 @@ func (s *Server) addClientNote(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, "Private note kept. Only you can see it.")
-	c.Redirect(http.StatusSeeOther, "/therapist/clients/"+strconv.FormatInt(id, 10)+"#notes")
-	return nil
+	return s.redirectWith(c, "/therapist/clients/"+strconv.FormatInt(id, 10)+"#notes", "Private note kept. Only you can see it.")
 }

@@ -94,9 +94,7 @@ func (s *Server) linkReadyPage(c *gin.Context) error {
 	h, ok := s.linkHandoff(c, c.Param("id"))
 	if !ok {
 		u, _ := currentUser(c)
-		s.render(c, http.StatusNotFound, "link_created", linkCreatedPage{Page: s.page(c, "Link no longer shown"), Link: linkHandoff{Back: homeFor(u.Role)}, Gone: true})
-		return nil
+		return s.show(c, http.StatusNotFound, "link_created", linkCreatedPage{Page: s.page(c, "Link no longer shown"), Link: linkHandoff{Back: homeFor(u.Role)}, Gone: true})
 	}
-	s.render(c, http.StatusOK, "link_created", linkCreatedPage{Page: s.page(c, "Link ready to pass on"), Link: h})
-	return nil
+	return s.show(c, http.StatusOK, "link_created", linkCreatedPage{Page: s.page(c, "Link ready to pass on"), Link: h})
 }

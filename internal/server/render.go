@@ -253,6 +253,25 @@ func (s *Server) render(c *gin.Context, status int, name string, data any) {
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
+// show renders a page as a handler's answer.
+func (s *Server) show(c *gin.Context, status int, name string, data any) error {
+	s.render(c, status, name, data)
+	return nil
+}
+
+// redirect answers 303 See Other to path: after a form, the browser GETs
+// the next page (POST/redirect/GET).
+func redirect(c *gin.Context, path string) error {
+	c.Redirect(http.StatusSeeOther, path)
+	return nil
+}
+
+// redirectWith is redirect with a one-time message for the next page.
+func (s *Server) redirectWith(c *gin.Context, path, msg string) error {
+	s.flash(c, msg)
+	return redirect(c, path)
+}
+
 // page fills the shared page data for a request.
 func (s *Server) page(c *gin.Context, title string) Page {
 	p := Page{Title: title, RequestID: requestID(c), Path: c.Request.URL.Path, EmailOn: s.accounts.EmailOn(), MadeAt: s.now()}
