@@ -136,6 +136,10 @@ type Definition struct {
 	// "I" statement built from parts).
 	Sentence string  `json:"sentence,omitempty"`
 	Fields   []Field `json:"fields"`
+	// Measure, when set, names the locked outcome measure this version is
+	// ("phq-9"): internal/measure scores it, and it cannot be copied or
+	// changed.
+	Measure string `json:"measure,omitempty"`
 }
 
 // Exercise is an exercise at one of its versions.

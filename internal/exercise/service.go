@@ -151,6 +151,11 @@ func (s *Service) Create(ctx context.Context, actor policy.Actor, d Definition) 
 }
 
 func (s *Service) create(ctx context.Context, actor policy.Actor, d Definition, copiedFrom *int64) (int64, error) {
+	if d.Measure != "" {
+		// A standard measure's wording is the published one: a copy
+		// could be changed and still be scored as if it were the measure.
+		return 0, errkind.ErrForbidden
+	}
 	if err := Validate(d); err != nil {
 		return 0, err
 	}

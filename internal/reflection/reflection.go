@@ -25,6 +25,7 @@ import (
 	"github.com/trellis-app/trellis/internal/database"
 	"github.com/trellis-app/trellis/internal/errkind"
 	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/measure"
 	"github.com/trellis-app/trellis/internal/policy"
 )
 
@@ -43,10 +44,15 @@ type Flagger interface {
 // NewService returns the reflection service; flags may be nil.
 func NewService(db *sqlx.DB, flags Flagger) *Service { return &Service{db: db, flags: flags} }
 
-// flagsOf finds risk language in the text answers.
-func (s *Service) flagsOf(d exercise.Definition, a exercise.Answers) []string {
+// flagsOf finds risk language in the text answers, and a measure's risk
+// item answered above 0 (PHQ-9 item 9), whatever the total.
+func (s *Service) flagsOf(d exercise.Definition, version int, a exercise.Answers) []string {
+	out := []string{}
+	if in, ok := measure.For(d, version); ok && in.Score(a).Risk {
+		out = append(out, in.RiskFlag())
+	}
 	if s.flags == nil {
-		return []string{}
+		return out
 	}
 	var b strings.Builder
 	for _, f := range d.Fields {
@@ -55,10 +61,7 @@ func (s *Service) flagsOf(d exercise.Definition, a exercise.Answers) []string {
 			b.WriteString("\n")
 		}
 	}
-	if out := s.flags.Categories(b.String()); out != nil {
-		return out
-	}
-	return []string{}
+	return append(out, s.flags.Categories(b.String())...)
 }
 
 // Work is one assignment as its client sees it, with their draft and what
@@ -369,7 +372,7 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 		}
 		var subID int64
 		var at time.Time
-		res.Flags = s.flagsOf(w.Definition, answers)
+		res.Flags = s.flagsOf(w.Definition, w.Version, answers)
 		err = tx.QueryRowxContext(ctx, `
 			INSERT INTO submissions (assignment_id, client_id, version, answers, form_token, flags)
 			VALUES ($1, $2, (SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE assignment_id = $1), $3, $4, $5)
