@@ -21,6 +21,7 @@ import (
 	"github.com/trellis-app/trellis/internal/auth"
 	"github.com/trellis-app/trellis/internal/exercise"
 	"github.com/trellis-app/trellis/internal/notify"
+	"github.com/trellis-app/trellis/internal/measure"
 	"github.com/trellis-app/trellis/internal/progress"
 	"github.com/trellis-app/trellis/internal/reflection"
 	"github.com/trellis-app/trellis/internal/review"
@@ -42,6 +43,7 @@ type Services struct {
 	Reflections *reflection.Service
 	Reviews     *review.Service
 	Progress    *progress.Service
+	Measures    *measure.Service
 	Audit       *audit.Reader
 	Sessions    *auth.SessionStore
 }
@@ -67,6 +69,7 @@ func NewServicesHashing(db *sqlx.DB, hasher *auth.Hasher) (Services, error) {
 		Reflections: reflection.NewService(db, flags),
 		Reviews:     review.NewService(db),
 		Progress:    progress.NewService(db),
+		Measures:    measure.NewService(db),
 		Audit:       audit.NewReader(db),
 		Sessions:    auth.NewSessionStore(db),
 	}, nil
@@ -116,6 +119,7 @@ func DepsHashing(cfg config.Config, db *sqlx.DB, log *slog.Logger, hasher *auth.
 		Reflections:  svc.Reflections,
 		Reviews:      svc.Reviews,
 		Progress:     svc.Progress,
+		Measures:     svc.Measures,
 		Highlighter:  svc.Risk,
 		LoginCounter: auth.NewRateCounter(db),
 	}, nil

@@ -137,6 +137,7 @@ func (s *Server) routes() {
 		s.reviewText("note", "Private note kept. Only you can see it.", "#notes", s.reviews.AddNote))
 	s.handle(post, "/therapist/clients/:id/notes", may(policy.ReviewWork), s.addClientNote)
 	s.handle(get, "/therapist/clients/:id/progress", may(policy.ViewClient), s.progressPage)
+	s.handle(get, "/therapist/clients/:id/measures", may(policy.ViewClient), s.measuresPage)
 
 	// Therapist: reports to bring into the session, session dates, and
 	// sharing progress with the client.

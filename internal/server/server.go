@@ -23,6 +23,7 @@ import (
 	"github.com/trellis-app/trellis/internal/assignment"
 	"github.com/trellis-app/trellis/internal/audit"
 	"github.com/trellis-app/trellis/internal/exercise"
+	"github.com/trellis-app/trellis/internal/measure"
 	"github.com/trellis-app/trellis/internal/notify"
 	"github.com/trellis-app/trellis/internal/policy"
 	"github.com/trellis-app/trellis/internal/progress"
@@ -62,6 +63,8 @@ type Deps struct {
 	Reflections *reflection.Service
 	Reviews     *review.Service
 	Progress    *progress.Service
+	// Measures scores the standard outcome measures clients send.
+	Measures *measure.Service
 	// Highlighter marks risk language on the therapist's pages; nil marks
 	// nothing.
 	Highlighter Highlighter
@@ -102,6 +105,7 @@ type Server struct {
 	reflections  *reflection.Service
 	reviews      *review.Service
 	progress     *progress.Service
+	measures     *measure.Service
 	loginCounter Counter
 	now          func() time.Time
 	// autosavePause is Deps.AutosavePause, given to autosave.js.
@@ -156,6 +160,7 @@ func New(d Deps) (*Server, error) {
 		reflections: d.Reflections,
 		reviews:     d.Reviews,
 		progress:    d.Progress,
+		measures:    d.Measures,
 		now:         d.Now,
 		pdfSlots:    make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}

@@ -1,0 +1,131 @@
+package server_test
+
+// Outcome measures through the router (issue 19): PHQ-9 item 9 raises the
+// risk flag whatever the total, shows the client the crisis line and puts
+// the submission at the top of the inbox; measures cannot be copied; the
+// therapist's measures page charts the totals with their bands and says
+// whether the change is reliable.
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/trellis-app/trellis/internal/measure"
+	"github.com/trellis-app/trellis/internal/testkit"
+)
+
+// sendMeasure sends item answers (-1 leaves an item out) to an open
+// measure as the signed-in client and returns the confirmation page.
+func sendMeasure(t *testing.T, c *testkit.Session, id int64, items ...int) string {
+	t.Helper()
+	f := url.Values{"op": {"send"}, "form_token": {portalTokenIn(t, page(t, c, workPathOf(id), http.StatusOK))}}
+	for i, v := range items {
+		if v >= 0 {
+			f.Set("a."+measure.ItemKey(i+1), strconv.Itoa(v))
+		}
+	}
+	f.Set("a."+measure.DifficultyKey, "1")
+	res := c.PostForm(workPathOf(id), f)
+	if res.Code != http.StatusSeeOther || res.Header().Get("Location") != workPathOf(id)+"?sent=1" {
+		t.Fatalf("send measure %d: status %d, Location %q\n%s", id, res.Code, res.Header().Get("Location"), res.Body.String())
+	}
+	return page(t, c, workPathOf(id)+"?sent=1", http.StatusOK)
+}
+
+func TestPHQ9ItemNineAtOneWithTotalThreeRaisesTheFlagShowsTheCrisisLineAndTopsTheInbox(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	th := a.Login(t, w.Therapist)
+	phq := assignBuiltinToday(t, a, th, w.Client.ID, "phq-9", "")
+	checkIn := assignBuiltinToday(t, a, th, w.Client.ID, "weekly-trust-check-in", "")
+	c := a.Login(t, w.Client)
+
+	// Item 1 and item 9 at "Several days": a total of 3, the minimal band.
+	sent := sendMeasure(t, c, phq, 1, 0, 0, 0, 0, 0, 0, 1, 1)
+	if !strings.Contains(sent, `class="crisis-line prominent"`) {
+		t.Errorf("the client's confirmation does not show the crisis line prominently\n%s", sent)
+	}
+	var flags string
+	if err := a.DB.Get(&flags, `SELECT array_to_string(flags, '|') FROM submissions WHERE assignment_id = $1`, phq); err != nil {
+		t.Fatal(err)
+	}
+	if flags != measure.PHQ9.RiskFlag() {
+		t.Errorf("flags = %q, want %q", flags, measure.PHQ9.RiskFlag())
+	}
+	// Sent later, so newer: without the flag it would be listed first.
+	sendCheckIn(t, c, a, checkIn, "A calm week.")
+
+	rows, _ := inboxRows(t, page(t, th, "/therapist/inbox", http.StatusOK))
+	if len(rows) != 2 || rows[0].ID != phq || !strings.Contains(rows[0].Status, "Flagged: look") {
+		t.Fatalf("inbox = %+v, want the PHQ-9 (%d) first and marked flagged", rows, phq)
+	}
+	review := page(t, th, reviewPath(phq), http.StatusOK)
+	if !strings.Contains(review, "PHQ-9 item 9") || !strings.Contains(review, "whatever the total") {
+		t.Errorf("the review page does not say why the PHQ-9 is flagged\n%s", review)
+	}
+	measures := page(t, th, clientPath(w.Client.ID)+"/measures", http.StatusOK)
+	if !strings.Contains(measures, "Latest total: <strong>3</strong> of 27, minimal") {
+		t.Errorf("the measures page does not show the total of 3 (minimal)\n%s", measures)
+	}
+}
+
+func TestMeasuresCannotBeCopied(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	th := a.Login(t, w.Therapist)
+	var id int64
+	if err := a.DB.Get(&id, `SELECT id FROM exercises WHERE builtin_key = 'phq-9'`); err != nil {
+		t.Fatal(err)
+	}
+	before := countOf(t, a, `SELECT count(*) FROM exercises`)
+	res := th.PostForm(fmt.Sprintf("/therapist/exercises/%d/duplicate", id), url.Values{})
+	if res.Code != http.StatusForbidden {
+		t.Errorf("copy PHQ-9: status %d, want 403", res.Code)
+	}
+	if n := countOf(t, a, `SELECT count(*) FROM exercises`); n != before {
+		t.Errorf("copying a measure made an exercise: %d → %d", before, n)
+	}
+}
+
+func TestMeasuresPageChartsBandsAndSaysWhetherTheChangeIsReliable(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	th := a.Login(t, w.Therapist)
+	c := a.Login(t, w.Client)
+	first := assignBuiltinToday(t, a, th, w.Client.ID, "phq-9", "")
+	sendMeasure(t, c, first, 3, 3, 2, 2, 2, 2, 2, 2, 0) // 18, moderately severe
+	// The session is recorded between the two scores.
+	if _, err := a.DB.Exec(`UPDATE submissions SET submitted_at = now() - interval '14 days' WHERE assignment_id = $1`, first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.DB.Exec(`INSERT INTO clinical_sessions (client_id, therapist_id, held_on) VALUES ($1, $2, current_date - 7)`, w.Client.ID, w.Therapist.ID); err != nil {
+		t.Fatal(err)
+	}
+	second := assignBuiltinToday(t, a, th, w.Client.ID, "phq-9", "")
+	sendMeasure(t, c, second, 1, 1, 1, 1, 1, 1, 1, -1, 0) // 8 answered sum 7: 7/8 × 9 = 7.875, prorated 8, mild
+
+	body := page(t, th, clientPath(w.Client.ID)+"/measures", http.StatusOK)
+	for _, want := range []string{
+		"Latest total: <strong>8</strong> of 27, mild (prorated)",
+		"Since the first score (18 on", "<strong>reliable improvement</strong> (RCI -5.57)",
+		"Since the last session (18 on",
+		`class="cut-off"`, `class="totals"`, "moderately severe (15–19)",
+		"rounded to the nearest whole number", "Kocalevent",
+		"Difficulty (not scored)", "Somewhat difficult",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the measures page lacks %q", want)
+		}
+	}
+	if n := strings.Count(body, `<rect class="band"`); n != len(measure.PHQ9.Bands) {
+		t.Errorf("%d bands shaded, want %d", n, len(measure.PHQ9.Bands))
+	}
+	// Another therapist cannot see them.
+	if res := a.Login(t, w.Therapist2).Get(clientPath(w.Client.ID) + "/measures"); res.Code != http.StatusNotFound {
+		t.Errorf("another therapist: status %d, want 404", res.Code)
+	}
+}
