@@ -86,6 +86,23 @@ func (d *doc) drawChart(c plot, plotH float64) {
 		return x0 + t.Sub(c.from).Seconds()/span*(x1-x0)
 	}
 
+	// Bands first, under everything: each covers its values from half a
+	// point below to half above, as on the web chart.
+	yOfF := func(v float64) float64 {
+		v = math.Max(float64(lo), math.Min(float64(hi), v))
+		return y1 - (v-float64(lo))/float64(hi-lo)*plotH
+	}
+	for i, b := range c.Bands {
+		top, bottom := yOfF(float64(b.Max)+0.5), yOfF(float64(b.Min)-0.5)
+		d.fill(hexColour(BandFills[i%len(BandFills)]))
+		p.Rect(x0, top, x1-x0, bottom-top, "F")
+		d.font("", 6.5)
+		d.textColour(colMuted)
+		label := fmt.Sprintf("%s (%d–%d)", b.Name, b.Min, b.Max)
+		p.SetXY(x1-d.width(label)-1, (top+bottom)/2-1.5)
+		d.cell(d.width(label), 3, label, 0, "R", false)
+	}
+
 	// Horizontal gridlines with value labels.
 	step := niceStep(hi-lo, 5)
 	d.font("", 7.5)
@@ -120,6 +137,14 @@ func (d *doc) drawChart(c plot, plotH float64) {
 	p.SetLineWidth(0.25)
 	p.Line(x0, y0, x0, y1)
 	p.Line(x0, y1, x1, y1)
+	if c.CutOff > 0 {
+		y := yOfF(float64(c.CutOff) - 0.5)
+		d.draw(hexColour(CutOffColour))
+		p.SetLineWidth(0.35)
+		p.SetDashPattern([]float64{1.6, 1.1}, 0)
+		p.Line(x0, y, x1, y)
+		p.SetDashPattern(nil, 0)
+	}
 
 	// Series. Values that several lines share at one time are drawn side
 	// by side, centred on the value, so identical lines stay visible.

@@ -69,6 +69,10 @@ func WriteProgress(w io.Writer, s Summary) error {
 		d.para("Every value charted is listed by date under “"+valuesTitle+"” at the end.", margin, contentW, false)
 	}
 
+	if len(s.Measures) > 0 {
+		d.measures(s.Measures, 50)
+	}
+
 	d.heading(fmt.Sprintf("Reflections (%d)", len(s.Reflections)), 40)
 	if len(s.Reflections) == 0 {
 		d.font("", 10)

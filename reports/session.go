@@ -53,6 +53,7 @@ func WriteSession(w io.Writer, r SessionReport) error {
 		{len(r.Submitted), "submitted"},
 	})
 	d.trend(r)
+	d.sessionMeasures(r.Measures)
 
 	sections := []struct {
 		title string

@@ -105,3 +105,11 @@ func Style(i int) SeriesStyle {
 // overall trust, the one question the others explain) is drawn; it is
 // drawn solid, under the others.
 const EmphasisWidth = 2.0
+
+// BandFills shade a measure's severity bands from calm to warm, on the web
+// chart and the PDF alike; light enough that lines and labels keep their
+// contrast on every one. CutOffColour is the clinical cut-off's dashed line.
+var BandFills = []string{"#eaf4ec", "#f4f1dc", "#fbebd6", "#f8e0d6", "#f4d7d7"}
+
+// CutOffColour is the colour of a measure's cut-off line.
+const CutOffColour = "#7a2e0e"

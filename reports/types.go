@@ -32,6 +32,9 @@ type Summary struct {
 	// therapist's copy.
 	Notes        []Note
 	IncludeNotes bool
+
+	// Measures are printed after the charts.
+	Measures []Measure
 }
 
 // Completion counts the homework of the period.
@@ -48,6 +51,42 @@ type Chart struct {
 	Unit     string // printed beside the title, e.g. "0–10, higher is better"
 	Min, Max int
 	Series   []Series
+	// Bands are shaded behind the lines (a measure's severity bands);
+	// CutOff, when above 0, is drawn as a dashed line at that value.
+	Bands  []Band
+	CutOff int
+}
+
+// Band is one shaded range of a chart, inclusive at both ends.
+type Band struct {
+	Min, Max int
+	Name     string
+}
+
+// Measure is one standard outcome measure (PHQ-9, GAD-7), already scored:
+// its chart with severity bands and cut-off, a row per score, and what
+// the change says.
+type Measure struct {
+	Title  string
+	Max    int
+	CutOff int
+	Bands  []Band
+	Scores []Score
+	// Change is the reliable-change statements, one line each.
+	Change []string
+	// Method says how totals and change are worked out, with sources.
+	Method string
+}
+
+// Score is one scored submission of a measure.
+type Score struct {
+	At    time.Time
+	Valid bool
+	Total int
+	// Band is the severity band's name; Note says "prorated" or why
+	// there is no total.
+	Band, Note string
+	Items      []int // -1 for an unanswered item
 }
 
 // Series is one line of a chart.
@@ -119,6 +158,9 @@ type SessionReport struct {
 	// as a small trend chart on the scale CheckInMin to CheckInMax.
 	CheckIns               []Point
 	CheckInMin, CheckInMax int
+
+	// Measures are printed after the check-in trend.
+	Measures []Measure
 }
 
 // Item is one line of a session report.

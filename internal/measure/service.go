@@ -13,6 +13,7 @@ import (
 	"github.com/trellis-app/trellis/internal/errkind"
 	"github.com/trellis-app/trellis/internal/exercise"
 	"github.com/trellis-app/trellis/internal/policy"
+	"github.com/trellis-app/trellis/reports"
 )
 
 // Service loads a client's scored measures.
@@ -158,4 +159,55 @@ func (s *Series) compare(session *time.Time) {
 			return
 		}
 	}
+}
+
+// Report is the series as the PDF reports print it; dates print in loc.
+func (s Series) Report(loc *time.Location) reports.Measure {
+	m := reports.Measure{Title: s.Short, Max: s.Max(), CutOff: s.CutOff,
+		Method: ProrateRule + " " + RCIMethod(s.Instrument)}
+	for _, b := range s.Bands {
+		m.Bands = append(m.Bands, reports.Band{Min: b.Min, Max: b.Max, Name: b.Name})
+	}
+	for _, p := range s.Points {
+		sc := reports.Score{At: p.At, Valid: p.Valid, Total: p.Total, Band: p.Band.Name, Items: p.Items}
+		switch {
+		case !p.Valid:
+			sc.Note = p.Reason
+		case p.Prorated:
+			sc.Note = "prorated"
+		}
+		m.Scores = append(m.Scores, sc)
+	}
+	m.Change = s.Statements(loc)
+	return m
+}
+
+// Statements are the change sentences pages and reports print.
+func (s Series) Statements(loc *time.Location) []string {
+	say := func(since string, st *Statement) string {
+		out := fmt.Sprintf("Since %s (%d on %s): %s (RCI %.2f)", since, st.From.Total, st.From.At.In(loc).Format("2 Jan 2006"), st.Change, st.RCI)
+		if s.NHSThresholds {
+			out += fmt.Sprintf("; by the NHS Talking Therapies threshold of %d points: %s", s.NHSChange, st.NHS)
+		}
+		return out + "."
+	}
+	var out []string
+	if s.SinceFirst != nil {
+		out = append(out, say("the first score", s.SinceFirst))
+	} else {
+		out = append(out, "Change since the first score: needs two scored submissions.")
+	}
+	if s.SinceSession != nil {
+		out = append(out, say("the last session", s.SinceSession))
+	} else {
+		out = append(out, "Change since the last session: no score before and after a recorded session.")
+	}
+	return out
+}
+
+// RCIMethod states how reliable change is worked out, with the norms'
+// source.
+func RCIMethod(in Instrument) string {
+	return fmt.Sprintf("Reliable change (Jacobson & Truax 1991): RCI = (x2 − x1) / (SD1·√2·√(1 − r)), reliable when |RCI| > 1.96, with SD1 = %.2f and r = %.2f from %s",
+		in.Norms.SD, in.Norms.Reliability, in.Norms.Citation)
 }

@@ -133,6 +133,9 @@ func (s *Server) progressPDF(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
+		if sum.Measures, err = s.measureReports(c, id, zone); err != nil {
+			return err
+		}
 		return reports.WriteProgress(w, sum)
 	})
 }
@@ -222,6 +225,9 @@ func (s *Server) sessionReportPDF(c *gin.Context) error {
 	return s.renderPDF(c, reports.SessionFileName(id, now), func(w io.Writer) error {
 		r, err := s.progress.ExportSession(c.Request.Context(), actor(c), id, "pdf", now)
 		if err != nil {
+			return err
+		}
+		if r.Measures, err = s.measureReports(c, id, now.Location()); err != nil {
 			return err
 		}
 		return reports.WriteSession(w, r)

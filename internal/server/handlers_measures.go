@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/trellis-app/trellis/internal/measure"
+	"github.com/trellis-app/trellis/reports"
 )
 
 type measuresPage struct {
@@ -64,14 +65,10 @@ type measureTick struct {
 	Label int
 }
 
-// measureFills shade the bands from calm to warm, light enough that the
-// line and labels keep their contrast on every one.
-var measureFills = []string{"#eaf4ec", "#f4f1dc", "#fbebd6", "#f8e0d6", "#f4d7d7"}
-
 const (
 	measureW, measureH           = 640, 240
 	measureTop, measureBottom    = 10.0, 210.0
-	measureLeft, measureRightPad = 36, 150
+	measureLeft, measureRightPad = 36, 190
 )
 
 func newMeasureChart(s measure.Series, loc *time.Location) measureChart {
@@ -82,7 +79,7 @@ func newMeasureChart(s measure.Series, loc *time.Location) measureChart {
 	for i, b := range s.Bands {
 		// A band covers its totals from half a point below to half above.
 		top, bottom := y(min(float64(b.Max)+0.5, max)), y(max0(float64(b.Min)-0.5))
-		ch.Bands = append(ch.Bands, measureBand{Y: top, H: bottom - top, Fill: measureFills[i%len(measureFills)],
+		ch.Bands = append(ch.Bands, measureBand{Y: top, H: bottom - top, Fill: reports.BandFills[i%len(reports.BandFills)],
 			Label: fmt.Sprintf("%s (%d–%d)", b.Name, b.Min, b.Max), LabelY: (top + bottom) / 2})
 	}
 	ch.CutY = y(float64(s.CutOff) - 0.5)
@@ -139,4 +136,17 @@ func (s *Server) measuresPage(c *gin.Context) {
 		p.Series = append(p.Series, v)
 	}
 	s.render(c, http.StatusOK, "measures", p)
+}
+
+// measureReports loads a client's measures as the PDF reports print them.
+func (s *Server) measureReports(c *gin.Context, clientID int64, loc *time.Location) ([]reports.Measure, error) {
+	_, series, err := s.measures.ClientSeries(c.Request.Context(), actor(c), clientID)
+	if err != nil {
+		return nil, err
+	}
+	var out []reports.Measure
+	for _, sr := range series {
+		out = append(out, sr.Report(loc))
+	}
+	return out, nil
 }

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -127,5 +129,62 @@ func TestMeasuresPageChartsBandsAndSaysWhetherTheChangeIsReliable(t *testing.T) 
 	// Another therapist cannot see them.
 	if res := a.Login(t, w.Therapist2).Get(clientPath(w.Client.ID) + "/measures"); res.Code != http.StatusNotFound {
 		t.Errorf("another therapist: status %d, want 404", res.Code)
+	}
+}
+
+// The progress summary and the session report print each measure: its
+// chart, every score with its items, and what the change says, read back
+// with pdftotext. With the practice's NHS thresholds chosen, those are
+// stated too.
+func TestReportsPrintMeasuresWithTheirChangeStatements(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	th := a.Login(t, w.Therapist)
+	c := a.Login(t, w.Client)
+	first := assignBuiltinToday(t, a, th, w.Client.ID, "gad-7", "")
+	sendMeasure(t, c, first, 3, 3, 2, 2, 2, 2, 2) // 16, severe
+	if _, err := a.DB.Exec(`UPDATE submissions SET submitted_at = now() - interval '14 days' WHERE assignment_id = $1`, first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.DB.Exec(`UPDATE practices SET nhs_change_thresholds = true WHERE id = $1`, w.PracticeID); err != nil {
+		t.Fatal(err)
+	}
+	second := assignBuiltinToday(t, a, th, w.Client.ID, "gad-7", "")
+	sendMeasure(t, c, second, 1, 1, 1, 1, 1, 1, 0) // 6, mild
+
+	for _, path := range []string{
+		fmt.Sprintf("/therapist/clients/%d/progress.pdf?%s", w.Client.ID, exportPeriod()),
+		fmt.Sprintf("/therapist/clients/%d/session-report.pdf", w.Client.ID),
+	} {
+		res := postExport(th, path)
+		if res.Code != http.StatusOK {
+			t.Fatalf("POST %s: status %d\n%s", path, res.Code, res.Body.String())
+		}
+		if dir := os.Getenv("TRELLIS_SCREENSHOTS"); dir != "" {
+			name := "measures-progress.pdf"
+			if strings.Contains(path, "session") {
+				name = "measures-session.pdf"
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), res.Body.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		flat := strings.Join(strings.Fields(testkit.PDFText(t, res.Body.Bytes())), " ")
+		for _, want := range []string{
+			"GAD-7", "Since the first score (16 on", "reliable improvement (RCI -6.25)",
+			"by the NHS Talking Therapies threshold of 4 points: reliable improvement",
+			"not a clinical assessment",
+		} {
+			if !strings.Contains(flat, want) {
+				t.Errorf("%s lacks %q\n%s", path, want, flat)
+			}
+		}
+		if strings.Contains(path, "progress") {
+			for _, want := range []string{"total 16, severe · items 3 3 2 2 2 2 2", "total 6, mild · items 1 1 1 1 1 1 0", "severe (15–21)", "Löwe"} {
+				if !strings.Contains(flat, want) {
+					t.Errorf("%s lacks %q", path, want)
+				}
+			}
+		}
 	}
 }
