@@ -102,6 +102,9 @@ type Practice struct {
 	// MissedInARow puts a client on the dashboard after this many pieces
 	// of homework missed in a row.
 	MissedInARow int `db:"missed_in_a_row"`
+	// NHSChangeThresholds: measures' change is also judged by the NHS
+	// Talking Therapies thresholds (PHQ-9 6 points, GAD-7 4).
+	NHSChangeThresholds bool `db:"nhs_change_thresholds"`
 }
 
 // Link is a single-use invite or reset token, shown once to the person who

@@ -157,7 +157,8 @@ func (s *Service) SessionPrincipal(ctx context.Context, id int64) (Principal, er
 	err := s.stmts.Get(ctx, &p, `SELECT `+userColumns+`,
 		p.id AS "practice.id", p.name AS "practice.name", p.crisis_text AS "practice.crisis_text",
 		p.time_zone AS "practice.time_zone", p.created_at AS "practice.created_at",
-		p.mfa_required_from AS "practice.mfa_required_from", p.missed_in_a_row AS "practice.missed_in_a_row"
+		p.mfa_required_from AS "practice.mfa_required_from", p.missed_in_a_row AS "practice.missed_in_a_row",
+		p.nhs_change_thresholds AS "practice.nhs_change_thresholds"
 		`+userFrom+` JOIN practices p ON p.id = u.practice_id WHERE u.id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Principal{}, errkind.ErrNotFound
@@ -733,6 +734,9 @@ type PracticeSettings struct {
 	// MissedInARow is how many pieces of homework missed in a row put a
 	// client on their therapist's dashboard, as typed ("3").
 	MissedInARow string
+	// NHSChangeThresholds: also judge measures' change by the NHS
+	// Talking Therapies thresholds.
+	NHSChangeThresholds bool
 }
 
 // UpdatePractice changes the practice's settings.
@@ -761,8 +765,8 @@ func (s *Service) UpdatePractice(ctx context.Context, actor policy.Actor, in Pra
 		return err
 	}
 	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE practices SET name = $2, crisis_text = $3, time_zone = $4, missed_in_a_row = $5 WHERE id = $1`,
-			actor.PracticeID, in.Name, in.CrisisText, in.TimeZone, missed); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE practices SET name = $2, crisis_text = $3, time_zone = $4, missed_in_a_row = $5, nhs_change_thresholds = $6 WHERE id = $1`,
+			actor.PracticeID, in.Name, in.CrisisText, in.TimeZone, missed, in.NHSChangeThresholds); err != nil {
 			return fmt.Errorf("update practice: %w", err)
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: audit.PracticeUpdated, PracticeID: actor.PracticeID, ActorID: actor.UserID, TargetType: "practice", TargetID: actor.PracticeID})

@@ -249,7 +249,7 @@ func ensurePractice(ctx context.Context, q sqlx.QueryerContext, name string) (in
 
 func getPractice(ctx context.Context, q sqlx.QueryerContext, id int64) (Practice, error) {
 	var p Practice
-	err := sqlx.GetContext(ctx, q, &p, `SELECT id, name, crisis_text, time_zone, created_at, mfa_required_from, missed_in_a_row FROM practices WHERE id = $1`, id)
+	err := sqlx.GetContext(ctx, q, &p, `SELECT id, name, crisis_text, time_zone, created_at, mfa_required_from, missed_in_a_row, nhs_change_thresholds FROM practices WHERE id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Practice{}, errkind.ErrNotFound
 	}

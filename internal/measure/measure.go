@@ -19,6 +19,8 @@ import (
 type Band struct {
 	Min, Max int
 	Name     string // the clinical name: "moderately severe"
+	// Plain is the name a client reads: plain words, nothing alarming.
+	Plain string
 }
 
 // Norms are the published figures reliable change is computed from.
@@ -96,7 +98,8 @@ var PHQ9 = Instrument{
 		"Thoughts that you would be better off dead or of hurting yourself in some way",
 	},
 	Answers: options, Difficulty: difficultyQuestion, DifficultyAnswers: difficulty,
-	Bands: []Band{{0, 4, "minimal"}, {5, 9, "mild"}, {10, 14, "moderate"}, {15, 19, "moderately severe"}, {20, 27, "severe"}},
+	Bands: []Band{{0, 4, "minimal", "low"}, {5, 9, "mild", "mild"}, {10, 14, "moderate", "moderate"},
+		{15, 19, "moderately severe", "moderately high"}, {20, 27, "severe", "high"}},
 	// Kroenke, Spitzer & Williams (2001): 10 or more, sensitivity and
 	// specificity of 88% for major depression.
 	CutOff: 10, RiskItem: 9, NHSChange: 6,
@@ -119,7 +122,7 @@ var GAD7 = Instrument{
 		"Feeling afraid as if something awful might happen",
 	},
 	Answers: options, Difficulty: difficultyQuestion, DifficultyAnswers: difficulty,
-	Bands:  []Band{{0, 4, "minimal"}, {5, 9, "mild"}, {10, 14, "moderate"}, {15, 21, "severe"}},
+	Bands:  []Band{{0, 4, "minimal", "low"}, {5, 9, "mild", "mild"}, {10, 14, "moderate", "moderate"}, {15, 21, "severe", "high"}},
 	CutOff: 10, NHSChange: 4,
 	Norms: Norms{SD: 3.41, Reliability: 0.89,
 		Citation: "Löwe B, Decker O, Müller S, et al. Validation and standardization of the Generalized Anxiety Disorder Screener (GAD-7) in the general population. Med Care. 2008;46(3):266-274 (SD 3.41, Cronbach's alpha 0.89)."},

@@ -68,13 +68,41 @@ func (s Series) statement(from, to Point) *Statement {
 
 // ClientSeries loads every measure a therapist's client has sent (the
 // latest version of each), scored, with the change statements. Another
-// therapist's client has none: ownership is in the SQL.
+// therapist's client is ErrNotFound: ownership is in the SQL.
 func (s *Service) ClientSeries(ctx context.Context, actor policy.Actor, clientID int64) (name string, _ []Series, _ error) {
 	if !policy.Can(actor, policy.ReviewWork, policy.Resource{PracticeID: actor.PracticeID}) {
 		return "", nil, errkind.ErrForbidden
 	}
+	return s.load(ctx, actor.UserID, clientID)
+}
+
+// OwnSeries is the client's own measures, only when their therapist
+// shares progress with them; otherwise ErrNotFound.
+func (s *Service) OwnSeries(ctx context.Context, actor policy.Actor) ([]Series, error) {
+	if !policy.Can(actor, policy.UsePortal, policy.Resource{PracticeID: actor.PracticeID, ClientID: actor.UserID}) {
+		return nil, errkind.ErrForbidden
+	}
+	var shared bool
+	if err := sqlx.GetContext(ctx, s.db, &shared, `SELECT progress_shared AND therapist_id IS NOT NULL FROM users WHERE id = $1 AND role = 'client'`,
+		actor.UserID); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("load sharing of client %d: %w", actor.UserID, err)
+	}
+	if !shared {
+		return nil, errkind.ErrNotFound
+	}
+	var therapist int64
+	if err := sqlx.GetContext(ctx, s.db, &therapist, `SELECT therapist_id FROM users WHERE id = $1`, actor.UserID); err != nil {
+		return nil, fmt.Errorf("load therapist of client %d: %w", actor.UserID, err)
+	}
+	_, out, err := s.load(ctx, therapist, actor.UserID)
+	return out, err
+}
+
+// load reads therapistID's client's scored measures; no such client is
+// ErrNotFound.
+func (s *Service) load(ctx context.Context, therapistID, clientID int64) (name string, _ []Series, _ error) {
 	err := sqlx.GetContext(ctx, s.db, &name, `SELECT display_name FROM users WHERE id = $2 AND therapist_id = $1 AND role = 'client'`,
-		actor.UserID, clientID)
+		therapistID, clientID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil, errkind.ErrNotFound
 	}
@@ -101,7 +129,7 @@ func (s *Service) ClientSeries(ctx context.Context, actor policy.Actor, clientID
 		JOIN LATERAL (SELECT s.answers, s.submitted_at FROM submissions s WHERE s.assignment_id = a.id
 		              ORDER BY s.version DESC LIMIT 1) ls ON true
 		WHERE a.client_id = $2 AND a.status IN ('submitted', 'reviewed')
-		ORDER BY ls.submitted_at, a.id`, actor.UserID, clientID)
+		ORDER BY ls.submitted_at, a.id`, therapistID, clientID)
 	if err != nil {
 		return "", nil, fmt.Errorf("load measures of client %d: %w", clientID, err)
 	}

@@ -258,7 +258,7 @@ type practicePage struct {
 	ZoneListed bool
 }
 
-var practiceFields = []string{"name", "crisis_text", "time_zone", "missed_in_a_row"}
+var practiceFields = []string{"name", "crisis_text", "time_zone", "missed_in_a_row", "nhs_change_thresholds"}
 
 func (s *Server) practicePage(c *gin.Context) error {
 	s.renderPractice(c, http.StatusOK, savedPractice(c), Form{})
@@ -272,6 +272,9 @@ func savedPractice(c *gin.Context) Form {
 	f := emptyForm(practiceFields...)
 	f.Values["name"], f.Values["crisis_text"], f.Values["time_zone"] = p.Name, p.CrisisText, p.TimeZone
 	f.Values["missed_in_a_row"] = strconv.Itoa(p.MissedInARow)
+	if p.NHSChangeThresholds {
+		f.Values["nhs_change_thresholds"] = "1"
+	}
 	return f
 }
 
@@ -299,7 +302,7 @@ func (s *Server) updatePractice(c *gin.Context) error {
 	f := newForm(c, practiceFields)
 	err := s.accounts.UpdatePractice(c.Request.Context(), actor(c), account.PracticeSettings{
 		Name: f.Values["name"], CrisisText: f.Values["crisis_text"], TimeZone: f.Values["time_zone"],
-		MissedInARow: f.Values["missed_in_a_row"],
+		MissedInARow: f.Values["missed_in_a_row"], NHSChangeThresholds: f.Values["nhs_change_thresholds"] == "1",
 	})
 	if f.withErrors(err) {
 		s.renderPractice(c, http.StatusUnprocessableEntity, f, Form{})

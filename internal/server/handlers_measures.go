@@ -117,15 +117,14 @@ func max0(v float64) float64 { return max(v, 0) }
 // measuresPage shows a client's outcome measures: per measure a chart of
 // the totals with the severity bands and the cut-off, the reliable-change
 // statements, and every answer by date.
-func (s *Server) measuresPage(c *gin.Context) {
+func (s *Server) measuresPage(c *gin.Context) error {
 	id, ok := s.id(c)
 	if !ok {
-		return
+		return nil
 	}
 	name, series, err := s.measures.ClientSeries(c.Request.Context(), actor(c), id)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	p := measuresPage{Page: s.page(c, "Measures: "+name), ClientID: id, ClientName: name, Rule: measure.ProrateRule}
 	for _, sr := range series {
@@ -136,6 +135,7 @@ func (s *Server) measuresPage(c *gin.Context) {
 		p.Series = append(p.Series, v)
 	}
 	s.render(c, http.StatusOK, "measures", p)
+	return nil
 }
 
 // measureReports loads a client's measures as the PDF reports print them.

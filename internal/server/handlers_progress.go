@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/trellis-app/trellis/internal/measure"
 	"github.com/trellis-app/trellis/internal/progress"
 )
 
@@ -16,6 +17,8 @@ type progressPage struct {
 	From   string
 	To     string
 	Errors map[string]string
+	// Measures are the client's own scores, on their own page only.
+	Measures []measure.Series
 }
 
 // progressPage charts a client's tracked answers over a period (default:
@@ -28,7 +31,7 @@ func (s *Server) progressPage(c *gin.Context) error {
 	}
 	return s.renderProgress(c, "progress", "Progress", func(from, to time.Time) (progress.Report, error) {
 		return s.progress.ForClient(c.Request.Context(), actor(c), id, from, to)
-	})
+	}, nil)
 }
 
 // clientProgress shows a client their own check-ins and tracked answers,
@@ -36,12 +39,13 @@ func (s *Server) progressPage(c *gin.Context) error {
 func (s *Server) clientProgress(c *gin.Context) error {
 	return s.renderProgress(c, "my_progress", "My progress", func(from, to time.Time) (progress.Report, error) {
 		return s.progress.ForSelf(c.Request.Context(), actor(c), from, to)
-	})
+	}, func() ([]measure.Series, error) { return s.measures.OwnSeries(c.Request.Context(), actor(c)) })
 }
 
 // renderProgress renders view with the report load gives for the period
 // of the query string, each tracked series charted.
-func (s *Server) renderProgress(c *gin.Context, view, title string, load func(from, to time.Time) (progress.Report, error)) error {
+func (s *Server) renderProgress(c *gin.Context, view, title string, load func(from, to time.Time) (progress.Report, error),
+	measures func() ([]measure.Series, error)) error {
 	p := progressPage{Page: s.page(c, title)}
 	from, to, fromText, toText, errs := period(c.Request.URL.Query(), s.now(), p.Location())
 	p.From, p.To, p.Errors = fromText, toText, errs
@@ -54,6 +58,11 @@ func (s *Server) renderProgress(c *gin.Context, view, title string, load func(fr
 		return err
 	}
 	p.Report = r
+	if measures != nil {
+		if p.Measures, err = measures(); err != nil {
+			return err
+		}
+	}
 	for _, ch := range r.Charts {
 		p.Charts = append(p.Charts, chartView(ch, from, to, p.Location()))
 	}

@@ -188,3 +188,60 @@ func TestReportsPrintMeasuresWithTheirChangeStatements(t *testing.T) {
 		}
 	}
 }
+
+// The NHS Talking Therapies thresholds are the practice's choice: off,
+// the measures page states reliable change only; ticked by an admin, it
+// states both.
+func TestPracticeChoosesTheNHSThresholds(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	th := a.Login(t, w.Therapist)
+	c := a.Login(t, w.Client)
+	first := assignBuiltinToday(t, a, th, w.Client.ID, "phq-9", "")
+	sendMeasure(t, c, first, 2, 2, 2, 2, 1, 1, 1, 1, 0) // 12
+	if _, err := a.DB.Exec(`UPDATE submissions SET submitted_at = now() - interval '14 days' WHERE assignment_id = $1`, first); err != nil {
+		t.Fatal(err)
+	}
+	second := assignBuiltinToday(t, a, th, w.Client.ID, "phq-9", "")
+	sendMeasure(t, c, second, 1, 1, 1, 1, 1, 1, 1, 0, 0) // 7: −5, reliable by the RCI, not by the NHS's 6
+	path := clientPath(w.Client.ID) + "/measures"
+	if body := page(t, th, path, http.StatusOK); strings.Contains(body, "NHS Talking Therapies") {
+		t.Error("the NHS thresholds are stated though the practice has not chosen them")
+	}
+	admin := a.Login(t, w.Admin)
+	seeOtherTo(t, admin, "/admin/practice", url.Values{"name": {"Test practice"}, "crisis_text": {"Call 999."},
+		"time_zone": {"UTC"}, "missed_in_a_row": {"3"}, "nhs_change_thresholds": {"1"}}, "/admin/practice")
+	if !strings.Contains(page(t, admin, "/admin/practice", http.StatusOK), `name="nhs_change_thresholds" value="1" aria-describedby="nhs-hint" checked`) {
+		t.Error("the practice page does not show the setting ticked")
+	}
+	body := page(t, th, path, http.StatusOK)
+	for _, want := range []string{"<strong>reliable improvement</strong> (RCI -2.79)", "NHS Talking Therapies threshold of 6 points: <strong>no reliable change</strong>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the measures page lacks %q", want)
+		}
+	}
+}
+
+// A client whose therapist shares progress sees their own totals with a
+// plain band name, never the clinical labels.
+func TestClientSeesOwnScoresInPlainWordsWhenShared(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	th := a.Login(t, w.Therapist)
+	c := a.Login(t, w.Client)
+	sendMeasure(t, c, assignBuiltinToday(t, a, th, w.Client.ID, "phq-9", ""), 3, 3, 3, 3, 3, 3, 2, 2, 0) // 22, severe
+	page(t, c, "/home/progress", http.StatusNotFound)
+	if _, err := a.DB.Exec(`UPDATE users SET progress_shared = true WHERE id = $1`, w.Client.ID); err != nil {
+		t.Fatal(err)
+	}
+	body := page(t, c, "/home/progress", http.StatusOK)
+	if !strings.Contains(body, "<strong>22</strong> of 27, in the high range") {
+		t.Errorf("the client's page does not show their total in plain words\n%s", body)
+	}
+	main := body[strings.Index(body, "<main"):]
+	for _, word := range []string{"severe", "moderately", "minimal", "depress", "diagnos"} {
+		if strings.Contains(strings.ToLower(plainText(main)), word) {
+			t.Errorf("the client's progress page says %q", word)
+		}
+	}
+}
