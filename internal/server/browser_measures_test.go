@@ -32,12 +32,18 @@ func TestPHQ9FormAndMeasuresPageAt320Pixels(t *testing.T) {
 	}
 	id := assignBuiltinToday(t, a, th, w.Client.ID, "phq-9", "")
 	dir := os.Getenv("TRELLIS_SCREENSHOTS")
-	shoot := func(b *tab, file string) {
+	// whole: the full page, else the screen's height only (the phone form
+	// is nine questions long).
+	shoot := func(b *tab, file string, whole bool) {
 		t.Helper()
 		if dir == "" {
 			return
 		}
-		png, err := chromedp.Run(b.Ctx, chromedp.FullScreenshot(100))
+		shot := chromedp.CaptureScreenshot()
+		if whole {
+			shot = chromedp.FullScreenshot(100)
+		}
+		png, err := chromedp.Run(b.Ctx, shot)
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", file, err)
 		}
@@ -62,12 +68,16 @@ func TestPHQ9FormAndMeasuresPageAt320Pixels(t *testing.T) {
 		b.tick(`input[name="a.` + measure.ItemKey(i+1) + `"][value="` + v + `"]`)
 	}
 	b.tick(`input[name="a.difficulty"][value="1"]`)
-	shoot(b, "measure-phq9-phone.png")
+	if _, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`window.scrollTo(0, 0), true`)); err != nil {
+		t.Fatal(err)
+	}
+	shoot(b, "measure-phq9-phone.png", false)
 	b.pressAndLoad(`button[name="op"][value="send"]`, http.StatusOK)
 	if b.count(`.crisis-line.prominent`) != 1 {
 		t.Errorf("sent with item 9 above 0, the crisis line is not shown: %q", b.text("main"))
 	}
 	b.expectNoSidewaysScroll(320)
+	shoot(b, "measure-sent-phone.png", false)
 
 	tb := newTab(t, base)
 	tb.do("emulate a 320 px screen", chromedp.EmulateViewport(320, 640))
@@ -80,5 +90,5 @@ func TestPHQ9FormAndMeasuresPageAt320Pixels(t *testing.T) {
 	}
 	tb.do("emulate a desktop screen", chromedp.EmulateViewport(1100, 900))
 	tb.open(clientPath(w.Client.ID)+"/measures", http.StatusOK)
-	shoot(tb, "measures.png")
+	shoot(tb, "measures.png", true)
 }

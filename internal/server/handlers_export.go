@@ -195,6 +195,7 @@ type sessionReportPage struct {
 	ClientID int64
 	Report   reports.SessionReport
 	Trend    ChartView
+	Measures []measureView
 }
 
 func (s *Server) sessionReport(c *gin.Context) error {
@@ -213,6 +214,11 @@ func (s *Server) sessionReport(c *gin.Context) error {
 		ch, from, to := progress.TrendChart(r)
 		p.Trend = chartView(ch, from, to, p.Location())
 	}
+	_, series, err := s.measures.ClientSeries(c.Request.Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	p.Measures = measureViews(series, p.Location())
 	return s.show(c, http.StatusOK, "session_report", p)
 }
 

@@ -17,7 +17,18 @@ type measuresPage struct {
 	ClientID   int64
 	ClientName string
 	Series     []measureView
-	Rule       string
+}
+
+func measureViews(series []measure.Series, loc *time.Location) []measureView {
+	var out []measureView
+	for _, sr := range series {
+		v := measureView{Series: sr, Chart: newMeasureChart(sr, loc), Rule: measure.ProrateRule}
+		for i := range sr.Items {
+			v.Headers = append(v.Headers, fmt.Sprint(i+1))
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // measureView is one measure's scores drawn and tabled.
@@ -26,6 +37,7 @@ type measureView struct {
 	Chart measureChart
 	// Headers are the table's item columns: "1" … "9".
 	Headers []string
+	Rule    string // the prorating rule, stated under the table
 }
 
 // measureChart is an SVG of the totals over time: the severity bands
@@ -126,14 +138,8 @@ func (s *Server) measuresPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := measuresPage{Page: s.page(c, "Measures: "+name), ClientID: id, ClientName: name, Rule: measure.ProrateRule}
-	for _, sr := range series {
-		v := measureView{Series: sr, Chart: newMeasureChart(sr, p.Location())}
-		for i := range sr.Items {
-			v.Headers = append(v.Headers, fmt.Sprint(i+1))
-		}
-		p.Series = append(p.Series, v)
-	}
+	p := measuresPage{Page: s.page(c, "Measures: "+name), ClientID: id, ClientName: name}
+	p.Series = measureViews(series, p.Location())
 	s.render(c, http.StatusOK, "measures", p)
 	return nil
 }

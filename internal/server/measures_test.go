@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -126,6 +127,12 @@ func TestMeasuresPageChartsBandsAndSaysWhetherTheChangeIsReliable(t *testing.T) 
 	if n := strings.Count(body, `<rect class="band"`); n != len(measure.PHQ9.Bands) {
 		t.Errorf("%d bands shaded, want %d", n, len(measure.PHQ9.Bands))
 	}
+	report := page(t, th, clientPath(w.Client.ID)+"/session-report", http.StatusOK)
+	for _, want := range []string{"Since the last session (18 on", "<strong>reliable improvement</strong> (RCI -5.57)", `class="cut-off"`, "not a clinical assessment"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the session report page lacks %q", want)
+		}
+	}
 	// Another therapist cannot see them.
 	if res := a.Login(t, w.Therapist2).Get(clientPath(w.Client.ID) + "/measures"); res.Code != http.StatusNotFound {
 		t.Errorf("another therapist: status %d, want 404", res.Code)
@@ -160,13 +167,15 @@ func TestReportsPrintMeasuresWithTheirChangeStatements(t *testing.T) {
 		if res.Code != http.StatusOK {
 			t.Fatalf("POST %s: status %d\n%s", path, res.Code, res.Body.String())
 		}
-		if dir := os.Getenv("TRELLIS_SCREENSHOTS"); dir != "" {
-			name := "measures-progress.pdf"
-			if strings.Contains(path, "session") {
-				name = "measures-session.pdf"
-			}
-			if err := os.WriteFile(filepath.Join(dir, name), res.Body.Bytes(), 0o644); err != nil {
+		if dir := os.Getenv("TRELLIS_SCREENSHOTS"); dir != "" && strings.Contains(path, "progress") {
+			// The README's picture of the summary's first page.
+			pdf := filepath.Join(t.TempDir(), "summary.pdf")
+			if err := os.WriteFile(pdf, res.Body.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "measures-pdf")
+			if b, err := exec.Command("pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf, out).CombinedOutput(); err != nil {
+				t.Fatalf("pdftoppm: %v\n%s", err, b)
 			}
 		}
 		flat := strings.Join(strings.Fields(testkit.PDFText(t, res.Body.Bytes())), " ")
