@@ -50,6 +50,7 @@ const (
 	FeedbackSaved     = "feedback.saved"
 	FeedbackWithdrawn = "feedback.withdrawn"
 	NoteAdded         = "note.added"
+	FlagFollowedUp    = "flag.followed_up"
 	ReportExported    = "report.exported"
 	SessionRecorded   = "session.recorded"
 	SessionRemoved    = "session.removed"
@@ -75,7 +76,7 @@ var AllActions = []string{
 	InviteCreated, InviteAccepted, InviteExisting, InviteWithdrawn, ResetCreated, ResetCompleted,
 	UserDisabled, UserEnabled, TransferProposed, ClientTransfered, TransferDeclined, TransferWithdrawn, ClientRemoved, PracticeUpdated,
 	ExerciseCreated, ExerciseUpdated, AssignmentMade, AssignmentChange, AssignmentCancel, SubmissionMade,
-	Reviewed, Discuss, FeedbackSaved, FeedbackWithdrawn, NoteAdded,
+	Reviewed, Discuss, FeedbackSaved, FeedbackWithdrawn, NoteAdded, FlagFollowedUp,
 	ReportExported, SessionRecorded, SessionRemoved, ProgressSharing,
 	PasswordAccepted, MFAEnabled, MFADisabled, MFAWrongCode, RecoveryCodesNew, MFAReset, MFARequirement, NoticeRead,
 	RemindersOffered, RemindersOn, RemindersOff, CalendarAddress,
@@ -115,6 +116,7 @@ var actionWords = map[string]string{
 	FeedbackSaved:     "Feedback written",
 	FeedbackWithdrawn: "Feedback withdrawn",
 	NoteAdded:         "Private note added",
+	FlagFollowedUp:    "Flag marked followed up",
 	ReportExported:    "Report exported",
 	SessionRecorded:   "Session date recorded",
 	SessionRemoved:    "Session date removed",

@@ -123,6 +123,7 @@ func TestAppRoleGrants(t *testing.T) {
 		"pending_drafts":         "DELETE,INSERT,SELECT,UPDATE",
 		"feedback":               "DELETE,INSERT,SELECT,UPDATE",
 		"notes":                  "INSERT,SELECT",
+		"flag_follow_ups":        "INSERT,SELECT",
 		"clinical_sessions":      "DELETE,INSERT,SELECT",
 		"client_transfers":       "INSERT,SELECT,UPDATE",
 		"existing_email_invites": "INSERT,SELECT,UPDATE",

@@ -196,6 +196,24 @@ type Item struct {
 	Earlier      []Earlier // up to three earlier occurrences, newest first
 	Feedback     *Feedback
 	Notes        []Note // the actor's own, on this submission
+	// FollowUps are the marks that a flag was followed up, oldest first.
+	FollowUps []FollowUp
+}
+
+// Flagged reports whether any version sent was flagged.
+func (it Item) Flagged() bool {
+	for _, v := range it.Versions {
+		if len(v.Flags) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// FollowUp is a therapist's mark that a flag was acted on, with their note.
+type FollowUp struct {
+	Note      string    `db:"note"`
+	CreatedAt time.Time `db:"created_at"`
 }
 
 // Item loads a submitted assignment of the actor's caseload, showing
@@ -259,6 +277,12 @@ func (s *Service) Item(ctx context.Context, actor policy.Actor, id int64, versio
 	if err := sqlx.SelectContext(ctx, s.db, &it.Notes, `SELECT id, body, created_at, assignment_id FROM notes
 		WHERE author_id = $1 AND assignment_id = $2 ORDER BY created_at DESC`, actor.UserID, id); err != nil {
 		return Item{}, fmt.Errorf("load notes: %w", err)
+	}
+	// Every mark, whoever wrote it: a therapist who takes over a client
+	// sees what was done about a flag before.
+	if err := sqlx.SelectContext(ctx, s.db, &it.FollowUps, `SELECT note, created_at FROM flag_follow_ups
+		WHERE assignment_id = $1 ORDER BY created_at, id`, id); err != nil {
+		return Item{}, fmt.Errorf("load follow-ups: %w", err)
 	}
 	return it, nil
 }
@@ -365,6 +389,30 @@ func (s *Service) WithdrawFeedback(ctx context.Context, actor policy.Actor, id i
 			v := errkind.NewInvalid()
 			v.Add("feedback", "There is no feedback to withdraw.")
 			return v // nothing changed, nothing audited
+		}
+		return nil
+	})
+}
+
+// FollowUp marks a flagged submission of the actor's caseload as followed
+// up, with a note of what was done. The flag stays; the mark is kept with
+// every earlier one and audited. Work that was never flagged has nothing
+// to follow up.
+func (s *Service) FollowUp(ctx context.Context, actor policy.Actor, id int64, note string) error {
+	note, err := checkText("follow_up", note)
+	if err != nil {
+		return err
+	}
+	return s.change(ctx, actor, id, audit.FlagFollowedUp, nil, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO flag_follow_ups (assignment_id, therapist_id, note)
+			SELECT id, $2, $3 FROM assignments WHERE id = $1 AND flagged`, id, actor.UserID, note)
+		if err != nil {
+			return fmt.Errorf("mark followed up: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			v := errkind.NewInvalid()
+			v.Add("follow_up", "This work is not flagged, so there is nothing to follow up.")
+			return v
 		}
 		return nil
 	})

@@ -82,7 +82,7 @@ type reviewRow struct {
 }
 
 func (s *Server) reviewPage(c *gin.Context) error {
-	return s.renderReview(c, http.StatusOK, emptyForm("feedback", "note"))
+	return s.renderReview(c, http.StatusOK, emptyForm("feedback", "note", "follow_up"))
 }
 
 func (s *Server) renderReview(c *gin.Context, status int, f Form) error {
@@ -172,7 +172,7 @@ func (s *Server) reviewText(field, done, anchor string, save func(context.Contex
 		if !ok {
 			return nil
 		}
-		f := newForm(c, []string{"feedback", "note"})
+		f := newForm(c, []string{"feedback", "note", "follow_up"})
 		err := save(c.Request.Context(), actor(c), id, f.Values[field])
 		if f.withErrors(err) {
 			return s.renderReview(c, http.StatusUnprocessableEntity, f)

@@ -254,3 +254,54 @@ func TestClientSeesOwnScoresInPlainWordsWhenShared(t *testing.T) {
 		}
 	}
 }
+
+// Only the therapist marks a flag followed up, with a note that is kept
+// and audited; the flag stays on the work, in the inbox and on the page.
+func TestFlagFollowUpIsTheTherapistsAuditedNoteAndTheFlagStays(t *testing.T) {
+	a := testkit.NewApp(t)
+	w := a.Seed(t)
+	th := a.Login(t, w.Therapist)
+	c := a.Login(t, w.Client)
+	phq := assignBuiltinToday(t, a, th, w.Client.ID, "phq-9", "")
+	sendMeasure(t, c, phq, 0, 0, 0, 0, 0, 0, 0, 0, 1)
+	path := reviewPath(phq) + "/follow-up"
+
+	// An empty note is refused beside the field, nothing kept.
+	res := th.PostForm(path, url.Values{"follow_up": {"  "}})
+	if res.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("empty note: status %d, want 422", res.Code)
+	}
+	if body := res.Body.String(); !strings.Contains(body, `id="follow_up-error"><span class="visually-hidden">Error:</span> Write something first.`) {
+		t.Error("no message beside the follow-up field")
+	}
+	// The client cannot mark it; another therapist cannot either.
+	if res := c.PostForm(path, url.Values{"follow_up": {"Fine."}}); res.Code == http.StatusSeeOther {
+		t.Errorf("the client marked the flag followed up")
+	}
+	if res := a.Login(t, w.Therapist2).PostForm(path, url.Values{"follow_up": {"Fine."}}); res.Code != http.StatusNotFound {
+		t.Errorf("another therapist: status %d, want 404", res.Code)
+	}
+	if n := countOf(t, a, `SELECT count(*) FROM flag_follow_ups`); n != 0 {
+		t.Fatalf("%d follow-ups kept before the therapist's", n)
+	}
+
+	const note = "FOLLOW-5521 Phoned the client; agreed a safety plan."
+	seeOtherTo(t, th, path, url.Values{"follow_up": {note}}, reviewPath(phq))
+	review := page(t, th, reviewPath(phq), http.StatusOK)
+	if !strings.Contains(review, note) || !strings.Contains(review, "Flagged for you to look at") {
+		t.Error("the review page lacks the note or the flag after the follow-up")
+	}
+	if n := countOf(t, a, `SELECT count(*) FROM audit_log WHERE action = 'flag.followed_up' AND target_id = $1`, phq); n != 1 {
+		t.Errorf("%d audit rows for the follow-up, want 1", n)
+	}
+	rows, _ := inboxRows(t, page(t, th, "/therapist/inbox?flagged=1", http.StatusOK))
+	if len(rows) != 1 || rows[0].ID != phq {
+		t.Errorf("after the follow-up the flagged inbox shows %+v, want the PHQ-9", rows)
+	}
+	// Work that was never flagged has nothing to follow up.
+	checkIn := assignBuiltinToday(t, a, th, w.Client.ID, "weekly-trust-check-in", "")
+	sendCheckIn(t, c, a, checkIn, "A calm week.")
+	if res := th.PostForm(reviewPath(checkIn)+"/follow-up", url.Values{"follow_up": {"Fine."}}); res.Code != http.StatusUnprocessableEntity {
+		t.Errorf("follow-up of unflagged work: status %d, want 422", res.Code)
+	}
+}

@@ -135,6 +135,8 @@ func (s *Server) routes() {
 		s.reviewText("feedback", "Feedback saved. The client sees it under what they sent.", "", s.reviews.SaveFeedback))
 	s.handle(post, "/therapist/work/:id/notes", may(policy.ReviewWork),
 		s.reviewText("note", "Private note kept. Only you can see it.", "#notes", s.reviews.AddNote))
+	s.handle(post, "/therapist/work/:id/follow-up", may(policy.ReviewWork),
+		s.reviewText("follow_up", "Marked as followed up. The flag stays on this work.", "#follow-up", s.reviews.FollowUp))
 	s.handle(post, "/therapist/clients/:id/notes", may(policy.ReviewWork), s.addClientNote)
 	s.handle(get, "/therapist/clients/:id/progress", may(policy.ViewClient), s.progressPage)
 	s.handle(get, "/therapist/clients/:id/measures", may(policy.ViewClient), s.measuresPage)
