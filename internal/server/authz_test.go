@@ -351,6 +351,8 @@ var matrixRows = []matrixRow{
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
 	{route: "GET /therapist/clients/:id/progress", path: userPath("/therapist/clients/%d/progress", theClient),
 		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
+	{route: "GET /therapist/clients/:id/measures", path: userPath("/therapist/clients/%d/measures", theClient),
+		anon: wantSigninNext, client: wantForbidden, otherClient: wantForbidden, therapist: wantOK, therapist2: wantNotFound, admin: wantForbidden},
 	// Reports and session dates: only the client's own therapist (R13,
 	// R26). Exporting is a POST (it writes an audit row, so no other site
 	// may make a browser do it by a link), as are recording a session and
@@ -451,6 +453,12 @@ var matrixRows = []matrixRow{
 	{sent: true, route: "POST /therapist/work/:id/notes", path: workPath("/therapist/work/%d/notes", theSubmission), form: noteForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
 		therapist: seeOther("/therapist/work/{submitted}#notes"), therapist2: wantNotFound, admin: wantForbidden},
+	// The matrix's submission is not flagged: its own therapist is told
+	// there is nothing to follow up (TestFlagFollowUpIsTheTherapists…
+	// marks a flagged one).
+	{sent: true, route: "POST /therapist/work/:id/follow-up", path: workPath("/therapist/work/%d/follow-up", theSubmission), form: followUpForm,
+		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
+		therapist: wantInvalid, therapist2: wantNotFound, admin: wantForbidden},
 	{route: "POST /therapist/clients/:id/notes", path: userPath("/therapist/clients/%d/notes", theClient), form: noteForm,
 		anon: wantSignin, client: wantForbidden, otherClient: wantForbidden,
 		therapist: seeOther("/therapist/clients/{client}#notes"), therapist2: wantNotFound, admin: wantForbidden},

@@ -189,6 +189,10 @@ func feedbackForm(matrixWorld, *account.User) url.Values {
 }
 
 // noteForm is a valid private note.
+func followUpForm(matrixWorld, *account.User) url.Values {
+	return url.Values{"follow_up": {"Matrix: phoned the client."}}
+}
+
 func noteForm(matrixWorld, *account.User) url.Values {
 	return url.Values{"note": {"Matrix: a private note, for its author only."}}
 }
