@@ -140,8 +140,7 @@ func (s *Server) measuresPage(c *gin.Context) error {
 	}
 	p := measuresPage{Page: s.page(c, "Measures: "+name), ClientID: id, ClientName: name}
 	p.Series = measureViews(series, p.Location())
-	s.render(c, http.StatusOK, "measures", p)
-	return nil
+	return s.show(c, http.StatusOK, "measures", p)
 }
 
 // measureReports loads a client's measures as the PDF reports print them.
