@@ -178,6 +178,9 @@ type Score struct {
 	Items    []int // each item's answer, -1 when unanswered
 	// Risk: the risk item was answered above 0.
 	Risk bool
+	// RiskUnanswered: the risk item was left out, so the score says
+	// nothing of it either way; the therapist is told to ask.
+	RiskUnanswered bool
 	// Difficulty is the functional-difficulty answer's label, "" if none.
 	Difficulty string
 }
@@ -197,8 +200,9 @@ func (in Instrument) Score(a exercise.Answers) Score {
 		s.Answered++
 		sum += n
 	}
-	if in.RiskItem > 0 && s.Items[in.RiskItem-1] > 0 {
-		s.Risk = true
+	if in.RiskItem > 0 {
+		s.Risk = s.Items[in.RiskItem-1] > 0
+		s.RiskUnanswered = s.Items[in.RiskItem-1] < 0
 	}
 	if n, err := strconv.Atoi(a.First(DifficultyKey)); err == nil && n >= 0 && n < len(in.DifficultyAnswers) {
 		s.Difficulty = in.DifficultyAnswers[n]

@@ -247,3 +247,26 @@ func TestMeasureTextMatchesThePublishedInstrument(t *testing.T) {
 		})
 	}
 }
+
+// A PHQ-9 with item 9 left out raises no flag, but is marked so the
+// therapist is told to ask: a missing answer is not a 0. GAD-7 has no
+// risk item.
+func TestAnUnansweredItemNineIsMarkedNotTakenAsZero(t *testing.T) {
+	s := measure.PHQ9.Score(answers(0, 0, 0, 0, 0, 0, 0, 0, -1))
+	if s.Risk || !s.RiskUnanswered {
+		t.Errorf("item 9 unanswered: risk %v, unanswered %v; want false, true", s.Risk, s.RiskUnanswered)
+	}
+	if s := measure.PHQ9.Score(answers(0, 0, 0, 0, 0, 0, 0, 0, 0)); s.RiskUnanswered {
+		t.Error("item 9 answered 0 is marked unanswered")
+	}
+	if s := measure.GAD7.Score(answers(-1, 0, 0, 0, 0, 0, 0)); s.RiskUnanswered || s.Risk {
+		t.Error("GAD-7 has no risk item, yet one is marked")
+	}
+	series := measure.Series{Instrument: measure.PHQ9, Points: []measure.Point{
+		{Score: measure.PHQ9.Score(answers(1, 1, 1, 1, 1, 1, 1, 1, 0))},
+		{Score: measure.PHQ9.Score(answers(1, 1, 1, 1, 1, 1, 1, 1, -1))},
+	}}
+	if !series.RiskUnanswered() {
+		t.Error("the newest submission left item 9 out, and the series does not say so")
+	}
+}

@@ -51,6 +51,12 @@ type Series struct {
 	NHSThresholds bool
 }
 
+// RiskUnanswered reports whether the newest submission left the risk item
+// (PHQ-9 item 9) out.
+func (s Series) RiskUnanswered() bool {
+	return len(s.Points) > 0 && s.Points[len(s.Points)-1].RiskUnanswered
+}
+
 // Latest is the newest valid point, nil when none.
 func (s Series) Latest() *Point {
 	for i := len(s.Points) - 1; i >= 0; i-- {

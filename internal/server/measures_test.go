@@ -127,11 +127,21 @@ func TestMeasuresPageChartsBandsAndSaysWhetherTheChangeIsReliable(t *testing.T) 
 	if n := strings.Count(body, `<rect class="band"`); n != len(measure.PHQ9.Bands) {
 		t.Errorf("%d bands shaded, want %d", n, len(measure.PHQ9.Bands))
 	}
+	if strings.Contains(body, "measure-risk-unanswered") {
+		t.Error("item 9 was answered, yet the page says it was not")
+	}
 	report := page(t, th, clientPath(w.Client.ID)+"/session-report", http.StatusOK)
 	for _, want := range []string{"Since the last session (18 on", "<strong>reliable improvement</strong> (RCI -5.57)", `class="cut-off"`, "not a clinical assessment"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the session report page lacks %q", want)
 		}
+	}
+	// A newest PHQ-9 with item 9 left out: no flag, but the therapist
+	// is told to ask.
+	third := assignBuiltinToday(t, a, th, w.Client.ID, "phq-9", "")
+	sendMeasure(t, c, third, 1, 1, 1, 1, 1, 1, 1, 1, -1)
+	if body := page(t, th, clientPath(w.Client.ID)+"/measures", http.StatusOK); !strings.Contains(body, "<strong>Question 9 was not answered</strong>") {
+		t.Error("the measures page does not say item 9 of the newest PHQ-9 was left out")
 	}
 	// Another therapist cannot see them.
 	if res := a.Login(t, w.Therapist2).Get(clientPath(w.Client.ID) + "/measures"); res.Code != http.StatusNotFound {
