@@ -67,13 +67,18 @@ func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.N
 }
 
 // PrepareContext counts nothing itself: a prepared statement counts each
-// time it runs, as an unprepared one does.
+// time it runs, as an unprepared one does. lib/pq's COPY is prepared too,
+// but its rows are data on one statement, not statements: it is left as
+// it is.
 func (c countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
 	st, err := c.pq().PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	return countingStmt{Stmt: st, counter: c.counter}, nil
+	if ps, ok := st.(pqStmt); ok {
+		return countingStmt{pqStmt: ps, counter: c.counter}, nil
+	}
+	return st, nil
 }
 
 // pqStmt is what lib/pq's prepared statement implements.
@@ -84,18 +89,18 @@ type pqStmt interface {
 }
 
 type countingStmt struct {
-	driver.Stmt
+	pqStmt
 	counter *QueryCounter
 }
 
 func (s countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	s.counter.n.Add(1)
-	return s.Stmt.(pqStmt).QueryContext(ctx, args)
+	return s.pqStmt.QueryContext(ctx, args)
 }
 
 func (s countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	s.counter.n.Add(1)
-	return s.Stmt.(pqStmt).ExecContext(ctx, args)
+	return s.pqStmt.ExecContext(ctx, args)
 }
 
 func (c countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
