@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -119,9 +120,18 @@ func TestARemindersLocalTimeHoldsAcrossDSTChanges(t *testing.T) {
 		sent += s.want
 		srv.Wait(sent) // delivered while the clock still says this moment
 	}
+	// A message arrives before its worker records it sent: wait for the
+	// record (bounded) before reading the outbox.
 	var statuses []string
-	if err := db.Select(&statuses, `SELECT status FROM email_outbox ORDER BY id`); err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		statuses = nil
+		if err := db.Select(&statuses, `SELECT status FROM email_outbox ORDER BY id`); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(statuses, "sending") && !slices.Contains(statuses, "queued") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if got := srv.Messages(); len(got) != 4 || strings.Join(statuses, ",") != "sent,sent,sent,sent" {
 		t.Fatalf("%d reminders delivered, outbox %v; want 4, all sent", len(got), statuses)
