@@ -24,19 +24,17 @@ import (
 	"strings"
 )
 
-var pathCmdSub *strings.Replacer
-
-func init() {
-	// Handle permitted constructions like "100L200,230"
-	pathCmdSub = strings.NewReplacer(",", " ",
-		"L", " L ", "l", " l ",
-		"C", " C ", "c", " c ",
-		"M", " M ", "m", " m ",
-		"H", " H ", "h", " h ",
-		"V", " V ", "v", " v ",
-		"Q", " Q ", "q", " q ",
-		"Z", " Z ", "z", " z ")
-}
+// pathCmdSub handles permitted constructions like "100L200,230". Trellis
+// fork: a package variable's initializer, not an init function (no init
+// side effects in the project's code).
+var pathCmdSub = strings.NewReplacer(",", " ",
+	"L", " L ", "l", " l ",
+	"C", " C ", "c", " c ",
+	"M", " M ", "m", " m ",
+	"H", " H ", "h", " h ",
+	"V", " V ", "v", " v ",
+	"Q", " Q ", "q", " q ",
+	"Z", " Z ", "z", " z ")
 
 // SVGBasicSegmentType describes a single curve or position segment
 type SVGBasicSegmentType struct {
