@@ -289,14 +289,8 @@ func (s *Service) reinvite(ctx context.Context, by int64, u User, id int64, hash
 		if err := retireLinks(ctx, tx, id); err != nil {
 			return err
 		}
-		tokenID, err := insertToken(ctx, tx, id, "invite", hash, by, expires)
-		if err != nil {
-			return err
-		}
-		if err := s.email(ctx, tx, notify.Email{Kind: notify.KindInvite, PracticeID: u.PracticeID, UserID: id, TokenID: tokenID}); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: audit.InviteCreated, PracticeID: u.PracticeID, ActorID: by, TargetType: "user", TargetID: id, Detail: map[string]any{"role": string(u.Role)}})
+		u.ID = id
+		return s.issueLink(ctx, tx, by, u, "invite", hash, expires, audit.InviteCreated, map[string]any{"role": string(u.Role)})
 	})
 	if err != nil {
 		return Link{}, err

@@ -127,12 +127,6 @@ func (s *Service) RecordLogout(ctx context.Context, actor policy.Actor) error {
 	return audit.Record(ctx, s.db, audit.Entry{Action: audit.Logout, PracticeID: actor.PracticeID, ActorID: actor.UserID, TargetType: "user", TargetID: actor.UserID})
 }
 
-// SessionUser loads the user a session belongs to. The caller ends the
-// session unless the user CanSignIn and the auth version matches.
-func (s *Service) SessionUser(ctx context.Context, id int64) (User, error) {
-	return userByID(ctx, s.db, id)
-}
-
 // Principal is who a request acts for: the signed-in user with their
 // practice, loaded once per request (SessionPrincipal) and read from there
 // by every handler, page and service call.
@@ -151,15 +145,11 @@ func (p Principal) Actor() policy.Actor {
 }
 
 // SessionPrincipal loads the user a session names, with their practice,
-// in one statement.
+// in one statement. The caller ends the session unless the user CanSignIn
+// and the auth version matches.
 func (s *Service) SessionPrincipal(ctx context.Context, id int64) (Principal, error) {
 	var p Principal
-	err := s.stmts.Get(ctx, &p, `SELECT `+userColumns+`,
-		p.id AS "practice.id", p.name AS "practice.name", p.crisis_text AS "practice.crisis_text",
-		p.time_zone AS "practice.time_zone", p.created_at AS "practice.created_at",
-		p.mfa_required_from AS "practice.mfa_required_from", p.missed_in_a_row AS "practice.missed_in_a_row",
-		p.nhs_change_thresholds AS "practice.nhs_change_thresholds"
-		`+userFrom+` JOIN practices p ON p.id = u.practice_id WHERE u.id = $1`, id)
+	err := s.stmts.Get(ctx, &p, principalByID, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Principal{}, errkind.ErrNotFound
 	}
@@ -444,14 +434,7 @@ func (s *Service) invite(ctx context.Context, by int64, u User) (Link, error) {
 			return err
 		}
 		u.ID = id
-		tokenID, err := insertToken(ctx, tx, id, "invite", hash, by, expires)
-		if err != nil {
-			return err
-		}
-		if err := s.email(ctx, tx, notify.Email{Kind: notify.KindInvite, PracticeID: u.PracticeID, UserID: id, TokenID: tokenID}); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: audit.InviteCreated, PracticeID: u.PracticeID, ActorID: by, TargetType: "user", TargetID: id, Detail: map[string]any{"role": string(u.Role)}})
+		return s.issueLink(ctx, tx, by, u, "invite", hash, expires, audit.InviteCreated, map[string]any{"role": string(u.Role)})
 	})
 	if errors.Is(err, errEmailTaken) {
 		if existing, err := userByEmail(ctx, s.db, u.Email); err == nil {
@@ -462,6 +445,20 @@ func (s *Service) invite(ctx context.Context, by int64, u User) (Link, error) {
 		return Link{}, err
 	}
 	return s.link(Link{UserID: u.ID, Purpose: "invite", Token: token, ExpiresAt: expires}), nil
+}
+
+// issueLink stores a new single-use link of purpose for u (its hash,
+// valid until expires), queues its email and audits it as action, in tx.
+// by made it (0: the command line).
+func (s *Service) issueLink(ctx context.Context, tx *sqlx.Tx, by int64, u User, purpose string, hash []byte, expires time.Time, action string, detail map[string]any) error {
+	tokenID, err := insertToken(ctx, tx, u.ID, purpose, hash, by, expires)
+	if err != nil {
+		return err
+	}
+	if err := s.email(ctx, tx, notify.Email{Kind: notify.Kind(purpose), PracticeID: u.PracticeID, UserID: u.ID, TokenID: tokenID}); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Entry{Action: action, PracticeID: u.PracticeID, ActorID: by, TargetType: "user", TargetID: u.ID, Detail: detail})
 }
 
 // email queues e in tx when email is set up; without it nothing is sent
@@ -541,18 +538,7 @@ func (s *Service) newLink(ctx context.Context, actor policy.Actor, u User) (Link
 	token, hash := auth.NewToken()
 	expires := s.now().Add(ttl)
 	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		// A new link replaces any the person was given before.
-		if _, err := tx.ExecContext(ctx, `UPDATE access_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, u.ID, purpose); err != nil {
-			return fmt.Errorf("replace links: %w", err)
-		}
-		tokenID, err := insertToken(ctx, tx, u.ID, purpose, hash, actor.UserID, expires)
-		if err != nil {
-			return err
-		}
-		if err := s.email(ctx, tx, notify.Email{Kind: notify.Kind(purpose), PracticeID: u.PracticeID, UserID: u.ID, TokenID: tokenID}); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: action, PracticeID: u.PracticeID, ActorID: actor.UserID, TargetType: "user", TargetID: u.ID})
+		return s.issueLink(ctx, tx, actor.UserID, u, purpose, hash, expires, action, nil)
 	})
 	if err != nil {
 		return Link{}, err
@@ -719,11 +705,6 @@ func (s *Service) Client(ctx context.Context, actor policy.Actor, id int64) (Use
 		return User{}, errkind.ErrForbidden
 	}
 	return caseloadClient(ctx, s.db, actor.UserID, id)
-}
-
-// Practice returns the actor's practice.
-func (s *Service) Practice(ctx context.Context, actor policy.Actor) (Practice, error) {
-	return getPractice(ctx, s.db, actor.PracticeID)
 }
 
 // PracticeSettings is what an admin may change.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -247,9 +248,29 @@ func ensurePractice(ctx context.Context, q sqlx.QueryerContext, name string) (in
 	return id, nil
 }
 
+// practiceColumns are the columns a Practice holds, in one list for both
+// ways a practice is read: alone, and with a session's user (prefixed,
+// for Principal.Practice).
+var practiceColumns = []string{"id", "name", "crisis_text", "time_zone", "created_at", "mfa_required_from", "missed_in_a_row", "nhs_change_thresholds"}
+
+// practiceSelect lists practiceColumns from table alias t, each named
+// prefix+column.
+func practiceSelect(t, prefix string) string {
+	out := make([]string, len(practiceColumns))
+	for i, c := range practiceColumns {
+		out[i] = fmt.Sprintf(`%s.%s AS "%s%s"`, t, c, prefix, c)
+	}
+	return strings.Join(out, ", ")
+}
+
+var (
+	practiceByID  = `SELECT ` + practiceSelect("p", "") + ` FROM practices p WHERE p.id = $1`
+	principalByID = `SELECT ` + userColumns + `, ` + practiceSelect("p", "practice.") + userFrom + ` JOIN practices p ON p.id = u.practice_id WHERE u.id = $1`
+)
+
 func getPractice(ctx context.Context, q sqlx.QueryerContext, id int64) (Practice, error) {
 	var p Practice
-	err := sqlx.GetContext(ctx, q, &p, `SELECT id, name, crisis_text, time_zone, created_at, mfa_required_from, missed_in_a_row, nhs_change_thresholds FROM practices WHERE id = $1`, id)
+	err := sqlx.GetContext(ctx, q, &p, practiceByID, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Practice{}, errkind.ErrNotFound
 	}
