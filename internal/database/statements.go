@@ -13,8 +13,8 @@ import (
 // trips, and PostgreSQL parses and plans it each time; a prepared one is
 // one round trip and is planned once per connection (database/sql
 // prepares it on each pooled connection the first time it runs there).
-// The hot paths (the session, the principal, the dashboard, the client's
-// home and send) run through one Statements per pool.
+// Used where every request goes: the session store and the principal
+// (each owner keeps its own set).
 type Statements struct {
 	db *sqlx.DB
 	mu sync.RWMutex
@@ -57,15 +57,6 @@ func (s *Statements) Get(ctx context.Context, dest any, query string, args ...an
 	return st.GetContext(ctx, dest, args...)
 }
 
-// Select runs query, prepared, into dest (rows), as sqlx.SelectContext.
-func (s *Statements) Select(ctx context.Context, dest any, query string, args ...any) error {
-	st, err := s.Stmt(ctx, query)
-	if err != nil {
-		return err
-	}
-	return st.SelectContext(ctx, dest, args...)
-}
-
 // Exec runs query, prepared, for its effect.
 func (s *Statements) Exec(ctx context.Context, query string, args ...any) error {
 	st, err := s.Stmt(ctx, query)
@@ -74,18 +65,4 @@ func (s *Statements) Exec(ctx context.Context, query string, args ...any) error 
 	}
 	_, err = st.ExecContext(ctx, args...)
 	return err
-}
-
-// Close releases every prepared statement.
-func (s *Statements) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var first error
-	for q, st := range s.m {
-		if err := st.Close(); err != nil && first == nil {
-			first = err
-		}
-		delete(s.m, q)
-	}
-	return first
 }

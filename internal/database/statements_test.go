@@ -14,7 +14,6 @@ import (
 func TestStatementsPrepareOnceAndRunEachTime(t *testing.T) {
 	db, counter := testkit.CountingDB(t)
 	st := database.NewStatements(db)
-	t.Cleanup(func() { _ = st.Close() })
 	ctx := context.Background()
 	const q = `SELECT $1::int + 1`
 	first, err := st.Stmt(ctx, q)
@@ -60,7 +59,6 @@ func BenchmarkPrimaryKeyLookup(b *testing.B) {
 	const q = `SELECT data FROM sessions WHERE token = $1 AND expiry > now() AND NOT revoked`
 	ctx := context.Background()
 	st := database.NewStatements(db)
-	b.Cleanup(func() { _ = st.Close() })
 	b.Run("unprepared", func(b *testing.B) {
 		for b.Loop() {
 			var data []byte
