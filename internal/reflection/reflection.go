@@ -325,6 +325,7 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 		v.Add("form", "This page was out of date. Your answers are still here: please send them again.")
 		return Result{}, v
 	}
+	doc := mustJSON(answers) // compared with an earlier send, and stored
 	var res Result
 	var refused error
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -336,7 +337,7 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 		err := tx.QueryRowxContext(ctx, `SELECT s.version, coalesce(s.answers = $4::jsonb, false)
 			FROM assignments a LEFT JOIN submissions s ON s.client_id = $2 AND s.form_token = $3
 			WHERE a.id = $1 AND a.client_id = $2 AND a.status <> 'cancelled' FOR UPDATE OF a`,
-			id, actor.UserID, token, mustJSON(answers)).Scan(&prior, &same)
+			id, actor.UserID, token, doc).Scan(&prior, &same)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errkind.ErrNotFound
 		}
@@ -365,10 +366,6 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 				return err
 			}
 			return nil // commit the draft; the answers are not sent
-		}
-		doc, err := json.Marshal(answers)
-		if err != nil {
-			return err
 		}
 		var subID int64
 		var at time.Time
@@ -416,7 +413,7 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, id int64, toke
 		var v int
 		var same bool
 		if err := s.db.QueryRowxContext(ctx, `SELECT version, answers = $3::jsonb FROM submissions WHERE client_id = $1 AND form_token = $2`,
-			actor.UserID, token, mustJSON(answers)).Scan(&v, &same); err != nil {
+			actor.UserID, token, doc).Scan(&v, &same); err != nil {
 			return Result{}, fmt.Errorf("load the earlier submission: %w", err)
 		}
 		if !same {
