@@ -161,7 +161,7 @@ func (d *Deliverer) Work(ctx context.Context, job *river.Job[sendArgs]) error {
 			  AND (o.status = 'queued' OR (o.status = 'sending' AND o.claimed_at < now() - $2::interval))
 			RETURNING o.kind, o.user_id, o.token_id, o.invitation_id, o.items, o.about_day, o.attempts, u.email,
 			          u.status <> 'disabled' AS active, u.role = 'client' AND u.therapist_id IS NULL AS removed`,
-			id, fmt.Sprintf("%d seconds", int(stuckAfter.Seconds())))
+			id, interval(stuckAfter))
 		if errors.Is(err, sql.ErrNoRows) {
 			// Done, or claimed moments ago (another worker, or this job's
 			// own attempt whose outcome was not recorded): then it is not
@@ -273,3 +273,6 @@ func finish(ctx context.Context, tx *sqlx.Tx, id int64, status, why string) erro
 	_, err := tx.ExecContext(ctx, `UPDATE email_outbox SET status = $2, last_error = $3 WHERE id = $1`, id, status, why)
 	return err
 }
+
+// interval is d as a PostgreSQL interval literal, for a $n::interval.
+func interval(d time.Duration) string { return fmt.Sprintf("%d seconds", int(d.Seconds())) }

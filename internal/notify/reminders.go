@@ -86,7 +86,7 @@ func ScheduleReminders(ctx context.Context, db *sqlx.DB, q *river.Client[*sql.Tx
 		SELECT practice_id, user_id, 'reminder', 'reminder:' || user_id || ':' || day, items, practice_day
 		FROM ready WHERE items > 0
 		ON CONFLICT (dedupe_key) DO NOTHING
-		RETURNING id`, now, fmt.Sprintf("%d seconds", int(ReminderWindow.Seconds())))
+		RETURNING id`, now, interval(ReminderWindow))
 	if err != nil {
 		return 0, fmt.Errorf("schedule reminders: %w", err)
 	}

@@ -285,7 +285,7 @@ func (r *Reminders) Attention(ctx context.Context, actor policy.Actor, now time.
 		FROM email_outbox o JOIN caseload c ON c.id = o.user_id
 		WHERE o.status = 'failed' AND o.created_at > $3::timestamptz - $4::interval
 		ORDER BY row, n DESC, at DESC, display_name`,
-		actor.UserID, actor.PracticeID, now, fmt.Sprintf("%d seconds", int(FailedFor.Seconds())))
+		actor.UserID, actor.PracticeID, now, interval(FailedFor))
 	if err != nil {
 		return Attention{}, fmt.Errorf("dashboard reach: %w", err)
 	}
@@ -317,7 +317,7 @@ func (r *Reminders) FailedStaffEmails(ctx context.Context, actor policy.Actor, n
 		WHERE o.practice_id = $1 AND o.status = 'failed' AND o.created_at > $2::timestamptz - $3::interval
 		  AND u.practice_id = $1 AND u.role <> 'client' AND u.status <> 'invited'
 		ORDER BY o.created_at DESC`,
-		actor.PracticeID, now, fmt.Sprintf("%d seconds", int(FailedFor.Seconds())))
+		actor.PracticeID, now, interval(FailedFor))
 	if err != nil {
 		return nil, fmt.Errorf("failed staff emails: %w", err)
 	}
